@@ -1,0 +1,340 @@
+/**
+ * Pure, deterministic mapping of the normalised Zuora directory onto C1's protojson shapes
+ * (c1-model.md §7). No I/O, no clock: the same input always gives byte-identical JSON.
+ *
+ * - user  → Resource with UserTrait + RawId; explicit status on Resource.status AND UserTrait.status.
+ * - role  → Resource with an empty RoleTrait + RawId; the id is the role value (ADMIN, USER, …).
+ * - group → Resource with GroupTrait + RawId.
+ * - role `assigned` / group `member` ASSIGNMENT entitlements, grantable to users.
+ * - grants with ids byte-identical to baton-sdk's NewEntitlementID / NewGrantID.
+ */
+import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts'
+import { entitlementId, grantId } from './ids.ts'
+import { ANNOTATION_PREFIX } from './model.ts'
+import type { Annotation, Entitlement, Grant, Resource, ResourceIdRef, ResourceStatusValue, ResourceType, UserStatusValue } from './model.ts'
+
+export interface MappingContext {
+  /** Host of the Zuora tenant (app.tenant). */
+  readonly tenant: string
+}
+
+export const USER_TYPE = 'user'
+export const ROLE_TYPE = 'role'
+export const GROUP_TYPE = 'group'
+export const ROLE_SLUG = 'assigned'
+export const GROUP_SLUG = 'member'
+
+const USER_RT: ResourceType = Object.freeze({
+  id: USER_TYPE,
+  displayName: 'User',
+  traits: Object.freeze(['TRAIT_USER']) as ResourceType['traits'],
+  annotations: Object.freeze([Object.freeze({ '@type': `${ANNOTATION_PREFIX}SkipEntitlementsAndGrants` })]) as Annotation[],
+  description: 'A Zuora OneID user (SCIM User)'
+}) as ResourceType
+
+const ROLE_RT: ResourceType = Object.freeze({
+  id: ROLE_TYPE,
+  displayName: 'Role',
+  traits: Object.freeze(['TRAIT_ROLE']) as ResourceType['traits'],
+  description: 'A Zuora organization role (a value of the SCIM user roles[]); assignment = `assigned`'
+}) as ResourceType
+
+const GROUP_RT: ResourceType = Object.freeze({
+  id: GROUP_TYPE,
+  displayName: 'Group',
+  traits: Object.freeze(['TRAIT_GROUP']) as ResourceType['traits'],
+  description: 'A Zuora OneID user group (SCIM Group); membership = `member`'
+}) as ResourceType
+
+/** The resource types, in /sync order: user (SkipEntitlementsAndGrants), role, group. */
+export const RESOURCE_TYPES: readonly ResourceType[] = Object.freeze([USER_RT, ROLE_RT, GROUP_RT])
+
+/** Known Zuora organization roles (the two OneID user types). */
+const KNOWN_ROLES: Readonly<Record<string, string>> = Object.freeze({
+  ADMIN: 'Organization Admin',
+  USER: 'Standard User'
+})
+
+const PENDING_DETAILS = 'pending activation (invited, not yet activated)'
+
+// Protobuf limits (bytes) that the SDK validates.
+const MAX_DISPLAY_NAME = 1024
+const MAX_DESCRIPTION = 2048
+const MAX_STATUS_DETAILS = 1024
+
+export function userRef (userId: string): ResourceIdRef {
+  return { resourceType: USER_TYPE, resource: userId }
+}
+
+export function roleRef (roleId: string): ResourceIdRef {
+  return { resourceType: ROLE_TYPE, resource: roleId }
+}
+
+export function groupRef (groupId: string): ResourceIdRef {
+  return { resourceType: GROUP_TYPE, resource: groupId }
+}
+
+export function roleEntitlementId (roleId: string): string {
+  return entitlementId(ROLE_TYPE, roleId, ROLE_SLUG)
+}
+
+export function groupEntitlementId (groupId: string): string {
+  return entitlementId(GROUP_TYPE, groupId, GROUP_SLUG)
+}
+
+export function roleGrantId (roleId: string, userId: string): string {
+  return grantId(roleEntitlementId(roleId), USER_TYPE, userId)
+}
+
+export function groupGrantId (groupId: string, userId: string): string {
+  return grantId(groupEntitlementId(groupId), USER_TYPE, userId)
+}
+
+function annotation (type: string, fields: Record<string, unknown> = {}): Annotation {
+  return { '@type': `${ANNOTATION_PREFIX}${type}`, ...fields }
+}
+
+/** Clips `s` to at most `maxBytes` UTF-8 bytes, on a code point boundary (ids are never clipped). */
+export function clipBytes (s: string, maxBytes: number): string {
+  if (s.length * 3 <= maxBytes || Buffer.byteLength(s, 'utf8') <= maxBytes) return s
+  let bytes = 0
+  let end = 0
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) ?? 0
+    const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4
+    if (bytes + n > maxBytes - 3) break
+    bytes += n
+    end += ch.length
+  }
+  return `${s.slice(0, end)}…`
+}
+
+function nonBlank (s: string | undefined): string | undefined {
+  return s !== undefined && s.trim() !== '' ? s : undefined
+}
+
+// --- users ---------------------------------------------------------------------------------------
+
+export interface UserStatus {
+  readonly resource: ResourceStatusValue
+  readonly trait: UserStatusValue
+  readonly details: string
+}
+
+/**
+ * Zuora status + SCIM `active` → explicit C1 status (never left to the SDK's "absent = enabled" default).
+ * ACTIVE → ENABLED; INACTIVE or active:false → DISABLED; PENDING_ACTIVATION → DISABLED; an unknown status is
+ * ENABLED unless active is false, with the raw value named in the details.
+ */
+export function userStatus (u: Pick<DirectoryUser, 'status' | 'active'>): UserStatus {
+  const raw = u.status
+  const norm = typeof raw === 'string' ? raw.trim().toUpperCase() : undefined
+  const enabled = (details: string): UserStatus => ({ resource: 'RESOURCE_STATUS_ENABLED', trait: 'STATUS_ENABLED', details: clipBytes(details, MAX_STATUS_DETAILS) })
+  const disabled = (details: string): UserStatus => ({ resource: 'RESOURCE_STATUS_DISABLED', trait: 'STATUS_DISABLED', details: clipBytes(details, MAX_STATUS_DETAILS) })
+  if (norm === 'PENDING_ACTIVATION') return disabled(`${raw}: ${PENDING_DETAILS}`)
+  if (norm === 'INACTIVE') return disabled(raw as string)
+  if (u.active === false) {
+    return disabled(raw === undefined ? 'SCIM active is false (no Zuora status)' : `${raw} but SCIM active is false`)
+  }
+  if (norm === 'ACTIVE') return enabled(raw as string)
+  if (raw === undefined) {
+    return enabled(u.active === true ? 'SCIM active is true (no Zuora status)' : 'no Zuora status and no SCIM active flag')
+  }
+  return enabled(`unknown Zuora status ${JSON.stringify(raw)} (SCIM active is ${u.active === true ? 'true' : 'not reported'})`)
+}
+
+/** Display name: displayName → name.formatted → userName → given + family → id. */
+export function userDisplayName (u: DirectoryUser): string {
+  const given = nonBlank(u.givenName)
+  const family = nonBlank(u.familyName)
+  const joined = [given, family].filter((x) => x !== undefined).join(' ')
+  const name = nonBlank(u.displayName) ?? nonBlank(u.formattedName) ?? nonBlank(u.userName) ?? nonBlank(joined) ?? u.id
+  return clipBytes(name, MAX_DISPLAY_NAME)
+}
+
+// Mirrors protoc-gen-validate's `email: true`: a bare address (no display name), local part ≤ 64 bytes,
+// a host name of dot-separated labels (letters, digits, hyphens; ≤ 63 each, ≤ 253 in all).
+const LOCAL_PART = /^[^\s@<>()[\]\\,;:"]+$/
+const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
+
+export function isValidEmail (address: string): boolean {
+  const at = address.lastIndexOf('@')
+  if (at <= 0 || at === address.length - 1) return false
+  const local = address.slice(0, at)
+  const host = address.slice(at + 1).replace(/\.$/, '')
+  if (Buffer.byteLength(local, 'utf8') > 64 || !LOCAL_PART.test(local)) return false
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return false
+  if (host.length > 253) return false
+  return host.split('.').every((label) => HOST_LABEL.test(label))
+}
+
+/**
+ * UserTrait emails: valid addresses only (the SDK validates them), de-duplicated case-insensitively,
+ * at most one primary (the first flagged one), in the directory's order.
+ */
+export function traitEmails (u: DirectoryUser): { emails: Array<{ address: string, isPrimary: boolean }>, invalid: string[] } {
+  const emails: Array<{ address: string, isPrimary: boolean }> = []
+  const invalid: string[] = []
+  const seen = new Set<string>()
+  let primaryTaken = false
+  for (const e of u.emails) {
+    const address = typeof e.value === 'string' ? e.value.trim() : ''
+    if (address === '') continue
+    const key = address.toLowerCase()
+    if (seen.has(key)) {
+      // A later duplicate flagged primary promotes the earlier entry when no primary is set yet.
+      if (e.primary && !primaryTaken) {
+        const prev = emails.find((x) => x.address.toLowerCase() === key)
+        if (prev !== undefined) { prev.isPrimary = true; primaryTaken = true }
+      }
+      continue
+    }
+    seen.add(key)
+    if (!isValidEmail(address)) { invalid.push(address); continue }
+    const isPrimary = e.primary && !primaryTaken
+    if (isPrimary) primaryTaken = true
+    emails.push({ address, isPrimary })
+  }
+  return { emails, invalid }
+}
+
+/** protojson Timestamp: RFC 3339 in UTC. A value that is not a date is left out (it stays in no field). */
+export function timestamp (s: string | undefined): string | undefined {
+  if (s === undefined) return undefined
+  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z$/.test(s)) {
+    return Number.isNaN(Date.parse(s)) || s.startsWith('0000') ? undefined : s
+  }
+  const ms = Date.parse(s)
+  if (Number.isNaN(ms)) return undefined
+  const d = new Date(ms)
+  const year = d.getUTCFullYear()
+  if (year < 1 || year > 9999) return undefined
+  return d.toISOString()
+}
+
+function compact<T extends Record<string, unknown>> (o: T): T {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k]
+  return o
+}
+
+export function userResource (u: DirectoryUser, _ctx: MappingContext): Resource {
+  const status = userStatus(u)
+  const createdAt = timestamp(u.created)
+  const { emails, invalid } = traitEmails(u)
+  const given = nonBlank(u.givenName)
+  const family = nonBlank(u.familyName)
+  const login = nonBlank(u.userName)
+  const trait = compact({
+    emails: emails.length > 0 ? emails : undefined,
+    status: { status: status.trait, details: status.details },
+    accountType: 'ACCOUNT_TYPE_HUMAN',
+    login,
+    structuredName: given !== undefined || family !== undefined ? compact({ givenName: given, familyName: family }) : undefined,
+    ssoStatus: u.ssoEnabled !== undefined ? { ssoEnabled: u.ssoEnabled } : undefined,
+    createdAt
+  })
+  const profile = compact({
+    userName: u.userName,
+    externalId: u.externalId,
+    rawStatus: u.status,
+    active: u.active,
+    roles: [...u.roles],
+    groups: [...u.groups],
+    region: u.region,
+    organizationId: u.organizationId,
+    preferredLanguage: u.preferredLanguage,
+    locale: u.locale,
+    ssoEnabled: u.ssoEnabled,
+    invalidEmails: invalid.length > 0 ? invalid : undefined
+  })
+  return compact({
+    id: userRef(u.id),
+    displayName: userDisplayName(u),
+    annotations: [annotation('UserTrait', trait), annotation('RawId', { id: u.id })],
+    profile,
+    status: { status: status.resource, details: status.details },
+    createdAt
+  }) as Resource
+}
+
+// --- roles ---------------------------------------------------------------------------------------
+
+export function roleDescription (roleId: string): string {
+  const known = Object.hasOwn(KNOWN_ROLES, roleId) ? KNOWN_ROLES[roleId] : undefined
+  return clipBytes(known !== undefined ? `Zuora organization role ${roleId} (${known})` : `Zuora organization role ${roleId}`, MAX_DESCRIPTION)
+}
+
+export function roleResource (roleId: string, memberCount: number, _ctx: MappingContext): Resource {
+  return {
+    id: roleRef(roleId),
+    displayName: clipBytes(roleId, MAX_DISPLAY_NAME),
+    description: roleDescription(roleId),
+    annotations: [annotation('RoleTrait'), annotation('RawId', { id: roleId })],
+    profile: { role: roleId, memberCount },
+    status: { status: 'RESOURCE_STATUS_ENABLED' }
+  }
+}
+
+export function roleEntitlement (roleId: string): Entitlement {
+  return {
+    id: roleEntitlementId(roleId),
+    resource: { id: roleRef(roleId) },
+    displayName: clipBytes(`${roleId} Role Member`, MAX_DISPLAY_NAME),
+    description: clipBytes(`Has the ${roleId} role in Zuora`, MAX_DESCRIPTION),
+    slug: ROLE_SLUG,
+    purpose: 'PURPOSE_VALUE_ASSIGNMENT',
+    grantableTo: [USER_RT]
+  }
+}
+
+export function roleGrant (roleId: string, userId: string): Grant {
+  const entId = roleEntitlementId(roleId)
+  return {
+    id: grantId(entId, USER_TYPE, userId),
+    entitlement: { id: entId, resource: { id: roleRef(roleId) } },
+    principal: { id: userRef(userId) }
+  }
+}
+
+// --- groups --------------------------------------------------------------------------------------
+
+function groupName (g: Pick<DirectoryGroup, 'id' | 'displayName'>): string {
+  return nonBlank(g.displayName) ?? g.id
+}
+
+export function groupResource (g: DirectoryGroup, _ctx: MappingContext): Resource {
+  const name = groupName(g)
+  const inactive = g.active === false
+  return {
+    id: groupRef(g.id),
+    displayName: clipBytes(name, MAX_DISPLAY_NAME),
+    description: clipBytes(nonBlank(g.description) ?? `Zuora user group ${name}`, MAX_DESCRIPTION),
+    annotations: [annotation('GroupTrait'), annotation('RawId', { id: g.id })],
+    profile: compact({ organizationId: g.organizationId, active: g.active, memberCount: g.members.length }),
+    status: inactive
+      ? { status: 'RESOURCE_STATUS_DISABLED', details: 'active is false (deleted or deactivated in Zuora)' }
+      : { status: 'RESOURCE_STATUS_ENABLED' }
+  }
+}
+
+export function groupEntitlement (groupId: string, displayName: string): Entitlement {
+  const name = nonBlank(displayName) ?? groupId
+  return {
+    id: groupEntitlementId(groupId),
+    resource: { id: groupRef(groupId) },
+    displayName: clipBytes(`${name} Group Member`, MAX_DISPLAY_NAME),
+    description: clipBytes(`Member of the ${name} group in Zuora`, MAX_DESCRIPTION),
+    slug: GROUP_SLUG,
+    purpose: 'PURPOSE_VALUE_ASSIGNMENT',
+    grantableTo: [USER_RT]
+  }
+}
+
+export function groupGrant (groupId: string, userId: string): Grant {
+  const entId = groupEntitlementId(groupId)
+  return {
+    id: grantId(entId, USER_TYPE, userId),
+    entitlement: { id: entId, resource: { id: groupRef(groupId) } },
+    principal: { id: userRef(userId) }
+  }
+}

@@ -1,0 +1,251 @@
+/** Zuora's exact SCIM JSON shapes (zuora-api.md §3.3, §3.5, §3.7, §3.11, §4.4). Pure functions. */
+import type { SimGroup, SimUser } from './org.ts'
+
+export const USER_EXT = 'urn:zuora:scim:schemas:1.0:UserExtension'
+export const GROUP_EXT = 'urn:zuora:scim:schemas:1.0:GroupExtension'
+export const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
+export const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group'
+export const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
+export const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
+export const DEFAULT_LOCATION_BASE = 'http://localhost:9900'
+
+export interface RenderContext {
+  organizationId: string
+  /** meta.location prefix; Zuora's samples show an internal http://localhost:9900. */
+  locationBase: string
+}
+
+export function renderUser (u: SimUser, ctx: RenderContext): Record<string, unknown> {
+  const formatted = `${u.givenName} ${u.familyName}`
+  const out: Record<string, unknown> = {
+    schemas: [USER_EXT, CORE_USER],
+    id: u.id
+  }
+  if (u.externalId !== undefined) out.externalId = u.externalId
+  out.meta = {
+    created: new Date(u.created).toISOString(),
+    resourceType: 'User',
+    location: `${ctx.locationBase}/scim/v2/Users/${u.id}`
+  }
+  out.userName = u.userName
+  out.name = { formatted, familyName: u.familyName, givenName: u.givenName }
+  out.displayName = u.displayName ?? formatted
+  out.preferredLanguage = u.preferredLanguage
+  out.locale = u.locale
+  out.active = u.active
+  const emails: Array<Record<string, unknown>> = [{ value: u.workEmail, display: u.workEmail, type: 'work', primary: true }]
+  if (u.homeEmail !== undefined) emails.push({ value: u.homeEmail, display: u.homeEmail, type: 'home', primary: false })
+  out.emails = emails
+  if (u.groups.length > 0) out.groups = u.groups.map(value => ({ value, display: '' }))
+  out.roles = u.roles.map(value => ({ value, display: value }))
+  out[USER_EXT] = {
+    schemas: [USER_EXT],
+    organizationId: u.organizationId ?? ctx.organizationId,
+    status: u.status,
+    ssoEnabled: u.ssoEnabled,
+    region: u.region
+  }
+  return out
+}
+
+/**
+ * In list responses members are only `{value}`; a single GET adds `display` (the member's userName).
+ * A deactivated group has no `members`.
+ */
+export function renderGroup (g: SimGroup, ctx: RenderContext, memberName?: (userId: string) => string | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    schemas: [CORE_GROUP, GROUP_EXT],
+    id: g.id,
+    displayName: g.displayName
+  }
+  if (g.active || g.members.length > 0) {
+    out.members = memberName === undefined
+      ? g.members.map(value => ({ value }))
+      : g.members.map(value => {
+        const display = memberName(value)
+        return display === undefined ? { value } : { value, display }
+      })
+  }
+  out[GROUP_EXT] = {
+    schemas: [GROUP_EXT],
+    description: g.description,
+    organizationId: g.organizationId ?? ctx.organizationId,
+    active: g.active
+  }
+  out.meta = { resourceType: 'Group', location: `${ctx.locationBase}/scim/v2/Groups/${g.id}` }
+  return out
+}
+
+export interface EnvelopeOptions {
+  totalResults: number
+  startIndex: number
+  itemsPerPage: number
+  listKey: 'resources' | 'Resources'
+  omitPagingFields: boolean
+}
+
+/** Zuora's ListResponse: null id/externalId/meta, lowercase `resources`, paging fields last. */
+export function listEnvelope (resources: unknown[], o: EnvelopeOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    schemas: [LIST_RESPONSE],
+    id: null,
+    externalId: null,
+    meta: null,
+    totalResults: o.totalResults,
+    [o.listKey]: resources
+  }
+  if (!o.omitPagingFields) {
+    out.startIndex = o.startIndex
+    out.itemsPerPage = o.itemsPerPage
+  }
+  return out
+}
+
+export function scimError (status: number, detail: string, scimType?: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { schemas: [ERROR_URN], status: String(status) }
+  if (scimType !== undefined) out.scimType = scimType
+  out.detail = detail
+  return out
+}
+
+/** Zuora-style failure body (codes are strings on SCIM, e.g. 90000011 = invalid credential). */
+export function zuoraError (message: string, code: string): Record<string, unknown> {
+  return { success: false, reasons: [{ message, code }] }
+}
+
+export const UNAUTHORIZED_BODY = zuoraError('Unauthorized', '90000011')
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout'
+}
+
+export function statusText (status: number): string {
+  return STATUS_TEXT[status] ?? 'Error'
+}
+
+/** A gateway-style HTML page (what a load balancer in front of Zuora would answer). */
+export function htmlErrorPage (status: number): string {
+  const text = `${status} ${statusText(status)}`
+  return `<html>\r\n<head><title>${text}</title></head>\r\n<body>\r\n<center><h1>${text}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
+}
+
+// ---------------------------------------------------------------- discovery
+
+export function serviceProviderConfig (locationBase: string): Record<string, unknown> {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
+    patch: { supported: true },
+    bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 10000 },
+    filter: { supported: true, maxResults: 100 },
+    changePassword: { supported: false },
+    sort: { supported: false },
+    etag: { supported: false },
+    authenticationSchemes: [
+      { name: 'Client Credentials', description: 'OAuth 2.0 client credentials grant', type: 'oauth2', primary: true, specUri: 'https://www.rfc-editor.org/rfc/rfc6749#section-4.4' },
+      { name: 'Authorization Grant', description: 'OAuth 2.0 authorization code grant', type: 'oauth2', primary: false, specUri: 'https://www.rfc-editor.org/rfc/rfc6749#section-4.1' }
+    ],
+    meta: { resourceType: 'ServiceProviderConfig', location: `${locationBase}/scim/v2/ServiceProviderConfig` }
+  }
+}
+
+export function resourceTypes (locationBase: string): Array<Record<string, unknown>> {
+  return [
+    {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
+      id: 'User',
+      name: 'User',
+      endpoint: '/v2/Users',
+      description: 'User Account',
+      schema: CORE_USER,
+      schemaExtensions: [{ schema: USER_EXT, required: true }],
+      meta: { resourceType: 'ResourceType', location: `${locationBase}/scim/v2/ResourceTypes/User` }
+    },
+    {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
+      id: 'Group',
+      name: 'Group',
+      endpoint: '/v2/Groups',
+      description: 'Group',
+      schema: CORE_GROUP,
+      schemaExtensions: [{ schema: GROUP_EXT, required: true }],
+      meta: { resourceType: 'ResourceType', location: `${locationBase}/scim/v2/ResourceTypes/Group` }
+    }
+  ]
+}
+
+interface AttrOptions {
+  type?: string
+  multiValued?: boolean
+  required?: boolean
+  mutability?: string
+  returned?: string
+  uniqueness?: string
+  caseExact?: boolean
+  subAttributes?: Array<Record<string, unknown>>
+  canonicalValues?: string[]
+}
+
+function attr (name: string, o: AttrOptions = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    name,
+    type: o.type ?? 'string',
+    multiValued: o.multiValued ?? false,
+    description: name,
+    required: o.required ?? false,
+    caseExact: o.caseExact ?? false,
+    mutability: o.mutability ?? 'readWrite',
+    returned: o.returned ?? 'default',
+    uniqueness: o.uniqueness ?? 'none'
+  }
+  if (o.canonicalValues !== undefined) out.canonicalValues = o.canonicalValues
+  if (o.subAttributes !== undefined) out.subAttributes = o.subAttributes
+  return out
+}
+
+const MULTI_SUB = [attr('value'), attr('display'), attr('type'), attr('primary', { type: 'boolean' })]
+
+export function schemas (locationBase: string): Array<Record<string, unknown>> {
+  const schema = (id: string, name: string, description: string, attributes: Array<Record<string, unknown>>): Record<string, unknown> => ({
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
+    id,
+    name,
+    description,
+    attributes,
+    meta: { resourceType: 'Schema', location: `${locationBase}/scim/v2/Schemas/${id}` }
+  })
+  return [
+    schema(CORE_USER, 'User', 'User Account', [
+      attr('userName', { required: true, returned: 'always', uniqueness: 'server' }),
+      attr('name', { type: 'complex', subAttributes: [attr('formatted'), attr('familyName'), attr('givenName')] }),
+      attr('displayName'),
+      attr('preferredLanguage', { required: true }),
+      attr('locale', { required: true }),
+      attr('active', { type: 'boolean' }),
+      attr('emails', { type: 'complex', multiValued: true, subAttributes: MULTI_SUB }),
+      attr('addresses', { type: 'complex', multiValued: true, subAttributes: [attr('formatted'), attr('country'), attr('type')] }),
+      attr('groups', { type: 'complex', multiValued: true, mutability: 'readOnly', subAttributes: [attr('value'), attr('display')] }),
+      attr('roles', { type: 'complex', multiValued: true, required: true, subAttributes: [attr('value'), attr('display')] })
+    ]),
+    schema(CORE_GROUP, 'Group', 'Group', [
+      attr('displayName', { required: true }),
+      attr('members', { type: 'complex', multiValued: true, subAttributes: [attr('value'), attr('display')] })
+    ]),
+    schema(USER_EXT, 'UserExtension', 'Zuora user extension', [
+      attr('organizationId', { required: true }),
+      attr('status', { canonicalValues: ['PENDING_ACTIVATION', 'ACTIVE', 'INACTIVE'], mutability: 'readOnly' }),
+      attr('ssoEnabled', { type: 'boolean' }),
+      attr('region')
+    ]),
+    schema(GROUP_EXT, 'GroupExtension', 'Zuora group extension', [
+      attr('description'),
+      attr('organizationId'),
+      attr('active', { type: 'boolean' })
+    ])
+  ]
+}

@@ -1,0 +1,83 @@
+/**
+ * The whole snapshot in the shape of c1-model.md §7.2: pure functions over a Snapshot.
+ * Pages cut one global sequence (resource types → resources → entitlements → grants), so a walk of
+ * `GET /sync` visits every object exactly once, all from the same snapshot.
+ */
+import type { Snapshot } from './snapshot.ts'
+
+export const SYNC_SCHEMA = 'c1.connector.v2+json;v=1'
+export const SECTIONS = ['resourceTypes', 'resources', 'entitlements', 'grants'] as const
+export type SectionName = typeof SECTIONS[number]
+
+/** The parts every page (and the NDJSON header line) repeats. */
+export function syncHeader (snapshot: Snapshot) {
+  return {
+    schema: SYNC_SCHEMA,
+    syncId: snapshot.syncId,
+    snapshotAt: snapshot.snapshotAt,
+    syncType: 'full' as const,
+    app: { displayName: 'Zuora', tenant: snapshot.meta.tenant, connectorVersion: snapshot.meta.connectorVersion },
+    stats: snapshot.stats,
+    integrity: snapshot.integrity
+  }
+}
+
+export function totalItems (snapshot: Snapshot): number {
+  let total = 0
+  for (const name of SECTIONS) total += snapshot.section(name).length
+  return total
+}
+
+export type SyncSections = Record<SectionName, object[]>
+
+/** Items [offset, offset + size) of the global sequence, split back into their sections. */
+export function sliceSections (snapshot: Snapshot, offset: number, size: number): { sections: SyncSections, end: number, total: number } {
+  const sections: SyncSections = { resourceTypes: [], resources: [], entitlements: [], grants: [] }
+  let start = 0
+  let remaining = size
+  let cursor = offset
+  for (const name of SECTIONS) {
+    const seq = snapshot.section(name)
+    const stop = start + seq.length
+    while (remaining > 0 && cursor < stop) {
+      sections[name].push(seq.at(cursor - start))
+      cursor++
+      remaining--
+    }
+    start = stop
+  }
+  return { sections, end: cursor, total: start }
+}
+
+const LINE_KEY: Record<SectionName, string> = {
+  resourceTypes: 'resourceType',
+  resources: 'resource',
+  entitlements: 'entitlement',
+  grants: 'grant'
+}
+
+/**
+ * The snapshot as NDJSON: a header line, one line per object, and a closing line with the count.
+ * A consumer that does not see the `end` line must treat the stream as incomplete (never as a full sync).
+ * Lines are produced lazily, so memory stays constant per line whatever the snapshot size.
+ */
+export function * ndjsonLines (snapshot: Snapshot, batch = 256): Generator<string> {
+  yield JSON.stringify({ snapshot: syncHeader(snapshot) }) + '\n'
+  let count = 0
+  let chunk = ''
+  let inChunk = 0
+  for (const name of SECTIONS) {
+    const seq = snapshot.section(name)
+    const key = LINE_KEY[name]
+    for (let i = 0; i < seq.length; i++) {
+      chunk += `{"${key}":${JSON.stringify(seq.at(i))}}\n`
+      count++
+      if (++inChunk === batch) {
+        yield chunk
+        chunk = ''
+        inChunk = 0
+      }
+    }
+  }
+  yield chunk + JSON.stringify({ end: { syncId: snapshot.syncId, items: count } }) + '\n'
+}

@@ -1,0 +1,195 @@
+/**
+ * The sync engine: one sync at a time, progress while it runs, and a publish that is all or nothing.
+ *
+ * A run reads the whole directory (src/zuora), builds and validates a Snapshot (src/sync/snapshot*.ts),
+ * persists it, and only then publishes it. Any failure on the way leaves the current snapshot in place:
+ * C1 reads a full sync as the truth, so a partial snapshot must never be served.
+ */
+import type { DirectoryRead, ReadProgress, ZuoraConnection } from '../zuora/types.ts'
+import type { SnapshotStore, SyncEngine, SyncJob, SyncJobError, SyncListener, SyncProgress, SyncTrigger } from './types.ts'
+import { buildDirectory } from './snapshot-build.ts'
+import { Snapshot } from './snapshot.ts'
+import type { createSnapshotHolder } from './snapshot-holder.ts'
+import { newSyncId } from './sync-id.ts'
+import { describeSyncError } from './sync-errors.ts'
+
+type SnapshotHolder = ReturnType<typeof createSnapshotHolder>
+
+export interface SyncLogger {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+export interface SyncEngineDeps {
+  readonly zuora: Pick<ZuoraConnection, 'readDirectory' | 'tenant'>
+  readonly holder: SnapshotHolder
+  readonly store: SnapshotStore
+  readonly logger: SyncLogger
+  readonly connectorVersion: string
+  /** Seconds between scheduled syncs; 0 = no schedule. */
+  readonly intervalSeconds: number
+  readonly now?: () => number
+  /** Finished jobs kept for GET /sync/jobs. */
+  readonly historySize?: number
+  /** Minimum milliseconds between two progress log lines. */
+  readonly progressLogIntervalMs?: number
+}
+
+const EMPTY_READ: ReadProgress = {
+  phase: 'token', pagesDone: 0, pagesTotal: null, usersRead: 0, groupsRead: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0
+}
+
+interface RunningSync {
+  job: SyncJob
+  readonly controller: AbortController
+  readonly done: Promise<void>
+}
+
+export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
+  const now = deps.now ?? Date.now
+  const historySize = deps.historySize ?? 50
+  const progressLogIntervalMs = deps.progressLogIntervalMs ?? 5000
+  const listeners = new Set<SyncListener>()
+  const history: SyncJob[] = []
+  let running: RunningSync | undefined
+  let timer: NodeJS.Timeout | undefined
+  let closed = false
+  let lastProgressLog = 0
+
+  function emit (event: Parameters<SyncListener>[0], job: SyncJob): void {
+    for (const listener of listeners) {
+      try { listener(event, job) } catch (err) { deps.logger.warn({ err }, 'sync listener failed') }
+    }
+  }
+
+  function progressOf (read: ReadProgress, phase: SyncProgress['phase'], startedMs: number): SyncProgress {
+    const elapsedMs = now() - startedMs
+    const { pagesDone, pagesTotal } = read
+    const estimatedRemainingMs = pagesTotal !== null && pagesDone > 0 && phase !== 'finished'
+      ? Math.round(elapsedMs / pagesDone * Math.max(0, pagesTotal - pagesDone))
+      : null
+    return { ...read, phase, elapsedMs, estimatedRemainingMs }
+  }
+
+  function update (run: RunningSync, patch: Partial<SyncJob>): void {
+    run.job = { ...run.job, ...patch }
+    emit('progress', run.job)
+  }
+
+  function logProgress (job: SyncJob): void {
+    const t = now()
+    if (t - lastProgressLog < progressLogIntervalMs) return
+    lastProgressLog = t
+    deps.logger.info({ syncJob: job.id, progress: job.progress }, 'sync progress')
+  }
+
+  async function execute (run: RunningSync, startedMs: number): Promise<void> {
+    let read = EMPTY_READ
+    const setPhase = (phase: SyncProgress['phase']): void => update(run, { progress: progressOf(read, phase, startedMs) })
+    try {
+      const result: DirectoryRead = await deps.zuora.readDirectory({
+        signal: run.controller.signal,
+        onProgress: (p) => {
+          read = p
+          update(run, { progress: progressOf(p, p.phase, startedMs) })
+          logProgress(run.job)
+        }
+      })
+      setPhase('building')
+      const { directory, findings } = buildDirectory(result)
+      const at = now()
+      const snapshot = Snapshot.build({
+        format: 'zuora-c1-snapshot',
+        version: 1,
+        meta: {
+          syncId: newSyncId(at),
+          snapshotAt: new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+          tenant: deps.zuora.tenant,
+          connectorVersion: deps.connectorVersion
+        },
+        directory,
+        findings
+      })
+      if (run.controller.signal.aborted) throw run.controller.signal.reason
+      setPhase('persisting')
+      // Persist before publishing: what is served survives a restart. The persist is never aborted half-way.
+      await deps.store.save(snapshot.toPersisted())
+      deps.holder.publish(snapshot)
+      finish(run, startedMs, read, { status: 'succeeded', syncId: snapshot.syncId })
+      deps.logger.info({ syncJob: run.job.id, syncId: snapshot.syncId, durationMs: run.job.durationMs, stats: snapshot.stats }, 'sync succeeded; snapshot published')
+    } catch (err) {
+      const aborted = run.controller.signal.aborted
+      const error: SyncJobError = describeSyncError(err, aborted)
+      finish(run, startedMs, read, { status: aborted ? 'aborted' : 'failed', error })
+      const current = deps.holder.current()
+      deps.logger.error({ syncJob: run.job.id, error, servingSyncId: current?.syncId ?? null }, aborted ? 'sync aborted; previous snapshot kept' : 'sync failed; previous snapshot kept')
+    }
+  }
+
+  function finish (run: RunningSync, startedMs: number, read: ReadProgress, outcome: Pick<SyncJob, 'status' | 'syncId' | 'error'>): void {
+    const finishedMs = now()
+    run.job = {
+      ...run.job,
+      ...outcome,
+      finishedAt: new Date(finishedMs).toISOString(),
+      durationMs: finishedMs - startedMs,
+      progress: progressOf(read, 'finished', startedMs)
+    }
+    history.unshift(run.job)
+    history.length = Math.min(history.length, historySize)
+    emit('finished', run.job)
+  }
+
+  function schedule (): void {
+    if (closed || deps.intervalSeconds <= 0) return
+    clearTimeout(timer)
+    timer = setTimeout(() => { engine.trigger('schedule') }, deps.intervalSeconds * 1000)
+    timer.unref()
+  }
+
+  const engine: SyncEngine = {
+    trigger (trigger: SyncTrigger): SyncJob {
+      if (running !== undefined) return running.job
+      if (closed) throw new Error('sync engine is closed')
+      const startedMs = now()
+      const job: SyncJob = {
+        id: `job_${newSyncId(startedMs)}`,
+        status: 'running',
+        trigger,
+        startedAt: new Date(startedMs).toISOString(),
+        progress: progressOf(EMPTY_READ, 'token', startedMs)
+      }
+      const controller = new AbortController()
+      const run: RunningSync = { job, controller, done: Promise.resolve() }
+      running = run
+      emit('started', job)
+      deps.logger.info({ syncJob: job.id, trigger }, 'sync started')
+      const done = execute(run, startedMs).finally(() => {
+        running = undefined
+        schedule()
+      })
+      Object.assign(run, { done })
+      return job
+    },
+    running: () => running?.job,
+    job: (id) => running?.job.id === id ? running.job : history.find(j => j.id === id),
+    jobs: () => running !== undefined ? [running.job, ...history] : [...history],
+    lastFinished: () => history[0],
+    async whenIdle () {
+      while (running !== undefined) await running.done
+    },
+    subscribe (listener) {
+      listeners.add(listener)
+      return () => { listeners.delete(listener) }
+    },
+    async close () {
+      closed = true
+      clearTimeout(timer)
+      running?.controller.abort(new Error('service is shutting down'))
+      await engine.whenIdle()
+      listeners.clear()
+    }
+  }
+  return engine
+}

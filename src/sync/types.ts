@@ -1,0 +1,89 @@
+/**
+ * Contracts of the sync side: what is persisted, the store interface, and sync jobs.
+ */
+import type { Directory, DirectoryFindings } from '../directory/types.ts'
+import type { ReadProgress } from '../zuora/types.ts'
+
+export interface SnapshotMeta {
+  /** Sortable unique id (27 base62 chars, KSUID-like). */
+  readonly syncId: string
+  /** RFC 3339, UTC, second precision. */
+  readonly snapshotAt: string
+  /** Host of the tenant (app.tenant). */
+  readonly tenant: string
+  readonly connectorVersion: string
+}
+
+/** What the store keeps of a snapshot: enough to rebuild it exactly (the C1 shapes are derived). */
+export interface PersistedSnapshot {
+  readonly format: 'zuora-c1-snapshot'
+  readonly version: 1
+  readonly meta: SnapshotMeta
+  readonly directory: Directory
+  readonly findings: DirectoryFindings
+}
+
+export interface LoadedSnapshots {
+  readonly current?: PersistedSnapshot
+  readonly previous?: PersistedSnapshot
+  /** Files that were present but rejected (corrupt, truncated, wrong checksum), with the reason. */
+  readonly rejected: readonly { readonly file: string, readonly reason: string }[]
+}
+
+/** Where snapshots live. Files today; a shared store (object storage, Redis, Postgres) later. */
+export interface SnapshotStore {
+  load(): Promise<LoadedSnapshots>
+  /** Atomically makes `snapshot` current and the old current previous. */
+  save(snapshot: PersistedSnapshot): Promise<void>
+  readonly description: string
+}
+
+export type SyncStatus = 'running' | 'succeeded' | 'failed' | 'aborted'
+export type SyncTrigger = 'startup' | 'schedule' | 'api'
+
+export interface SyncProgress extends Omit<ReadProgress, 'phase'> {
+  readonly phase: ReadProgress['phase'] | 'building' | 'persisting' | 'finished'
+  readonly elapsedMs: number
+  /** Rough estimate from pages done / total; null until the total is known. */
+  readonly estimatedRemainingMs: number | null
+}
+
+export interface SyncJobError {
+  readonly title: string
+  readonly detail: string
+  /** Upstream HTTP status when the failure came from Zuora. */
+  readonly upstreamStatus?: number
+}
+
+export interface SyncJob {
+  readonly id: string
+  readonly status: SyncStatus
+  readonly trigger: SyncTrigger
+  readonly startedAt: string
+  readonly finishedAt?: string
+  readonly durationMs?: number
+  readonly progress: SyncProgress
+  /** The snapshot published by this job (succeeded only). */
+  readonly syncId?: string
+  readonly error?: SyncJobError
+}
+
+/** One sync at a time; a trigger while one runs joins it. Owned by the `sync` plugin (app.syncEngine). */
+export interface SyncEngine {
+  /** Starts a sync, or returns the running one. */
+  trigger(trigger: SyncTrigger): SyncJob
+  running(): SyncJob | undefined
+  job(id: string): SyncJob | undefined
+  /** Recent jobs, newest first (bounded). */
+  jobs(): readonly SyncJob[]
+  lastFinished(): SyncJob | undefined
+  /** Resolves when no sync is running (for tests, demo and shutdown). */
+  whenIdle(): Promise<void>
+  /** Listens to job events (metrics, logs, the demo's progress bar); returns an unsubscribe function. */
+  subscribe(listener: SyncListener): () => void
+  /** Stops the schedule, aborts a running read, waits for an in-flight persist. */
+  close(): Promise<void>
+}
+
+export type SyncEvent = 'started' | 'progress' | 'finished'
+export type SyncListener = (event: SyncEvent, job: SyncJob) => void
