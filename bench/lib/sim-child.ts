@@ -1,0 +1,13 @@
+/**
+ * Child-process entry: starts a simulator with the options in BENCH_SIM_OPTIONS (JSON) and sends
+ * `{ url }` to the parent over IPC. Control goes through the simulator's /_sim routes. Exits on 'close'.
+ */
+import { startSimulator } from '../../src/simulator/index.ts'
+
+const options = JSON.parse(process.env.BENCH_SIM_OPTIONS ?? '{}')
+const sim = await startSimulator({ ...options, logger: false })
+process.send?.({ url: sim.url })
+process.on('message', (msg: unknown) => {
+  if (msg === 'close') sim.close().then(() => process.exit(0), () => process.exit(1))
+})
+process.on('disconnect', () => { sim.close().finally(() => process.exit(0)) })

@@ -1,0 +1,152 @@
+/**
+ * Zuora's data centers: the 10 REST hosts, the OneID identity host, and the URL rules the configuration
+ * applies to them (zuora-api.md §5). Pure functions: they throw an Error with a user-facing message.
+ */
+
+/** Zuora's REST base URLs, exactly the 10 documented hosts (zuora-api.md §5). */
+export const ZUORA_REST_HOSTS: readonly string[] = Object.freeze([
+  'rest.na.zuora.com', // US Cloud 1 production
+  'rest.sandbox.na.zuora.com', // US Cloud 1 API sandbox
+  'rest.test.zuora.com', // US developer & central sandbox
+  'rest.zuora.com', // US Cloud 2 production
+  'rest.apisandbox.zuora.com', // US Cloud 2 API sandbox
+  'rest.eu.zuora.com', // EU production
+  'rest.sandbox.eu.zuora.com', // EU API sandbox
+  'rest.test.eu.zuora.com', // EU developer & central sandbox
+  'rest.ap.zuora.com', // APAC production
+  'rest.test.ap.zuora.com' // APAC developer & central sandbox
+])
+
+/** The OneID identity host (SCIM and its OAuth token endpoint); no regional variant is documented. */
+export const ONEID_HOST = 'one.zuora.com'
+
+/** Accepts exactly the 10 REST bases (optionally with a trailing slash). */
+export const ZUORA_REST_BASE_REGEX = /^https:\/\/rest\.(?:(?:na|eu|ap)\.|sandbox\.(?:na|eu)\.|test\.(?:(?:eu|ap)\.)?|apisandbox\.)?zuora\.com\/?$/
+
+export interface UrlPolicy {
+  /** Allow hosts other than Zuora's (simulator, tests, egress proxy); plain http only on loopback. */
+  readonly allowCustomHosts: boolean
+}
+
+const LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', '[::1]', '::1', 'localhost'])
+
+export function isLoopbackHostname (hostname: string): boolean {
+  return LOOPBACK_HOSTNAMES.has(hostname.toLowerCase())
+}
+
+export function isZuoraRestHost (hostname: string): boolean {
+  return ZUORA_REST_HOSTS.includes(hostname.toLowerCase())
+}
+
+function validHostsHint (extra: readonly string[] = []): string {
+  return `use one of Zuora's REST hosts: ${[...ZUORA_REST_HOSTS, ...extra].map(h => `https://${h}`).join(', ')}` +
+    ' (or set ZUORA_ALLOW_CUSTOM_HOSTS=true for a simulator or proxy)'
+}
+
+/** Describes a URL without its userinfo, so an error message never repeats a password. */
+function describe (url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`
+}
+
+function parse (raw: string): URL {
+  const trimmed = raw.trim()
+  let url: URL
+  try {
+    url = new URL(trimmed)
+  } catch {
+    throw new Error('not a valid absolute URL (expected e.g. https://rest.eu.zuora.com)')
+  }
+  if (url.username !== '' || url.password !== '') throw new Error(`credentials in the URL are not allowed (${describe(url)})`)
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(trimmed)) throw new Error(`a query string or fragment is not allowed (${describe(url)})`)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`only https URLs are allowed (${describe(url)})`)
+  return url
+}
+
+/** True when the raw URL names a port explicitly (URL drops a default port such as :443, we do not). */
+function hasExplicitPort (raw: string): boolean {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(raw.trim())?.[1] ?? ''
+  const hostPart = authority.slice(authority.lastIndexOf('@') + 1)
+  return /:\d*$/.test(hostPart)
+}
+
+function stripTrailingSlashes (path: string): string {
+  return path.replace(/\/+$/, '')
+}
+
+/** Scheme rule for custom hosts: https anywhere, http only on loopback. */
+function checkCustomScheme (url: URL): void {
+  if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
+    throw new Error(`plain http is only allowed for loopback hosts (127.0.0.1, ::1, localhost); use https (${describe(url)})`)
+  }
+}
+
+/**
+ * Normalises the tenant REST base URL: strips a trailing `/` and `/v1`; refuses http, userinfo, ports,
+ * paths, query strings and hosts other than Zuora's 10 REST hosts (unless custom hosts are allowed).
+ * Returns `https://host` (custom hosts: `scheme://host[:port][/path]`).
+ */
+export function normaliseTenantBaseUrl (raw: string, policy: UrlPolicy): string {
+  const url = parse(raw)
+  const path = stripTrailingSlashes(stripTrailingSlashes(url.pathname).replace(/\/v1$/i, ''))
+  if (policy.allowCustomHosts) {
+    checkCustomScheme(url)
+    return `${url.protocol}//${url.host}${path}`
+  }
+  if (url.protocol !== 'https:') throw new Error(`only https is allowed for Zuora (${describe(url)}); ${validHostsHint()}`)
+  if (hasExplicitPort(raw)) throw new Error(`a port is not allowed in a Zuora URL (${describe(url)}); ${validHostsHint()}`)
+  if (!isZuoraRestHost(url.hostname)) throw new Error(`${url.hostname} is not a Zuora REST host; ${validHostsHint()}`)
+  if (path !== '') throw new Error(`a path is not allowed in the tenant base URL (${describe(url)}); give only the host, e.g. https://${url.hostname}`)
+  return `https://${url.hostname}`
+}
+
+/**
+ * Normalises a token-endpoint or SCIM-base override. Same rules as the tenant base, but the URL may carry
+ * a path and may also point at OneID (https://one.zuora.com). A trailing `/` is stripped.
+ */
+export function normaliseOverrideUrl (raw: string, kind: 'token' | 'scim', policy: UrlPolicy): string {
+  const url = parse(raw)
+  const path = stripTrailingSlashes(url.pathname)
+  const example = kind === 'token' ? `https://${ONEID_HOST}/oauth2/token` : `https://${ONEID_HOST}/scim/v2`
+  if (policy.allowCustomHosts) {
+    checkCustomScheme(url)
+  } else {
+    const hint = validHostsHint([ONEID_HOST])
+    if (url.protocol !== 'https:') throw new Error(`only https is allowed for Zuora (${describe(url)}); ${hint}`)
+    if (hasExplicitPort(raw)) throw new Error(`a port is not allowed in a Zuora URL (${describe(url)}); ${hint}`)
+    if (!isZuoraRestHost(url.hostname) && url.hostname !== ONEID_HOST) throw new Error(`${url.hostname} is not a Zuora host; ${hint}`)
+  }
+  if (path === '') throw new Error(`the ${kind === 'token' ? 'token URL' : 'SCIM base URL'} needs a path, e.g. ${example}`)
+  return `${url.protocol}//${url.host}${path}`
+}
+
+/** Tenant REST token endpoint: `{base}/oauth/token`. */
+export function deriveTokenUrl (base: string): string {
+  return `${base}/oauth/token`
+}
+
+/** Default SCIM base on the tenant host: `{base}/scim/v2`. */
+export function deriveScimBaseUrl (base: string): string {
+  return `${base}/scim/v2`
+}
+
+export interface UpstreamUrlPolicy extends UrlPolicy {
+  /** Origins of the configured URLs (token URL, SCIM base). */
+  readonly origins: readonly string[]
+}
+
+/**
+ * Whether a URL (e.g. a redirect Location) stays on the configured upstream origins and obeys the host rules.
+ * Used to explain refused redirects; redirects are never followed either way.
+ */
+export function isAllowedUpstreamUrl (raw: string, policy: UpstreamUrlPolicy): boolean {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return false
+  }
+  if (url.username !== '' || url.password !== '') return false
+  if (!policy.origins.includes(url.origin)) return false
+  if (policy.allowCustomHosts) return url.protocol === 'https:' || isLoopbackHostname(url.hostname)
+  return url.protocol === 'https:' && (isZuoraRestHost(url.hostname) || url.hostname === ONEID_HOST)
+}

@@ -1,0 +1,177 @@
+/**
+ * What we accept from Zuora's SCIM API (zuora-api.md §3.3, §3.5, §3.7), as TypeBox schemas with compiled
+ * checkers. Tolerant where Zuora deviates from RFC 7644 (`resources` or `Resources`, null envelope keys,
+ * optional startIndex/itemsPerPage, null optional attributes, unknown attributes ignored), strict on types:
+ * a wrong type is a 'payload' ZuoraError naming the resource id and the field path, never a crash or a drop.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { ZuoraError } from './errors.ts'
+import type { UpstreamEndpoint } from './types.ts'
+
+export const USER_EXTENSION_URN = 'urn:zuora:scim:schemas:1.0:UserExtension'
+export const GROUP_EXTENSION_URN = 'urn:zuora:scim:schemas:1.0:GroupExtension'
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]))
+const OptString = Nullable(Type.String())
+const OptBoolean = Nullable(Type.Boolean())
+
+export const ScimMultiValueSchema = Type.Object({
+  value: Type.String(),
+  display: OptString,
+  type: OptString,
+  primary: OptBoolean
+})
+
+export const ScimEmailSchema = ScimMultiValueSchema
+
+export const ScimMetaSchema = Type.Object({
+  resourceType: OptString,
+  created: OptString,
+  lastModified: OptString,
+  location: OptString,
+  version: OptString
+})
+
+export const ScimUserExtensionSchema = Type.Object({
+  organizationId: OptString,
+  status: OptString,
+  ssoEnabled: OptBoolean,
+  region: OptString
+})
+
+export const ScimUserSchema = Type.Object({
+  schemas: Nullable(Type.Array(Type.String())),
+  id: Type.String({ minLength: 1 }),
+  externalId: OptString,
+  userName: Type.String(),
+  name: Nullable(Type.Object({
+    formatted: OptString,
+    familyName: OptString,
+    givenName: OptString
+  })),
+  displayName: OptString,
+  preferredLanguage: OptString,
+  locale: OptString,
+  active: OptBoolean,
+  emails: Nullable(Type.Array(ScimEmailSchema)),
+  groups: Nullable(Type.Array(ScimMultiValueSchema)),
+  roles: Nullable(Type.Array(ScimMultiValueSchema)),
+  meta: Nullable(ScimMetaSchema),
+  [USER_EXTENSION_URN]: Nullable(ScimUserExtensionSchema)
+})
+export type ScimUser = Static<typeof ScimUserSchema>
+
+export const ScimGroupExtensionSchema = Type.Object({
+  description: OptString,
+  organizationId: OptString,
+  active: OptBoolean
+})
+
+export const ScimGroupSchema = Type.Object({
+  schemas: Nullable(Type.Array(Type.String())),
+  id: Type.String({ minLength: 1 }),
+  displayName: OptString,
+  members: Nullable(Type.Array(ScimMultiValueSchema)),
+  meta: Nullable(ScimMetaSchema),
+  [GROUP_EXTENSION_URN]: Nullable(ScimGroupExtensionSchema)
+})
+export type ScimGroup = Static<typeof ScimGroupSchema>
+
+/** The envelope only; resources are checked one by one so an error can name the resource. */
+export const ScimListResponseSchema = Type.Object({
+  schemas: Nullable(Type.Array(Type.String())),
+  totalResults: Type.Integer({ minimum: 0 }),
+  resources: Nullable(Type.Array(Type.Unknown())),
+  Resources: Nullable(Type.Array(Type.Unknown())),
+  startIndex: Nullable(Type.Integer()),
+  itemsPerPage: Nullable(Type.Integer())
+})
+export type ScimListResponse = Static<typeof ScimListResponseSchema>
+
+export const ServiceProviderConfigSchema = Type.Object({
+  schemas: Nullable(Type.Array(Type.String())),
+  filter: Nullable(Type.Object({ supported: OptBoolean, maxResults: Nullable(Type.Integer()) }))
+})
+
+const UserCheck = TypeCompiler.Compile(ScimUserSchema)
+const GroupCheck = TypeCompiler.Compile(ScimGroupSchema)
+const ListCheck = TypeCompiler.Compile(ScimListResponseSchema)
+const SpcCheck = TypeCompiler.Compile(ServiceProviderConfigSchema)
+
+interface Checker { Check(v: unknown): boolean, Errors(v: unknown): { First(): { path: string, message: string } | undefined } }
+
+function firstError (checker: Checker, value: unknown): string {
+  const e = checker.Errors(value).First()
+  if (e === undefined) return 'invalid value'
+  return `${e.path === '' ? '(root)' : e.path}: ${e.message}`
+}
+
+function idOf (value: unknown): string | undefined {
+  const id = (value as { id?: unknown } | null)?.id
+  return typeof id === 'string' && id !== '' ? id.slice(0, 100) : undefined
+}
+
+function payloadError (endpoint: UpstreamEndpoint, message: string, requestId?: string): ZuoraError {
+  return new ZuoraError(`${message}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''}`, {
+    kind: 'payload', endpoint, ...(requestId !== undefined ? { requestId } : {})
+  })
+}
+
+export interface PageContext {
+  readonly endpoint: UpstreamEndpoint
+  /** e.g. "Users page 3 (startIndex 201)". */
+  readonly where: string
+  readonly requestId?: string
+}
+
+export function checkUser (value: unknown, ctx: PageContext): ScimUser {
+  if (UserCheck.Check(value)) return value
+  const id = idOf(value)
+  throw payloadError(ctx.endpoint, `Malformed SCIM User ${id !== undefined ? JSON.stringify(id) : '(no id)'} in ${ctx.where}: ${firstError(UserCheck, value)}`, ctx.requestId)
+}
+
+export function checkGroup (value: unknown, ctx: PageContext): ScimGroup {
+  if (GroupCheck.Check(value)) return value
+  const id = idOf(value)
+  throw payloadError(ctx.endpoint, `Malformed SCIM Group ${id !== undefined ? JSON.stringify(id) : '(no id)'} in ${ctx.where}: ${firstError(GroupCheck, value)}`, ctx.requestId)
+}
+
+export interface ListPage {
+  readonly totalResults: number
+  readonly resources: readonly unknown[]
+  readonly startIndex?: number
+  readonly itemsPerPage?: number
+}
+
+/** Checks a ListResponse envelope and returns its resources (`Resources ?? resources`, null → []). */
+export function checkListResponse (value: unknown, ctx: PageContext): ListPage {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw payloadError(ctx.endpoint, `Malformed SCIM ListResponse in ${ctx.where}: not a JSON object`, ctx.requestId)
+  }
+  if (!ListCheck.Check(value)) {
+    throw payloadError(ctx.endpoint, `Malformed SCIM ListResponse in ${ctx.where}: ${firstError(ListCheck, value)}`, ctx.requestId)
+  }
+  const resources = value.Resources ?? value.resources ?? []
+  return {
+    totalResults: value.totalResults,
+    resources,
+    ...(typeof value.startIndex === 'number' ? { startIndex: value.startIndex } : {}),
+    ...(typeof value.itemsPerPage === 'number' ? { itemsPerPage: value.itemsPerPage } : {})
+  }
+}
+
+export function checkServiceProviderConfig (value: unknown, ctx: PageContext): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !SpcCheck.Check(value)) {
+    throw payloadError(ctx.endpoint, `Malformed SCIM ServiceProviderConfig: ${value !== null && typeof value === 'object' ? firstError(SpcCheck, value) : 'not a JSON object'}`, ctx.requestId)
+  }
+}
+
+/** JSON.parse with a payload error instead of a SyntaxError. */
+export function parseJson (text: string, ctx: PageContext): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw payloadError(ctx.endpoint, `${ctx.where}: the response is not valid JSON`, ctx.requestId)
+  }
+}
