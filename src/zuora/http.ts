@@ -106,6 +106,8 @@ export function createHttpClient (options: HttpClientOptions): HttpClient {
     keepAliveTimeout: 10_000
   })
   let closed = false
+  /** Aborts every in-flight request when the client closes. */
+  const closing = new AbortController()
 
   async function readBody (body: Dispatcher.ResponseData['body'], endpoint: UpstreamEndpoint, declaredLength: number | undefined): Promise<Buffer> {
     if (declaredLength !== undefined && declaredLength > maxBytes) {
@@ -150,11 +152,14 @@ export function createHttpClient (options: HttpClientOptions): HttpClient {
     if (request.signal?.aborted === true) {
       return new ZuoraError(`${label} aborted`, { kind: 'aborted', endpoint: request.endpoint, cause: err })
     }
+    if (closed) {
+      return new ZuoraError(`${label} aborted: the Zuora connection is closed`, { kind: 'aborted', endpoint: request.endpoint })
+    }
     if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
       return new ZuoraError(`${label} timed out after ${options.timeoutMs} ms`, { kind: 'timeout', endpoint: request.endpoint })
     }
     if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return tooLarge(request.endpoint, maxBytes + 1)
-    if (closed || code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {
+    if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {
       return new ZuoraError(`${label} aborted: the Zuora connection is closed`, { kind: 'aborted', endpoint: request.endpoint })
     }
     const why = code ?? (err instanceof Error ? err.name : 'error')
@@ -166,7 +171,7 @@ export function createHttpClient (options: HttpClientOptions): HttpClient {
     const trackId = newTrackId()
     const url = new URL(request.url)
     const timeout = AbortSignal.timeout(options.timeoutMs)
-    const signal = request.signal !== undefined ? AbortSignal.any([request.signal, timeout]) : timeout
+    const signal = AbortSignal.any(request.signal !== undefined ? [request.signal, timeout, closing.signal] : [timeout, closing.signal])
     const headers: Record<string, string> = {
       accept: ACCEPT,
       'accept-encoding': 'gzip',
@@ -175,6 +180,7 @@ export function createHttpClient (options: HttpClientOptions): HttpClient {
     }
     if (request.body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json'
     try {
+      if (closed) throw new Error('closed')
       if (request.signal?.aborted === true) throw request.signal.reason
       const res = await dispatcher.request({
         origin: url.origin,
@@ -223,6 +229,7 @@ export function createHttpClient (options: HttpClientOptions): HttpClient {
     async close () {
       if (closed) return
       closed = true
+      closing.abort()
       if (owned) await dispatcher.close()
     }
   }

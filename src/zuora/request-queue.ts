@@ -156,6 +156,7 @@ export function createRequestQueue (options: RequestQueueOptions): RequestQueue 
     }
     paceIntervalMs = Math.min(Math.ceil(reset / (remaining + 1)), maxRetryAfterMs)
     paceUntil = now + reset
+    nextStartAt = Math.max(nextStartAt, now + paceIntervalMs)
   }
 
   function pauseQueue (delayMs: number, reason: string): void {

@@ -1,0 +1,88 @@
+/**
+ * The real service in its own process (bench/lib/service-child.ts), so that its memory is measured alone
+ * (/proc/<pid>/status) and its CPU does not mix with the load generator's.
+ */
+import { fork } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import type { SyncJob } from '../../src/sync/types.ts'
+
+export interface ServiceProcess {
+  readonly url: string
+  readonly pid: number
+  /** Triggers a sync in the service and resolves with the finished job. */
+  sync(): Promise<SyncJob>
+  close(): Promise<void>
+}
+
+const CHILD = fileURLToPath(new URL('./service-child.ts', import.meta.url))
+
+export async function startServiceProcess (simUrl: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<ServiceProcess> {
+  const child = fork(CHILD, [], {
+    execArgv: [...execArgv, '--import', 'tsx'],
+    env: { ...process.env, BENCH_SIM_URL: simUrl, BENCH_SERVICE_ENV: JSON.stringify(env) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    const onMessage = (m: unknown): void => {
+      const msg = m as { url?: string }
+      if (msg.url !== undefined) { child.off('message', onMessage); resolve(msg.url) }
+    }
+    child.on('message', onMessage)
+    child.once('exit', (code) => reject(new Error(`service process exited (${code}) before listening`)))
+    child.once('error', reject)
+  })
+  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
+  return {
+    url,
+    pid: child.pid ?? -1,
+    sync: () => new Promise<SyncJob>((resolve, reject) => {
+      const onMessage = (m: unknown): void => {
+        const msg = m as { job?: SyncJob, error?: string }
+        if (msg.job !== undefined) { child.off('message', onMessage); resolve(msg.job) }
+        if (msg.error !== undefined) { child.off('message', onMessage); reject(new Error(msg.error)) }
+      }
+      child.on('message', onMessage)
+      child.send('sync')
+    }),
+    close: async () => {
+      if (child.exitCode === null) {
+        child.send('close')
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+        await exited
+        clearTimeout(timer)
+      }
+    }
+  }
+}
+
+/** VmRSS / VmHWM of a process, in bytes (Linux /proc). */
+export async function procMemory (pid: number): Promise<{ rss: number, hwm: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') }
+}
+
+/** Samples a process's RSS every `intervalMs` until stopped; returns the peak seen. */
+export function sampleRss (pid: number, intervalMs = 10): { stop(): Promise<{ peak: number, samples: number }> } {
+  let peak = 0
+  let samples = 0
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      try {
+        const { rss } = await procMemory(pid)
+        if (rss > peak) peak = rss
+        samples++
+      } catch { /* process gone */ }
+      await new Promise(resolve => setTimeout(resolve, intervalMs))
+    }
+  })()
+  return {
+    async stop () {
+      running = false
+      await loop
+      return { peak, samples }
+    }
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * Zuora SCIM reads: list pages, single resources, ServiceProviderConfig, and the full directory read.
+ * Every call carries a token from the token manager; a 401 invalidates it, refreshes once and retries once.
+ *
+ * readDirectory: the first page of Users and of Groups in parallel, then every remaining page in parallel
+ * through the queue (exactly ceil(U/size) + ceil(G/size) requests when nothing fails), dedupe by id, and
+ * verify the listing held still (same totalResults on every page, every page full). If it moved, that
+ * resource is re-read from the start (bounded); a read that stays unstable fails — never a partial read.
+ */
+import type { Config } from '../config.ts'
+import { compareIds, normaliseGroup, normaliseUser } from '../directory/normalise.ts'
+import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts'
+import { AUTH_HINT, ZuoraError, errorFromResponse, parseUpstreamErrorBody } from './errors.ts'
+import type { HttpClient, UpstreamResponse } from './http.ts'
+import type { ZuoraLogger } from './logger.ts'
+import type { RequestQueue } from './request-queue.ts'
+import { checkGroup, checkListResponse, checkServiceProviderConfig, checkUser, parseJson, type PageContext } from './scim-schemas.ts'
+import type { TokenManager } from './token-manager.ts'
+import type { DirectoryRead, ReadOptions, ReadProgress, UpstreamEndpoint } from './types.ts'
+
+export type ScimResource = 'users' | 'groups'
+
+/** Extra full re-reads of a resource list whose pages disagree before the read fails. */
+export const MAX_REREADS = 2
+/** Refuse listings claiming more resources than this (a lying totalResults must not plan a million pages). */
+export const MAX_TOTAL_RESULTS = 1_000_000
+
+export interface ScimClientOptions {
+  readonly config: Config['zuora']
+  readonly http: HttpClient
+  readonly queue: RequestQueue
+  readonly tokens: TokenManager
+  readonly logger?: ZuoraLogger
+}
+
+export interface ScimPage<T> {
+  readonly index: number
+  readonly startIndex: number
+  readonly count: number
+  readonly totalResults: number
+  readonly items: readonly T[]
+}
+
+export interface ScimClient {
+  listUsers(pageIndex: number, count: number, options?: RequestOptions): Promise<ScimPage<DirectoryUser>>
+  listGroups(pageIndex: number, count: number, options?: RequestOptions): Promise<ScimPage<DirectoryGroup>>
+  getUser(id: string, options?: RequestOptions): Promise<DirectoryUser | undefined>
+  getGroup(id: string, options?: RequestOptions): Promise<DirectoryGroup | undefined>
+  serviceProviderConfig(options?: RequestOptions): Promise<void>
+  readDirectory(options?: ReadOptions): Promise<DirectoryRead>
+}
+
+export interface RequestOptions {
+  readonly signal?: AbortSignal
+  /** Called once per HTTP attempt sent (request accounting). */
+  readonly onSend?: () => void
+}
+
+const RESOURCE_PATH: Record<ScimResource, string> = { users: 'Users', groups: 'Groups' }
+
+/** startIndex of page k (0-based): 'item' → 1 + k·count (RFC 7644); 'page' → k + 1 (Zuora's Groups doc). */
+export function startIndexFor (semantics: 'item' | 'page', pageIndex: number, count: number): number {
+  return semantics === 'item' ? 1 + pageIndex * count : pageIndex + 1
+}
+
+export function createScimClient (options: ScimClientOptions): ScimClient {
+  const { config, http, queue, tokens } = options
+  const base = config.scimBaseUrl
+
+  /** One GET with a bearer token; a 401 refreshes the token once and retries once. */
+  async function authorisedGet (endpoint: UpstreamEndpoint, url: string, what: string, opts: RequestOptions): Promise<UpstreamResponse> {
+    for (let round = 1; ; round++) {
+      let used: string | undefined
+      const res = await queue.run({
+        endpoint,
+        what,
+        ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+        secrets: () => used !== undefined ? [used] : [],
+        send: async () => {
+          used = await tokens.getToken(opts.signal !== undefined ? { signal: opts.signal } : {})
+          opts.onSend?.()
+          return http.send({ endpoint, method: 'GET', url, headers: { authorization: `Bearer ${used}` }, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
+        }
+      })
+      if (res.status !== 401) return res
+      if (used !== undefined) tokens.invalidate(used)
+      if (round >= 2) {
+        const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, used !== undefined ? [used] : [])
+        const e = errorFromResponse({ endpoint, status: 401, body, requestId: res.requestId, what })
+        throw new ZuoraError(e.message.replace(`. Hint: ${AUTH_HINT}`, ` even with a freshly issued token. Hint: ${AUTH_HINT}`), {
+          kind: 'auth', endpoint, upstreamStatus: 401,
+          ...(e.code !== undefined ? { code: e.code } : {}),
+          ...(e.requestId !== undefined ? { requestId: e.requestId } : {})
+        })
+      }
+      options.logger?.info({ endpoint, requestId: res.requestId }, 'zuora answered 401: refreshing the token and retrying once')
+    }
+  }
+
+  function failure (endpoint: UpstreamEndpoint, res: UpstreamResponse, what: string): ZuoraError {
+    return errorFromResponse({ endpoint, status: res.status, body: parseUpstreamErrorBody(res.status, res.contentType, res.text), requestId: res.requestId, what })
+  }
+
+  async function listPage<T> (resource: ScimResource, pageIndex: number, count: number, opts: RequestOptions): Promise<ScimPage<T>> {
+    const semantics = resource === 'users' ? config.usersStartIndex : config.groupsStartIndex
+    const startIndex = startIndexFor(semantics, pageIndex, count)
+    const endpoint: UpstreamEndpoint = resource
+    const what = `SCIM ${RESOURCE_PATH[resource]} page ${pageIndex + 1} (startIndex ${startIndex}, count ${count})`
+    const url = `${base}/${RESOURCE_PATH[resource]}?startIndex=${startIndex}&count=${count}`
+    const res = await authorisedGet(endpoint, url, what, opts)
+    if (res.status !== 200) throw failure(endpoint, res, what)
+    const ctx: PageContext = { endpoint, where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
+    const page = checkListResponse(parseJson(res.text, ctx), ctx)
+    const items = resource === 'users'
+      ? page.resources.map(r => normaliseUser(checkUser(r, ctx)))
+      : page.resources.map(r => normaliseGroup(checkGroup(r, ctx)))
+    return { index: pageIndex, startIndex, count, totalResults: page.totalResults, items: items as unknown as T[] }
+  }
+
+  async function getOne<T> (resource: ScimResource, id: string, opts: RequestOptions): Promise<T | undefined> {
+    const endpoint: UpstreamEndpoint = resource === 'users' ? 'user' : 'group'
+    const what = `SCIM ${resource === 'users' ? 'User' : 'Group'} ${JSON.stringify(id.slice(0, 100))}`
+    const res = await authorisedGet(endpoint, `${base}/${RESOURCE_PATH[resource]}/${encodeURIComponent(id)}`, what, opts)
+    if (res.status === 404) return undefined
+    if (res.status !== 200) throw failure(endpoint, res, what)
+    const ctx: PageContext = { endpoint, where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
+    const body = parseJson(res.text, ctx)
+    const item = resource === 'users' ? normaliseUser(checkUser(body, ctx)) : normaliseGroup(checkGroup(body, ctx))
+    if (item.id !== id) {
+      throw new ZuoraError(`${what}: Zuora returned a different resource (id ${JSON.stringify(item.id.slice(0, 100))})`, { kind: 'payload', endpoint })
+    }
+    return item as T
+  }
+
+  async function serviceProviderConfig (opts: RequestOptions = {}): Promise<void> {
+    const what = 'SCIM ServiceProviderConfig'
+    const res = await authorisedGet('discovery', `${base}/ServiceProviderConfig`, what, opts)
+    if (res.status !== 200) throw failure('discovery', res, what)
+    const ctx: PageContext = { endpoint: 'discovery', where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
+    checkServiceProviderConfig(parseJson(res.text, ctx), ctx)
+  }
+
+  async function readDirectory (readOptions: ReadOptions = {}): Promise<DirectoryRead> {
+    const controller = new AbortController()
+    const outer = readOptions.signal
+    const onOuterAbort = (): void => { controller.abort(outer?.reason) }
+    const outerAborted = (): boolean => outer?.aborted === true
+    if (outer?.aborted === true) throw new ZuoraError('Directory read aborted', { kind: 'aborted', endpoint: 'users' })
+    outer?.addEventListener('abort', onOuterAbort, { once: true })
+    const signal = controller.signal
+    const startStats = queue.stats()
+    let requests = 0
+    const reqOpts: RequestOptions = { signal, onSend: () => { requests++ } }
+    let phase: ReadProgress['phase'] = 'token'
+    let pagesDone = 0
+    let pagesTotal: number | null = null
+    const read: Record<ScimResource, number> = { users: 0, groups: 0 }
+
+    const report = (): void => {
+      if (readOptions.onProgress === undefined) return
+      const s = queue.stats()
+      try {
+        readOptions.onProgress({
+          phase,
+          pagesDone,
+          pagesTotal,
+          usersRead: read.users,
+          groupsRead: read.groups,
+          retries: s.retries - startStats.retries,
+          rateLimitWaits: s.rateLimitWaits - startStats.rateLimitWaits,
+          rateLimitWaitMs: s.rateLimitWaitMs - startStats.rateLimitWaitMs
+        })
+      } catch (err) {
+        options.logger?.warn({ err }, 'directory read progress callback threw (ignored)')
+      }
+    }
+
+    const fetchPage = async (resource: ScimResource, k: number, count: number): Promise<ScimPage<DirectoryUser | DirectoryGroup>> => {
+      const page = await listPage<DirectoryUser | DirectoryGroup>(resource, k, count, reqOpts)
+      pagesDone++
+      read[resource] += page.items.length
+      report()
+      return page
+    }
+
+    /** Pages planned for a listing, from its first page (count adapts to a server that clamps it). */
+    const plan = (resource: ScimResource, first: ScimPage<unknown>): { count: number, pages: number } => {
+      const T = first.totalResults
+      if (T > MAX_TOTAL_RESULTS) {
+        throw new ZuoraError(`SCIM ${RESOURCE_PATH[resource]} listing claims ${T} resources, more than the ${MAX_TOTAL_RESULTS} this client reads`, { kind: 'payload', endpoint: resource })
+      }
+      const n = first.items.length
+      const count = n > 0 && n < Math.min(first.count, T) ? n : first.count
+      return { count, pages: T === 0 ? 1 : Math.max(1, Math.ceil(T / count)) }
+    }
+
+    /** Why a set of pages is not one consistent listing, or undefined if it is. */
+    const instability = (pages: readonly ScimPage<unknown>[], T: number, count: number): string | undefined => {
+      for (const p of pages) {
+        if (p.totalResults !== T) return `totalResults changed from ${T} to ${p.totalResults} (page ${p.index + 1})`
+      }
+      if (T > 0 && pages[0].items.length === 0) return `page 1 was empty although totalResults is ${T}`
+      const last = pages.length - 1
+      for (const p of pages) {
+        const expected = p.index < last ? count : T - last * count
+        if (p.items.length !== expected) {
+          return `page ${p.index + 1} returned ${p.items.length} resources, expected ${expected} (totalResults ${T}, count ${count})`
+        }
+      }
+      return undefined
+    }
+
+    const finish = async <T extends { id: string }>(resource: ScimResource, firstPage: ScimPage<unknown>, requestedCount: number): Promise<{ items: T[], duplicates: number }> => {
+      let first = firstPage
+      for (let round = 0; ; round++) {
+        const T = first.totalResults
+        const { count, pages } = plan(resource, first)
+        if (round === 0 && pagesTotal !== null) pagesTotal += pages - 1
+        const rest = await Promise.all(Array.from({ length: pages - 1 }, (_, i) => fetchPage(resource, i + 1, count)))
+        const all = [first, ...rest]
+        const problem = instability(all, T, count)
+        if (problem === undefined) {
+          const byId = new Map<string, T>()
+          let duplicates = 0
+          for (const p of all) {
+            for (const item of p.items as T[]) {
+              if (byId.has(item.id)) duplicates++
+              else byId.set(item.id, item)
+            }
+          }
+          return { items: [...byId.values()].sort((a, b) => compareIds(a.id, b.id)), duplicates }
+        }
+        if (round >= MAX_REREADS) {
+          throw new ZuoraError(
+            `Zuora's ${RESOURCE_PATH[resource]} listing kept changing while it was read (${round + 1} full reads): ${problem}. ` +
+            'No partial directory is returned; the next sync will try again.',
+            { kind: 'upstream', endpoint: resource })
+        }
+        options.logger?.warn({ resource, round: round + 1, problem }, 'zuora listing changed during the read: reading it again from the start')
+        read[resource] = 0
+        first = await fetchPage(resource, 0, requestedCount)
+        if (pagesTotal !== null) pagesTotal += plan(resource, first).pages
+      }
+    }
+
+    try {
+      report()
+      await tokens.getToken({ signal })
+      phase = 'first-pages'
+      report()
+      const [firstUsers, firstGroups] = await Promise.all([
+        fetchPage('users', 0, config.usersPageSize),
+        fetchPage('groups', 0, config.groupsPageSize)
+      ]).catch((err: unknown) => { controller.abort(); throw err })
+      phase = 'pages'
+      pagesTotal = 2
+      const [users, groups] = await Promise.all([
+        finish<DirectoryUser>('users', firstUsers, config.usersPageSize),
+        finish<DirectoryGroup>('groups', firstGroups, config.groupsPageSize)
+      ]).catch((err: unknown) => { controller.abort(); throw err })
+      phase = 'done'
+      pagesTotal = pagesDone
+      report()
+      return {
+        users: users.items,
+        groups: groups.items,
+        requests,
+        duplicatesDropped: users.duplicates + groups.duplicates
+      }
+    } catch (err) {
+      if (outerAborted()) throw new ZuoraError('Directory read aborted', { kind: 'aborted', endpoint: 'users', cause: err })
+      throw err
+    } finally {
+      outer?.removeEventListener('abort', onOuterAbort)
+    }
+  }
+
+  return {
+    listUsers: (k, count, opts = {}) => listPage<DirectoryUser>('users', k, count, opts),
+    listGroups: (k, count, opts = {}) => listPage<DirectoryGroup>('groups', k, count, opts),
+    getUser: (id, opts = {}) => getOne<DirectoryUser>('users', id, opts),
+    getGroup: (id, opts = {}) => getOne<DirectoryGroup>('groups', id, opts),
+    serviceProviderConfig,
+    readDirectory
+  }
+}
