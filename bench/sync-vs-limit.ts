@@ -3,8 +3,9 @@
  *
  * Simulator (own process): 100,000 users, 2,000 groups, 50 ms per request. Connection: concurrency 8, pages of 100.
  * Ideal = ceil(requests / 8) × 50 ms, requests = ceil(U/100) + ceil(G/100) + 1 (token).
- * Measures: readDirectory wall and upstream requests; a full engine sync (read + snapshot build + persist);
- * the sequential peer (bench/lib/sequential-pager.ts) on the same simulator in the same run.
+ * Measures: readDirectory wall and upstream requests; the floor (bench/lib/parallel-fetch.ts: same pages, same
+ * concurrency, bodies discarded — what the simulator and loopback cost on this machine); a full engine sync
+ * (read + snapshot build + persist); the sequential peer (bench/lib/sequential-pager.ts), same simulator, same run.
  *
  *   npx tsx bench/sync-vs-limit.ts            (env BENCH_USERS, BENCH_GROUPS, BENCH_LATENCY_MS to scale)
  */
@@ -19,6 +20,7 @@ import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '../src/simulator/index.ts'
 import { configForSimulator } from './lib/config.ts'
 import { startRemoteSimulator } from './lib/sim-process.ts'
 import { sequentialRead } from './lib/sequential-pager.ts'
+import { parallelFetch } from './lib/parallel-fetch.ts'
 import { fmtMs, isMain, log, printReport, type BenchReport, type TargetResult } from './lib/report.ts'
 
 export interface SyncVsLimitOptions {
@@ -82,6 +84,19 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
       data: { totalRequests: c1.totalRequests, tokenRequests: c1.tokenRequests, maxConcurrent: c1.maxConcurrent, requests: c1.requests }
     })
     notes.push(`readDirectory: max concurrent upstream requests seen by the simulator ${c1.maxConcurrent}`)
+
+    // 1b. the floor on this machine: the same pages, same concurrency, bodies discarded unparsed
+    log('sync-vs-limit: raw parallel fetch (floor) …')
+    const floor = await parallelFetch({ baseUrl: sim.url, clientId: SIM_CLIENT_ID, clientSecret: SIM_CLIENT_SECRET, users, groups, concurrency, pageSize })
+    results.push({
+      bench: 'sync-vs-limit',
+      target: 'readDirectory vs raw parallel fetch (floor)',
+      goal: '(info) ≈ 1',
+      measured: `${fmtMs(readMs)} vs ${fmtMs(floor.wallMs)} (floor = ${fmtMs(floor.wallMs)}, ${(floor.wallMs / idealMs).toFixed(2)} × ideal)`,
+      ratio: readMs / floor.wallMs,
+      pass: true,
+      data: { readMs, floorMs: floor.wallMs, idealMs }
+    })
 
     // 2. a full engine sync: read + buildDirectory + Snapshot.build + persist (file store) + publish
     await sim.resetCounters()

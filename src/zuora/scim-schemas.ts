@@ -12,7 +12,9 @@ import type { UpstreamEndpoint } from './types.ts'
 export const USER_EXTENSION_URN = 'urn:zuora:scim:schemas:1.0:UserExtension'
 export const GROUP_EXTENSION_URN = 'urn:zuora:scim:schemas:1.0:GroupExtension'
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]))
+// Zuora sends `null` for absent values (e.g. `"externalId": null`). Nulls are dropped before checking (see
+// prepareUser/prepareGroup), so the schemas say Optional and a type error keeps its precise path.
+const Nullable = <T extends TSchema>(schema: T) => Type.Optional(schema)
 const OptString = Nullable(Type.String())
 const OptBoolean = Nullable(Type.Boolean())
 
@@ -125,13 +127,45 @@ export interface PageContext {
   readonly requestId?: string
 }
 
-export function checkUser (value: unknown, ctx: PageContext): ScimUser {
+function isObject (v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+function dropNulls (o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(o)) if (v !== null) out[k] = v
+  return out
+}
+
+/** Drops null-valued keys where Zuora's shapes put them: the resource, its sub-objects, multi-value entries. */
+function prepare (value: unknown, objects: readonly string[], arrays: readonly string[]): unknown {
+  if (!isObject(value)) return value
+  const r = dropNulls(value)
+  for (const k of objects) if (isObject(r[k])) r[k] = dropNulls(r[k])
+  for (const k of arrays) {
+    const a = r[k]
+    if (Array.isArray(a)) r[k] = a.map(e => isObject(e) ? dropNulls(e) : e)
+  }
+  return r
+}
+
+export function prepareUser (value: unknown): unknown {
+  return prepare(value, ['name', 'meta', USER_EXTENSION_URN], ['emails', 'groups', 'roles'])
+}
+
+export function prepareGroup (value: unknown): unknown {
+  return prepare(value, ['meta', GROUP_EXTENSION_URN], ['members'])
+}
+
+export function checkUser (raw: unknown, ctx: PageContext): ScimUser {
+  const value = prepareUser(raw)
   if (UserCheck.Check(value)) return value
   const id = idOf(value)
   throw payloadError(ctx.endpoint, `Malformed SCIM User ${id !== undefined ? JSON.stringify(id) : '(no id)'} in ${ctx.where}: ${firstError(UserCheck, value)}`, ctx.requestId)
 }
 
-export function checkGroup (value: unknown, ctx: PageContext): ScimGroup {
+export function checkGroup (raw: unknown, ctx: PageContext): ScimGroup {
+  const value = prepareGroup(raw)
   if (GroupCheck.Check(value)) return value
   const id = idOf(value)
   throw payloadError(ctx.endpoint, `Malformed SCIM Group ${id !== undefined ? JSON.stringify(id) : '(no id)'} in ${ctx.where}: ${firstError(GroupCheck, value)}`, ctx.requestId)
@@ -145,10 +179,11 @@ export interface ListPage {
 }
 
 /** Checks a ListResponse envelope and returns its resources (`Resources ?? resources`, null → []). */
-export function checkListResponse (value: unknown, ctx: PageContext): ListPage {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+export function checkListResponse (raw: unknown, ctx: PageContext): ListPage {
+  if (!isObject(raw)) {
     throw payloadError(ctx.endpoint, `Malformed SCIM ListResponse in ${ctx.where}: not a JSON object`, ctx.requestId)
   }
+  const value = dropNulls(raw)
   if (!ListCheck.Check(value)) {
     throw payloadError(ctx.endpoint, `Malformed SCIM ListResponse in ${ctx.where}: ${firstError(ListCheck, value)}`, ctx.requestId)
   }
@@ -160,10 +195,10 @@ export function checkListResponse (value: unknown, ctx: PageContext): ListPage {
     ...(typeof value.itemsPerPage === 'number' ? { itemsPerPage: value.itemsPerPage } : {})
   }
 }
-
-export function checkServiceProviderConfig (value: unknown, ctx: PageContext): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || !SpcCheck.Check(value)) {
-    throw payloadError(ctx.endpoint, `Malformed SCIM ServiceProviderConfig: ${value !== null && typeof value === 'object' ? firstError(SpcCheck, value) : 'not a JSON object'}`, ctx.requestId)
+export function checkServiceProviderConfig (raw: unknown, ctx: PageContext): void {
+  const value = isObject(raw) ? prepare(raw, ['filter'], []) : raw
+  if (!isObject(value) || !SpcCheck.Check(value)) {
+    throw payloadError(ctx.endpoint, `Malformed SCIM ServiceProviderConfig: ${isObject(value) ? firstError(SpcCheck, value) : 'not a JSON object'}`, ctx.requestId)
   }
 }
 

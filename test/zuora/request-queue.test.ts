@@ -142,7 +142,7 @@ t.test('transport errors: timeouts and resets are retried; payload and unknown e
 
   let m = 0
   const b = q.run({ endpoint: 'users', send: async () => { m++; throw new ZuoraError('too big', { kind: 'payload', endpoint: 'users' }) } })
-  await t.rejects(b, { kind: 'payload' })
+  await t.rejects(b, { name: 'ZuoraError', kind: 'payload' })
   t.equal(m, 1)
   const c = q.run({ endpoint: 'users', send: async () => { throw new TypeError('bug') } })
   await t.rejects(c, TypeError)
@@ -198,12 +198,12 @@ t.test('abort drops queued work without sending it', async t => {
   await clock.flush()
   t.equal(q.stats().queued, 1)
   ac.abort()
-  await t.rejects(second, { kind: 'aborted' })
+  await t.rejects(second, { name: 'ZuoraError', kind: 'aborted' })
   t.equal(q.stats().queued, 0)
   release?.()
   t.equal((await first).status, 200)
   t.notOk(sent)
-  await t.rejects(q.run({ endpoint: 'users', signal: AbortSignal.abort(), send: async () => response(200) }), { kind: 'aborted' })
+  await t.rejects(q.run({ endpoint: 'users', signal: AbortSignal.abort(), send: async () => response(200) }), { name: 'ZuoraError', kind: 'aborted' })
 
   // abort during a backoff sleep
   const ac2 = new AbortController()
@@ -211,7 +211,7 @@ t.test('abort drops queued work without sending it', async t => {
   await clock.flush()
   t.equal(q.stats().queued, 1, 'sleeping through its backoff')
   ac2.abort()
-  await t.rejects(third, { kind: 'aborted' })
+  await t.rejects(third, { name: 'ZuoraError', kind: 'aborted' })
   t.equal(q.stats().queued, 0)
 })
 
@@ -222,7 +222,7 @@ t.test('close rejects queued work and refuses new work', async t => {
   const b = q.run({ endpoint: 'users', send: async () => response(200) })
   await clock.flush()
   q.close()
-  await t.rejects(a, { kind: 'aborted' })
-  await t.rejects(b, { kind: 'aborted' })
+  await t.rejects(a, { name: 'ZuoraError', kind: 'aborted' })
+  await t.rejects(b, { name: 'ZuoraError', kind: 'aborted' })
   await t.rejects(q.run({ endpoint: 'users', send: async () => response(200) }), { kind: 'aborted', message: /closed/ })
 })
