@@ -4,6 +4,7 @@
  * what a status means); transport failures become ZuoraErrors ('timeout', 'unavailable', 'aborted', 'payload').
  */
 import { randomUUID } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
 import { Agent, type Dispatcher } from 'undici'
@@ -108,6 +109,7 @@ export function createHttpClient (options: HttpClientOptions): HttpClient {
   let closed = false
   /** Aborts every in-flight request when the client closes. */
   const closing = new AbortController()
+  setMaxListeners(0, closing.signal)
 
   async function readBody (body: Dispatcher.ResponseData['body'], endpoint: UpstreamEndpoint, declaredLength: number | undefined): Promise<Buffer> {
     if (declaredLength !== undefined && declaredLength > maxBytes) {

@@ -7,6 +7,7 @@
  * verify the listing held still (same totalResults on every page, every page full). If it moved, that
  * resource is re-read from the start (bounded); a read that stays unstable fails — never a partial read.
  */
+import { setMaxListeners } from 'node:events'
 import type { Config } from '../config.ts'
 import { compareIds, normaliseGroup, normaliseUser } from '../directory/normalise.ts'
 import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts'
@@ -142,6 +143,8 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
 
   async function readDirectory (readOptions: ReadOptions = {}): Promise<DirectoryRead> {
     const controller = new AbortController()
+    // every queued page listens to this signal: hundreds of listeners are expected, not a leak
+    setMaxListeners(0, controller.signal)
     const outer = readOptions.signal
     const onOuterAbort = (): void => { controller.abort(outer?.reason) }
     const outerAborted = (): boolean => outer?.aborted === true

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { startSimulator, type HostileOptions, type RunningSimulator } from '../../src/simulator/index.ts'
 import { createZuoraConnection } from '../../src/zuora/connection.ts'
 import { isZuoraError } from '../../src/zuora/errors.ts'
@@ -37,9 +37,7 @@ async function read (s: RunningSimulator): Promise<{ ok: DirectoryRead } | { err
   }
 }
 
-type Assert = Tap & { ok: (v: unknown, m?: string) => void, match: (v: unknown, p: RegExp, m?: string) => void }
-
-function zuoraError (t: Assert, r: { ok: DirectoryRead } | { err: unknown }, kinds: string | string[], message: RegExp): void {
+function zuoraError (t: Test, r: { ok: DirectoryRead } | { err: unknown }, kinds: string | string[], message: RegExp): void {
   const allowed = Array.isArray(kinds) ? kinds : [kinds]
   if ('ok' in r) {
     t.ok(false, `expected a ZuoraError (${allowed.join('/')}), the read succeeded`)
