@@ -9,11 +9,10 @@ import type { DirectoryRead, ReadProgress, ZuoraConnection } from '../zuora/type
 import type { SnapshotStore, SyncEngine, SyncJob, SyncJobError, SyncListener, SyncProgress, SyncTrigger } from './types.ts'
 import { buildDirectory } from './snapshot-build.ts'
 import { Snapshot } from './snapshot.ts'
-import type { createSnapshotHolder } from './snapshot-holder.ts'
+import type { SnapshotHolder } from './snapshot-holder.ts'
 import { newSyncId } from './sync-id.ts'
 import { describeSyncError } from './sync-errors.ts'
 
-type SnapshotHolder = ReturnType<typeof createSnapshotHolder>
 
 export interface SyncLogger {
   info(obj: object, msg?: string): void

@@ -49,7 +49,7 @@ export async function syncStack (t: Tap, simOptions: SimulatorOptions, env: Reco
   const zuora = createZuoraConnection(config.zuora)
   const holder = createSnapshotHolder()
   const published: Snapshot[] = []
-  holder.onPublish((s: Snapshot) => { published.push(s) })
+  holder.onPublish((s) => { published.push(s) })
   const store = memoryStore()
   const engine = createSyncEngine({ zuora, holder, store, logger: silentLogger, connectorVersion: 'test', intervalSeconds: 0 })
   t.teardown(async () => {

@@ -1,0 +1,16 @@
+/**
+ * `app.snapshots`: the published snapshots every route reads from (routes never call Zuora).
+ */
+import fp from 'fastify-plugin'
+import { createSnapshotHolder } from '../sync/snapshot-holder.ts'
+import type { SnapshotHolder } from '../sync/snapshot-holder.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    snapshots: SnapshotHolder
+  }
+}
+
+export default fp(async (app) => {
+  app.decorate('snapshots', createSnapshotHolder())
+}, { name: 'snapshots' })

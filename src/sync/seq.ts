@@ -1,0 +1,66 @@
+/**
+ * Lazy, read-only sequences: a length and an indexer. Snapshot sections are Seqs so that a 100k-user snapshot
+ * keeps only its compact directory in memory; C1 objects are mapped when a page or a stream line needs them.
+ */
+export interface Seq<T> {
+  readonly length: number
+  /** The item at `index` (0 ≤ index < length); throws RangeError otherwise. */
+  at(index: number): T
+  /** Items [start, end) clamped to the sequence, as a new array. */
+  slice(start?: number, end?: number): T[]
+}
+
+export function seqOf<T> (length: number, get: (index: number) => T): Seq<T> {
+  return {
+    length,
+    at (index) {
+      if (!Number.isInteger(index) || index < 0 || index >= length) throw new RangeError(`index ${index} is outside 0..${length - 1}`)
+      return get(index)
+    },
+    slice (start = 0, end = length) {
+      const from = Math.max(0, Math.min(length, start))
+      const to = Math.max(from, Math.min(length, end))
+      const out: T[] = new Array(to - from)
+      for (let i = from; i < to; i++) out[i - from] = get(i)
+      return out
+    }
+  }
+}
+
+export function seqFromArray<T> (items: readonly T[]): Seq<T> {
+  return seqOf(items.length, (i) => items[i] as T)
+}
+
+/** The sequences one after the other. */
+export function concatSeqs<T> (parts: readonly Seq<T>[]): Seq<T> {
+  return groupedSeq(parts.map((p) => p.length), (part, k) => (parts[part] as Seq<T>).at(k))
+}
+
+/**
+ * Groups of items, flattened: `sizes[g]` items in group g, the item (g, k) built by `get(g, k)`.
+ * Used for grants (role after role, each role's members in user-id order).
+ */
+export function groupedSeq<T> (sizes: readonly number[], get: (group: number, k: number) => T): Seq<T> {
+  const starts: number[] = []
+  let total = 0
+  for (const n of sizes) { starts.push(total); total += n }
+  return seqOf(total, (index) => {
+    const group = lastStartAtOrBefore(starts, index)
+    return get(group, index - (starts[group] as number))
+  })
+}
+
+/**
+ * Index of the last start ≤ index (binary search). Empty parts share their start with the next part, so the
+ * last one wins: it is the part that holds the item.
+ */
+function lastStartAtOrBefore (starts: readonly number[], index: number): number {
+  let lo = 0
+  let hi = starts.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if ((starts[mid] as number) <= index) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}

@@ -1,0 +1,254 @@
+/**
+ * An immutable, validated point-in-time view of the directory in C1's shape.
+ *
+ * A Snapshot keeps the compact normalised directory (what is persisted) plus indexes; C1 objects are mapped
+ * lazily by the pure functions of src/c1/mapping.ts, so equal directories give byte-identical output.
+ * `Snapshot.build` refuses anything that must not be served: unsafe or duplicate ids, unsorted data,
+ * grants that point at no entitlement or no principal (C1 would reject the whole sync).
+ */
+import { unsafeIdReason, quoteId } from '../c1/ids.ts'
+import {
+  GROUP_TYPE, RESOURCE_TYPES, ROLE_TYPE, USER_TYPE,
+  groupEntitlement, groupGrant, groupResource, roleEntitlement, roleGrant, roleResource, userResource, userStatus
+} from '../c1/mapping.ts'
+import type { MappingContext } from '../c1/mapping.ts'
+import type { Entitlement, Grant, Resource, ResourceType } from '../c1/model.ts'
+import type { Directory, DirectoryFindings, DirectoryGroup, DirectoryUser } from '../directory/types.ts'
+import { concatSeqs, groupedSeq, seqFromArray, seqOf } from './seq.ts'
+import type { Seq } from './seq.ts'
+import { SnapshotError } from './snapshot-error.ts'
+import type { PersistedSnapshot, SnapshotMeta } from './types.ts'
+
+export type { Seq } from './seq.ts'
+export type SectionName = 'resourceTypes' | 'resources' | 'entitlements' | 'grants'
+export type ResourceKind = typeof USER_TYPE | typeof ROLE_TYPE | typeof GROUP_TYPE
+export type GrantingKind = typeof ROLE_TYPE | typeof GROUP_TYPE
+
+export interface SnapshotStats {
+  readonly resourceTypes: number
+  readonly resources: { readonly user: number, readonly role: number, readonly group: number }
+  readonly entitlements: number
+  readonly grants: number
+  readonly grantsByType: { readonly role: number, readonly group: number }
+  readonly usersByStatus: { readonly enabled: number, readonly disabled: number }
+  readonly findings: {
+    readonly membershipOnlyInGroup: number
+    readonly membershipOnlyInUser: number
+    readonly unknownMembers: number
+    readonly unknownGroups: number
+  }
+}
+
+export interface SnapshotIntegrity {
+  readonly danglingGrantEntitlements: number
+  readonly danglingGrantPrincipals: number
+}
+
+/** Roles every Zuora organization has (OneID user types), listed even when nobody holds them. */
+export const BUILT_IN_ROLES = ['ADMIN', 'USER'] as const
+
+export class Snapshot {
+  readonly meta: SnapshotMeta
+  readonly syncId: string
+  readonly snapshotAt: string
+  readonly directory: Directory
+  readonly findings: DirectoryFindings
+  readonly stats: SnapshotStats
+  readonly integrity: SnapshotIntegrity
+  readonly resourceTypes: readonly ResourceType[] = RESOURCE_TYPES
+  readonly users: Seq<Resource>
+  readonly roles: Seq<Resource>
+  readonly groups: Seq<Resource>
+  readonly allEntitlements: Seq<Entitlement>
+  readonly allGrants: Seq<Grant>
+
+  readonly #persisted: PersistedSnapshot
+  readonly #index: Record<ResourceKind, ReadonlyMap<string, number>>
+  /** Per role (catalog order), the indexes of the users holding it, in user-id order. */
+  readonly #roleMembers: readonly (readonly number[])[]
+  /** Per group, the indexes of its member users, in user-id order (unknown members left out). */
+  readonly #groupMembers: readonly (readonly number[])[]
+  readonly #sections: Record<SectionName, Seq<object>>
+
+  private constructor (persisted: PersistedSnapshot) {
+    this.#persisted = persisted
+    this.meta = persisted.meta
+    this.syncId = persisted.meta.syncId
+    this.snapshotAt = persisted.meta.snapshotAt
+    this.directory = persisted.directory
+    this.findings = persisted.findings
+    const { users, groups, roles } = persisted.directory
+    const ctx: MappingContext = { tenant: persisted.meta.tenant }
+
+    this.#index = {
+      user: indexIds('user', users.map((u) => u.id)),
+      role: indexIds('role', roles),
+      group: indexIds('group', groups.map((g) => g.id))
+    }
+    for (const role of BUILT_IN_ROLES) {
+      if (!this.#index.role.has(role)) throw new SnapshotError(`the role catalog lacks the built-in role ${role}`)
+    }
+
+    let danglingEntitlements = 0
+    const roleMembers: number[][] = roles.map(() => [])
+    users.forEach((u, userIndex) => {
+      for (const role of u.roles) {
+        const r = this.#index.role.get(role)
+        if (r === undefined) danglingEntitlements++
+        else (roleMembers[r] as number[]).push(userIndex)
+      }
+    })
+    let danglingPrincipals = 0
+    const knownUnknown = new Set(persisted.findings.unknownMembers.map((m) => `${m.groupId}\u0000${m.userId}`))
+    const groupMembers = groups.map((g) => {
+      const members: number[] = []
+      for (const userId of g.members) {
+        const u = this.#index.user.get(userId)
+        if (u !== undefined) members.push(u)
+        else if (!knownUnknown.has(`${g.id}\u0000${userId}`)) danglingPrincipals++
+      }
+      return members
+    })
+    this.#roleMembers = roleMembers
+    this.#groupMembers = groupMembers
+    this.integrity = { danglingGrantEntitlements: danglingEntitlements, danglingGrantPrincipals: danglingPrincipals }
+    if (danglingEntitlements > 0 || danglingPrincipals > 0) {
+      throw new SnapshotError(`referential integrity failed: ${danglingEntitlements} grant(s) point at no entitlement and ${danglingPrincipals} at no principal`)
+    }
+
+    this.users = seqOf(users.length, (i) => userResource(users[i] as DirectoryUser, ctx))
+    this.roles = seqOf(roles.length, (i) => roleResource(roles[i] as string, (roleMembers[i] as number[]).length, ctx))
+    this.groups = seqOf(groups.length, (i) => groupResource(groups[i] as DirectoryGroup, ctx))
+    this.allEntitlements = concatSeqs<Entitlement>([
+      seqOf(roles.length, (i) => roleEntitlement(roles[i] as string)),
+      seqOf(groups.length, (i) => groupEntitlementOf(groups[i] as DirectoryGroup))
+    ])
+    this.allGrants = concatSeqs<Grant>([
+      groupedSeq(roleMembers.map((m) => m.length), (r, k) => roleGrant(roles[r] as string, userIdAt(users, roleMembers[r], k))),
+      groupedSeq(groupMembers.map((m) => m.length), (g, k) => groupGrant((groups[g] as DirectoryGroup).id, userIdAt(users, groupMembers[g], k)))
+    ])
+    this.#sections = {
+      resourceTypes: seqFromArray(RESOURCE_TYPES),
+      resources: concatSeqs<Resource>([this.users, this.roles, this.groups]),
+      entitlements: this.allEntitlements,
+      grants: this.allGrants
+    }
+
+    let enabled = 0
+    for (const u of users) if (userStatus(u).resource === 'RESOURCE_STATUS_ENABLED') enabled++
+    const roleGrants = roleMembers.reduce((n, m) => n + m.length, 0)
+    const groupGrants = groupMembers.reduce((n, m) => n + m.length, 0)
+    this.stats = {
+      resourceTypes: RESOURCE_TYPES.length,
+      resources: { user: users.length, role: roles.length, group: groups.length },
+      entitlements: roles.length + groups.length,
+      grants: roleGrants + groupGrants,
+      grantsByType: { role: roleGrants, group: groupGrants },
+      usersByStatus: { enabled, disabled: users.length - enabled },
+      findings: {
+        membershipOnlyInGroup: persisted.findings.membershipOnlyInGroup,
+        membershipOnlyInUser: persisted.findings.membershipOnlyInUser,
+        unknownMembers: persisted.findings.unknownMembers.length,
+        unknownGroups: persisted.findings.unknownGroups.length
+      }
+    }
+  }
+
+  /** Validates `persisted` and builds the snapshot; throws SnapshotError when it must not be served. */
+  static build (persisted: PersistedSnapshot): Snapshot {
+    checkShape(persisted)
+    return new Snapshot(persisted)
+  }
+
+  /** What the store keeps (the C1 shapes are derived from it). */
+  toPersisted (): PersistedSnapshot {
+    return this.#persisted
+  }
+
+  /** One section of the /sync document (c1-model §7.2), in its stable order. */
+  section (name: SectionName): Seq<object> {
+    return this.#sections[name]
+  }
+
+  has (kind: ResourceKind, id: string): boolean {
+    return this.#index[kind].has(id)
+  }
+
+  resource (kind: ResourceKind, id: string): Resource | undefined {
+    const i = this.#index[kind].get(id)
+    if (i === undefined) return undefined
+    return kind === USER_TYPE ? this.users.at(i) : kind === ROLE_TYPE ? this.roles.at(i) : this.groups.at(i)
+  }
+
+  directoryUser (id: string): DirectoryUser | undefined {
+    const i = this.#index.user.get(id)
+    return i === undefined ? undefined : this.directory.users[i]
+  }
+
+  directoryGroup (id: string): DirectoryGroup | undefined {
+    const i = this.#index.group.get(id)
+    return i === undefined ? undefined : this.directory.groups[i]
+  }
+
+  /** The one entitlement of a role (`assigned`) or group (`member`); undefined for an unknown id. */
+  entitlementsOf (kind: GrantingKind, id: string): Entitlement[] | undefined {
+    const i = this.#index[kind].get(id)
+    if (i === undefined) return undefined
+    return kind === ROLE_TYPE ? [roleEntitlement(id)] : [groupEntitlementOf(this.directory.groups[i] as DirectoryGroup)]
+  }
+
+  /** Grants of a role or group, in user-id order; undefined for an unknown id. */
+  grantsOf (kind: GrantingKind, id: string): Seq<Grant> | undefined {
+    const i = this.#index[kind].get(id)
+    if (i === undefined) return undefined
+    const users = this.directory.users
+    if (kind === ROLE_TYPE) {
+      const members = this.#roleMembers[i] as readonly number[]
+      return seqOf(members.length, (k) => roleGrant(id, userIdAt(users, members, k)))
+    }
+    const members = this.#groupMembers[i] as readonly number[]
+    return seqOf(members.length, (k) => groupGrant(id, userIdAt(users, members, k)))
+  }
+}
+
+function groupEntitlementOf (g: DirectoryGroup): Entitlement {
+  return groupEntitlement(g.id, g.displayName)
+}
+
+function userIdAt (users: readonly DirectoryUser[], members: readonly number[] | undefined, k: number): string {
+  return (users[(members as readonly number[])[k] as number] as DirectoryUser).id
+}
+
+/** id → position; ids must be safe for C1, unique and in code-unit order (what the directory promises). */
+function indexIds (kind: ResourceKind, ids: readonly string[]): Map<string, number> {
+  const index = new Map<string, number>()
+  let previous: string | undefined
+  ids.forEach((id, i) => {
+    const reason = unsafeIdReason(id)
+    if (reason !== undefined) throw new SnapshotError(`${kind} id ${quoteId(id)} ${reason}; it cannot be served to C1`)
+    if (previous !== undefined && !(previous < id)) {
+      throw new SnapshotError(previous === id ? `duplicate ${kind} id ${quoteId(id)}` : `${kind} ids are not sorted at ${quoteId(id)}`)
+    }
+    previous = id
+    index.set(id, i)
+  })
+  return index
+}
+
+function checkShape (p: PersistedSnapshot): void {
+  const fail = (what: string): never => { throw new SnapshotError(`not a snapshot: ${what}`) }
+  if (p === null || typeof p !== 'object') fail('not an object')
+  if (p.format !== 'zuora-c1-snapshot' || p.version !== 1) fail(`format ${String(p.format)} v${String(p.version)} is not zuora-c1-snapshot v1`)
+  const m = p.meta
+  if (m === null || typeof m !== 'object' || typeof m.syncId !== 'string' || typeof m.snapshotAt !== 'string' || typeof m.tenant !== 'string') fail('meta is incomplete')
+  const d = p.directory
+  if (d === null || typeof d !== 'object' || !Array.isArray(d.users) || !Array.isArray(d.groups) || !Array.isArray(d.roles)) fail('directory is incomplete')
+  const f = p.findings
+  if (f === null || typeof f !== 'object' || !Array.isArray(f.unknownMembers) || !Array.isArray(f.unknownGroups)) fail('findings are incomplete')
+  for (const u of d.users) {
+    if (u === null || typeof u !== 'object' || typeof u.id !== 'string' || !Array.isArray(u.roles) || !Array.isArray(u.groups) || !Array.isArray(u.emails)) fail('a user is malformed')
+  }
+  for (const g of d.groups) {
+    if (g === null || typeof g !== 'object' || typeof g.id !== 'string' || !Array.isArray(g.members)) fail('a group is malformed')
+  }
+}
