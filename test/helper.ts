@@ -10,46 +10,16 @@ import { buildApp } from '../src/app.ts'
 import type { BuildOptions } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import type { Config } from '../src/config.ts'
-import { normaliseGroup, normaliseUser } from '../src/directory/normalise.ts'
-import { generateOrg, SIM_CLIENT_ID, SIM_CLIENT_SECRET, startSimulator } from '../src/simulator/index.ts'
+import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, startSimulator } from '../src/simulator/index.ts'
 import type { RunningSimulator, SimulatorOptions } from '../src/simulator/index.ts'
-import { renderGroup, renderUser } from '../src/simulator/scim-shapes.ts'
-import { buildDirectory } from '../src/sync/snapshot-build.ts'
-import { Snapshot } from '../src/sync/snapshot.ts'
-import { newSyncId } from '../src/sync/sync-id.ts'
-import type { Directory, DirectoryGroup, DirectoryUser } from '../src/directory/types.ts'
-import type { ScimGroup, ScimUser } from '../src/zuora/scim-schemas.ts'
+import type { Snapshot } from '../src/sync/snapshot.ts'
+
+export { snapshotOf, testDirectory, testSnapshot } from './fixtures.ts'
 
 export const API_TOKEN = 'test-token-6f1d0c2e9b8a4f7d'
 
 export interface Tap {
   teardown (fn: () => unknown): void
-}
-
-/** A directory from the simulator's seeded org (same data the simulator serves with the same options). */
-export function testDirectory (opts: { users?: number, groups?: number, seed?: number } = {}): { users: DirectoryUser[], groups: DirectoryGroup[] } {
-  const org = generateOrg({ users: opts.users ?? 50, groups: opts.groups ?? 5, seed: opts.seed ?? 1 })
-  const ctx = { organizationId: org.organizationId, locationBase: 'http://localhost:9900' }
-  return {
-    users: org.users.map((u) => normaliseUser(renderUser(u, ctx) as unknown as ScimUser)),
-    groups: org.groups.map((g) => normaliseGroup(renderGroup(g, ctx) as unknown as ScimGroup))
-  }
-}
-
-/** A snapshot of `directory` (built as a sync would), with a fresh sync id. */
-export function snapshotOf (read: { users: readonly DirectoryUser[], groups: readonly DirectoryGroup[] }, at = Date.now()): Snapshot {
-  const { directory, findings } = buildDirectory(read)
-  return Snapshot.build({
-    format: 'zuora-c1-snapshot',
-    version: 1,
-    meta: { syncId: newSyncId(at), snapshotAt: new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z'), tenant: '127.0.0.1', connectorVersion: 'test' },
-    directory: directory as Directory,
-    findings
-  })
-}
-
-export function testSnapshot (opts: { users?: number, groups?: number, seed?: number } = {}): Snapshot {
-  return snapshotOf(testDirectory(opts))
 }
 
 /** Config for tests: custom loopback hosts allowed, one API token, no schedule. */

@@ -1,0 +1,74 @@
+import t from 'tap'
+import { Snapshot } from '../../src/sync/snapshot.ts'
+import type { DirectoryUser } from '../../src/directory/types.ts'
+import { snapshotOf, testDirectory, testSnapshot } from '../fixtures.ts'
+
+t.test('sections, lookups and stats agree with the directory', async t => {
+  const s = testSnapshot({ users: 40, groups: 4 })
+  const d = s.directory
+  t.equal(s.users.length, d.users.length)
+  t.equal(s.section('resources').length, d.users.length + d.roles.length + d.groups.length)
+  t.equal(s.section('resourceTypes').length, 3)
+  t.equal(s.section('entitlements').length, d.roles.length + d.groups.length)
+  const roleGrants = d.users.reduce((n, u) => n + u.roles.length, 0)
+  t.equal(s.stats.grantsByType.role, roleGrants)
+  t.equal(s.section('grants').length, s.stats.grants)
+  t.same(s.integrity, { danglingGrantEntitlements: 0, danglingGrantPrincipals: 0 })
+  t.ok(d.roles.includes('ADMIN') && d.roles.includes('USER'))
+
+  const first = d.users[0] as DirectoryUser
+  t.equal(s.resource('user', first.id)?.id.resource, first.id)
+  t.equal(s.resource('user', 'nope'), undefined)
+  t.equal(s.directoryUser(first.id), first)
+  const admin = s.grantsOf('role', 'ADMIN')
+  t.ok(admin !== undefined && admin.length > 0)
+  const ids = admin?.slice().map(g => g.principal.id.resource) ?? []
+  t.same(ids, [...ids].sort(), 'grants in user-id order')
+  t.equal(admin?.at(0).id, `role:ADMIN:assigned:user:${ids[0]}`)
+  t.same(s.entitlementsOf('role', 'ADMIN')?.map(e => e.id), ['role:ADMIN:assigned'])
+  t.equal(s.entitlementsOf('role', 'NOPE'), undefined)
+  t.equal(s.grantsOf('group', 'NOPE'), undefined)
+  const g = d.groups[0]
+  if (g !== undefined) t.same(s.entitlementsOf('group', g.id)?.map(e => e.id), [`group:${g.id}:member`])
+})
+
+t.test('every grant points at an entitlement and a resource of the snapshot', async t => {
+  const s = testSnapshot({ users: 30, groups: 3 })
+  const entitlements = new Set(s.allEntitlements.slice().map(e => e.id))
+  const resources = new Set(s.section('resources').slice().map(r => JSON.stringify((r as { id: unknown }).id)))
+  for (const g of s.allGrants.slice()) {
+    t.ok(entitlements.has(g.entitlement.id), g.id)
+    t.ok(resources.has(JSON.stringify(g.principal.id)), g.id)
+  }
+})
+
+t.test('same directory, same content', async t => {
+  const d = testDirectory({ users: 20 })
+  const a = snapshotOf(d)
+  const b = snapshotOf(d)
+  t.not(a.syncId, b.syncId)
+  t.equal(JSON.stringify(a.section('resources').slice()), JSON.stringify(b.section('resources').slice()))
+  t.equal(JSON.stringify(a.allGrants.slice()), JSON.stringify(b.allGrants.slice()))
+})
+
+t.test('refuses what must not be served', async t => {
+  const good = testSnapshot({ users: 5 }).toPersisted()
+  const variant = (patch: (p: any) => void): unknown => {
+    const p = JSON.parse(JSON.stringify(good))
+    patch(p)
+    return p
+  }
+  const cases: Array<[string, unknown]> = [
+    ['unsafe user id', variant(p => { p.directory.users[0].id = 'a:b' })],
+    ['duplicate ids', variant(p => { p.directory.users[1].id = p.directory.users[0].id })],
+    ['unsorted ids', variant(p => { p.directory.users.reverse() })],
+    ['role outside the catalog (dangling entitlement)', variant(p => { p.directory.users[0].roles = ['GHOST'] })],
+    ['member that is no user (dangling principal)', variant(p => { p.directory.groups.push({ id: 'zzzz', displayName: 'z', members: ['nobody'] }) })],
+    ['catalog without USER', variant(p => { p.directory.roles = p.directory.roles.filter((r: string) => r !== 'USER') })],
+    ['wrong format', variant(p => { p.format = 'other' })],
+    ['missing directory', variant(p => { delete p.directory })]
+  ]
+  for (const [name, p] of cases) {
+    t.throws(() => Snapshot.build(p as never), { name: 'SnapshotError' }, name)
+  }
+})
