@@ -141,13 +141,49 @@ function dropEmpty (env: Record<string, string | undefined>): Record<string, str
   return out
 }
 
-function parseEnv (env: Record<string, string>): Env {
+/** The part of an Ajv error object we read (env-schema attaches them as `err.errors`). */
+interface SchemaError {
+  readonly keyword: string
+  readonly instancePath: string
+  readonly params: Record<string, unknown>
+  readonly message?: string
+}
+
+/** Allowed values of a union-of-literals variable (e.g. LOG_LEVEL), for a readable message. */
+function allowedValues (name: string): string[] | undefined {
+  const schema = (EnvSchema.properties as Record<string, { anyOf?: Array<{ const?: unknown }> } | undefined>)[name]
+  const values = schema?.anyOf?.map(s => s.const).filter((v): v is string => typeof v === 'string')
+  return values !== undefined && values.length > 0 ? values : undefined
+}
+
+/** One line per variable and problem, `NAME: what is wrong` (values are never echoed: some are secrets). */
+export function formatSchemaErrors (errors: readonly SchemaError[]): string[] {
+  const out: string[] = []
+  const add = (line: string): void => { if (!out.includes(line)) out.push(line) }
+  for (const e of errors) {
+    if (e.keyword === 'required') {
+      const name = String(e.params.missingProperty)
+      add(`${name}: required but not set${name === 'ZUORA_OAUTH_CLIENT_SECRET' ? ' (set it, or ZUORA_OAUTH_CLIENT_SECRET_FILE)' : ''}`)
+      continue
+    }
+    const name = e.instancePath.replace(/^\//, '').split('/')[0] ?? ''
+    if (e.keyword === 'const') continue // reported once by the enclosing anyOf
+    const allowed = e.keyword === 'anyOf' ? allowedValues(name) : undefined
+    const what = allowed !== undefined ? `must be one of ${allowed.join(', ')}` : (e.message ?? 'is invalid')
+    add(name === '' ? what : `${name}: ${what}`)
+  }
+  return out
+}
+
+function parseEnv (env: Record<string, string>, problems: string[]): Env | undefined {
   try {
-    return envSchema<Env>({ schema: EnvSchema, data: env, dotenv: false })
+    // env: false — read only the given variables (never merge process.env behind the caller's back)
+    return envSchema<Env>({ schema: EnvSchema, data: env, env: false, dotenv: false })
   } catch (err) {
-    const message = (err as Error).message
-    // env-schema joins Ajv messages ("env must have required property 'X', env/PORT must be <= 65535")
-    throw new ConfigError(message.split(/,\s+(?=env)/).map(m => m.replace(/^env\/?/, '').trim()))
+    const errors = (err as { errors?: unknown }).errors
+    if (Array.isArray(errors)) problems.push(...formatSchemaErrors(errors as SchemaError[]))
+    else problems.push(`invalid environment: ${(err as Error).message}`)
+    return undefined
   }
 }
 
@@ -182,7 +218,8 @@ function tryUrl (label: string, problems: string[], fn: () => string): string {
  */
 export function loadConfig (rawEnv: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = []
-  const env = parseEnv(dropEmpty(withFileVariants(rawEnv, ['ZUORA_OAUTH_CLIENT_SECRET', 'API_TOKENS'], problems)))
+  const env = parseEnv(dropEmpty(withFileVariants(rawEnv, ['ZUORA_OAUTH_CLIENT_SECRET', 'API_TOKENS'], problems)), problems)
+  if (env === undefined) throw new ConfigError(problems)
   const allowCustomHosts = env.ZUORA_ALLOW_CUSTOM_HOSTS
 
   const tenantBaseUrl = tryUrl('ZUORA_TENANT_BASE_URL', problems, () => normaliseTenantBaseUrl(env.ZUORA_TENANT_BASE_URL, { allowCustomHosts }))

@@ -12,7 +12,7 @@ const env = JSON.parse(process.env.BENCH_SERVICE_ENV ?? '{}') as Record<string, 
 const simUrl = process.env.BENCH_SIM_URL
 if (simUrl === undefined) throw new Error('BENCH_SIM_URL is required')
 const config = configForSimulator(simUrl, env)
-const app = await buildApp({ config, startSync: false, logger: false })
+const app = await buildApp({ config, startSync: false })
 const url = await app.listen({ host: '127.0.0.1', port: 0 })
 process.send?.({ url })
 

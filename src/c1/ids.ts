@@ -60,8 +60,15 @@ export function unsafeIdReason (id: string): string | undefined {
   return undefined
 }
 
-/** A short, log-safe rendering of an id for error messages (JSON-quoted, clipped). */
+// What JSON.stringify leaves raw but a line-oriented reader may split on or hide: DEL, C1 controls, U+2028/9.
+const RAW_AFTER_JSON = /[\u007f-\u009f\u2028\u2029]/g
+
+/**
+ * A short, log-safe rendering of an id for error messages: JSON-quoted (C0 controls and unpaired surrogates
+ * escaped), DEL, C1 controls and line/paragraph separators escaped too, clipped to `max` characters.
+ */
 export function quoteId (id: string, max = 80): string {
   const s = typeof id === 'string' ? id : String(id)
   return JSON.stringify(s.length > max ? `${s.slice(0, max)}…` : s)
+    .replace(RAW_AFTER_JSON, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }

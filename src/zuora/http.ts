@@ -31,6 +31,8 @@ export interface UpstreamRequest {
   readonly headers?: Readonly<Record<string, string>>
   readonly body?: string
   readonly signal?: AbortSignal
+  /** Called with the status as soon as the response head arrives (before the body is read). */
+  readonly onStatus?: (status: number) => void
 }
 
 export interface UpstreamResponse {
@@ -196,6 +198,7 @@ export function createHttpClient (options: HttpClientOptions): HttpClient {
       })
       const resHeaders = res.headers as ResponseHeaders
       const requestId = header(resHeaders, 'zuora-request-id')
+      request.onStatus?.(res.statusCode)
       if (res.statusCode >= 300 && res.statusCode < 400) {
         res.body.destroy()
         const host = locationHost(header(resHeaders, 'location'), request.url)

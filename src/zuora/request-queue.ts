@@ -213,7 +213,10 @@ export function createRequestQueue (options: RequestQueueOptions): RequestQueue 
     if (res !== undefined) pace(res)
 
     const zerr = err instanceof ZuoraError ? err : undefined
-    if (err !== undefined && (zerr === undefined || (zerr.kind !== 'timeout' && zerr.kind !== 'unavailable'))) {
+    // Only this task's own transport failures are retried here. A failure of another upstream call made on
+    // the way (the token request inside a SCIM attempt) already spent its own queue's retry budget.
+    const retryableTransport = zerr !== undefined && zerr.endpoint === task.endpoint && (zerr.kind === 'timeout' || zerr.kind === 'unavailable')
+    if (err !== undefined && !retryableTransport) {
       settle(entry, false, err)
       return
     }

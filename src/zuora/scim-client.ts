@@ -1,6 +1,7 @@
 /**
  * Zuora SCIM reads: list pages, single resources, ServiceProviderConfig, and the full directory read.
- * Every call carries a token from the token manager; a 401 invalidates it, refreshes once and retries once.
+ * Every call carries a token from the token manager; a 401 invalidates it, refreshes once and retries once (a
+ * token revoked after Zuora had accepted it may be refreshed again, boundedly: see authorisedGet).
  *
  * readDirectory: the first page of Users and of Groups in parallel, then every remaining page in parallel
  * through the queue (exactly ceil(U/size) + ceil(G/size) requests when nothing fails), dedupe by id, and
@@ -23,6 +24,8 @@ export type ScimResource = 'users' | 'groups'
 
 /** Extra full re-reads of a resource list whose pages disagree before the read fails. */
 export const MAX_REREADS = 2
+/** Token refreshes one request may make after 401s on tokens of a client Zuora has accepted before (revocations). */
+export const MAX_AUTH_REFRESHES = 3
 /** Refuse listings claiming more resources than this (a lying totalResults must not plan a million pages). */
 export const MAX_TOTAL_RESULTS = 1_000_000
 
@@ -68,8 +71,24 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
   const { config, http, queue, tokens } = options
   const base = config.scimBaseUrl
 
-  /** One GET with a bearer token; a 401 refreshes the token once and retries once. */
-  async function authorisedGet (endpoint: UpstreamEndpoint, url: string, what: string, opts: RequestOptions): Promise<UpstreamResponse> {
+  /**
+   * Tokens Zuora has accepted at least once (the last few). A 401 on one of them means it was revoked or expired
+   * since; a 401 on a freshly issued token Zuora never accepted means the credentials or the data center are wrong.
+   */
+  const accepted = new Set<string>()
+  function accept (token: string): void {
+    if (accepted.has(token)) return
+    accepted.add(token)
+    if (accepted.size > 8) accepted.delete(accepted.values().next().value as string)
+  }
+
+  /**
+   * One GET with a bearer token. A 401 drops the token, refreshes once and retries once; a second 401 on a token
+   * Zuora never accepted is a hard auth error (wrong credentials or data center). A 401 on a token Zuora had
+   * accepted (revoked mid-read) refreshes again, at most MAX_AUTH_REFRESHES times per request.
+   * Returns the response and the token it was sent with (scrubbed from errors).
+   */
+  async function authorisedGet (endpoint: UpstreamEndpoint, url: string, what: string, opts: RequestOptions): Promise<{ res: UpstreamResponse, token: string | undefined }> {
     for (let round = 1; ; round++) {
       let used: string | undefined
       const res = await queue.run({
@@ -78,28 +97,40 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
         ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
         secrets: () => used !== undefined ? [used] : [],
         send: async () => {
-          used = await tokens.getToken(opts.signal !== undefined ? { signal: opts.signal } : {})
+          const token = await tokens.getToken(opts.signal !== undefined ? { signal: opts.signal } : {})
+          used = token
           opts.onSend?.()
-          return http.send({ endpoint, method: 'GET', url, headers: { authorization: `Bearer ${used}` }, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) })
+          return http.send({
+            endpoint,
+            method: 'GET',
+            url,
+            headers: { authorization: `Bearer ${token}` },
+            // recorded as soon as the status line arrives, before the body is read
+            onStatus: status => { if ((status >= 200 && status < 300) || status === 404) accept(token) },
+            ...(opts.signal !== undefined ? { signal: opts.signal } : {})
+          })
         }
       })
-      if (res.status !== 401) return res
+      if (res.status !== 401) return { res, token: used }
       if (used !== undefined) tokens.invalidate(used)
-      if (round >= 2) {
+      const wasAccepted = used !== undefined && accepted.has(used)
+      if (round > MAX_AUTH_REFRESHES || (round >= 2 && !wasAccepted)) {
         const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, used !== undefined ? [used] : [])
         const e = errorFromResponse({ endpoint, status: 401, body, requestId: res.requestId, what })
-        throw new ZuoraError(e.message.replace(`. Hint: ${AUTH_HINT}`, ` even with a freshly issued token. Hint: ${AUTH_HINT}`), {
+        const why = wasAccepted ? ` after ${round - 1} token refreshes` : ' even with a freshly issued token'
+        throw new ZuoraError(e.message.replace(`. Hint: ${AUTH_HINT}`, `${why}. Hint: ${AUTH_HINT}`), {
           kind: 'auth', endpoint, upstreamStatus: 401,
           ...(e.code !== undefined ? { code: e.code } : {}),
           ...(e.requestId !== undefined ? { requestId: e.requestId } : {})
         })
       }
-      options.logger?.info({ endpoint, requestId: res.requestId }, 'zuora answered 401: refreshing the token and retrying once')
+      options.logger?.info({ endpoint, requestId: res.requestId, round, revoked: wasAccepted }, 'zuora answered 401: refreshing the token and retrying')
     }
   }
 
-  function failure (endpoint: UpstreamEndpoint, res: UpstreamResponse, what: string): ZuoraError {
-    return errorFromResponse({ endpoint, status: res.status, body: parseUpstreamErrorBody(res.status, res.contentType, res.text), requestId: res.requestId, what })
+  function failure (endpoint: UpstreamEndpoint, res: UpstreamResponse, what: string, token: string | undefined): ZuoraError {
+    const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, token !== undefined ? [token] : [])
+    return errorFromResponse({ endpoint, status: res.status, body, requestId: res.requestId, what })
   }
 
   async function listPage<T> (resource: ScimResource, pageIndex: number, count: number, opts: RequestOptions): Promise<ScimPage<T>> {
@@ -108,8 +139,8 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     const endpoint: UpstreamEndpoint = resource
     const what = `SCIM ${RESOURCE_PATH[resource]} page ${pageIndex + 1} (startIndex ${startIndex}, count ${count})`
     const url = `${base}/${RESOURCE_PATH[resource]}?startIndex=${startIndex}&count=${count}`
-    const res = await authorisedGet(endpoint, url, what, opts)
-    if (res.status !== 200) throw failure(endpoint, res, what)
+    const { res, token } = await authorisedGet(endpoint, url, what, opts)
+    if (res.status !== 200) throw failure(endpoint, res, what, token)
     const ctx: PageContext = { endpoint, where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
     const page = checkListResponse(parseJson(res.text, ctx), ctx)
     const items = resource === 'users'
@@ -121,9 +152,9 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
   async function getOne<T> (resource: ScimResource, id: string, opts: RequestOptions): Promise<T | undefined> {
     const endpoint: UpstreamEndpoint = resource === 'users' ? 'user' : 'group'
     const what = `SCIM ${resource === 'users' ? 'User' : 'Group'} ${JSON.stringify(id.slice(0, 100))}`
-    const res = await authorisedGet(endpoint, `${base}/${RESOURCE_PATH[resource]}/${encodeURIComponent(id)}`, what, opts)
+    const { res, token } = await authorisedGet(endpoint, `${base}/${RESOURCE_PATH[resource]}/${encodeURIComponent(id)}`, what, opts)
     if (res.status === 404) return undefined
-    if (res.status !== 200) throw failure(endpoint, res, what)
+    if (res.status !== 200) throw failure(endpoint, res, what, token)
     const ctx: PageContext = { endpoint, where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
     const body = parseJson(res.text, ctx)
     const item = resource === 'users' ? normaliseUser(checkUser(body, ctx)) : normaliseGroup(checkGroup(body, ctx))
@@ -135,8 +166,8 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
 
   async function serviceProviderConfig (opts: RequestOptions = {}): Promise<void> {
     const what = 'SCIM ServiceProviderConfig'
-    const res = await authorisedGet('discovery', `${base}/ServiceProviderConfig`, what, opts)
-    if (res.status !== 200) throw failure('discovery', res, what)
+    const { res, token } = await authorisedGet('discovery', `${base}/ServiceProviderConfig`, what, opts)
+    if (res.status !== 200) throw failure('discovery', res, what, token)
     const ctx: PageContext = { endpoint: 'discovery', where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
     checkServiceProviderConfig(parseJson(res.text, ctx), ctx)
   }

@@ -131,9 +131,13 @@ function isObject (v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v)
 }
 
+/**
+ * A copy without null-valued keys. A `__proto__` key (an own property after JSON.parse) is dropped: copied by
+ * assignment it would become the copy's prototype and smuggle inherited attributes past the checks.
+ */
 function dropNulls (o: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(o)) if (v !== null) out[k] = v
+  for (const [k, v] of Object.entries(o)) if (v !== null && k !== '__proto__') out[k] = v
   return out
 }
 

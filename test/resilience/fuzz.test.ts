@@ -114,7 +114,7 @@ t.test('fuzzed requests: no 5xx, every 4xx a problem+json, the process stays up'
   const dataDir = await mkdtemp(join(tmpdir(), 'fuzz-'))
   const sim = await startSimulator({ users: 150, groups: 8, seed: 21 })
   const config = configForSimulator(sim.url, { DATA_DIR: dataDir, ZUORA_MAX_CONCURRENCY: '4' })
-  const app = await buildApp({ config, logger: false })
+  const app = await buildApp({ config })
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   const pool = new Pool(url, { connections: 16, pipelining: 1, keepAliveTimeout: 30_000 })
   t.teardown(async () => {

@@ -113,3 +113,13 @@ t.test('an owned Agent is created and closed', async t => {
   await http.close()
   t.equal((http.dispatcher as unknown as { closed: boolean }).closed, true)
 })
+
+t.test('onStatus reports the response status (called when the head arrives)', async t => {
+  const agent = mockAgent(t)
+  agent.get(BASE).intercept({ path: '/s', method: 'GET' }).reply(200, '{"a":1}', { headers: { 'content-type': 'application/json' } })
+  const seen: number[] = []
+  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, policy })
+  const res = await http.send({ endpoint: 'users', method: 'GET', url: `${BASE}/s`, onStatus: s => { seen.push(s) } })
+  t.same(seen, [200])
+  t.equal(res.text, '{"a":1}')
+})

@@ -226,3 +226,62 @@ t.test('close rejects queued work and refuses new work', async t => {
   await t.rejects(b, { name: 'ZuoraError', kind: 'aborted' })
   await t.rejects(q.run({ endpoint: 'users', send: async () => response(200) }), { kind: 'aborted', message: /closed/ })
 })
+
+t.test('a 429 with an HTTP-date Retry-After pauses the whole queue until that date', async t => {
+  const start = Date.UTC(2026, 0, 1, 12, 0, 0)
+  const clock = virtualClock(start)
+  const q = createRequestQueue({ maxConcurrency: 2, maxAttempts: 3, clock, backoff })
+  const starts: number[] = []
+  let limited = false
+  const runs = Array.from({ length: 4 }, () => q.run({
+    endpoint: 'users',
+    send: async () => {
+      starts.push(clock.now() - start)
+      if (!limited) {
+        limited = true
+        return response(429, { 'retry-after': new Date(start + 7_000).toUTCString() })
+      }
+      return response(200)
+    }
+  }))
+  await clock.flush()
+  t.equal(q.stats().pausedUntil, start + 7_000)
+  await clock.advance(6_999)
+  t.equal(starts.length, 2, 'only what was already in flight')
+  await clock.advance(1)
+  t.ok((await Promise.all(runs)).every(r => r.status === 200))
+  t.same(starts, [0, 0, 7_000, 7_000, 7_000])
+  t.equal(q.stats().rateLimitWaitMs, 7_000)
+})
+
+t.test('a failure of another upstream call inside the task (the token request) is not retried again', async t => {
+  const clock = virtualClock()
+  const q = createRequestQueue({ maxConcurrency: 1, maxAttempts: 5, clock, backoff })
+  let sends = 0
+  const tokenDown = new ZuoraError('OAuth token request failed: HTTP 503 (after 5 attempts)', { kind: 'unavailable', endpoint: 'token', upstreamStatus: 503 })
+  await t.rejects(q.run({ endpoint: 'users', send: async () => { sends++; throw tokenDown } }), tokenDown)
+  t.equal(sends, 1, 'the token queue already spent its budget: no 5 × 5 token requests')
+  t.equal(q.stats().retries, 0)
+})
+
+t.test('every attempt is bounded: a hung request times out (http client) and is retried within the budget', async t => {
+  const clock = virtualClock()
+  const q = createRequestQueue({ maxConcurrency: 1, maxAttempts: 2, clock, backoff })
+  const signals: AbortSignal[] = []
+  const ac = new AbortController()
+  const run = q.run({
+    endpoint: 'users',
+    signal: ac.signal,
+    send: async () => {
+      signals.push(ac.signal)
+      throw new ZuoraError('SCIM Users list timed out after 100 ms', { kind: 'timeout', endpoint: 'users' })
+    }
+  })
+  const settled = run.catch((e: unknown) => e)
+  await clock.advance(1_000)
+  const err = await settled as ZuoraError
+  t.equal(err.kind, 'timeout')
+  t.equal(err.httpStatus, 504)
+  t.equal(signals.length, 2)
+  t.ok(signals.every(s => s === ac.signal), 'every attempt carries the task signal')
+})

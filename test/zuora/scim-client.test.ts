@@ -249,3 +249,82 @@ t.test('abort stops the read', async t => {
   await t.rejects(p, { name: 'ZuoraError', kind: 'aborted' })
   await t.rejects(connect(t, mockAgent(t)).readDirectory({ signal: AbortSignal.abort() }), { name: 'ZuoraError', kind: 'aborted' })
 })
+
+t.test('RFC `Resources` key and pages without startIndex/itemsPerPage', async t => {
+  const agent = mockAgent(t)
+  token(agent)
+  const users = ids('u', 5)
+  const bare = (items: unknown[], total: number) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: total, Resources: items })
+  agent.get(BASE).intercept({ path: '/scim/v2/Users?startIndex=1&count=2', method: 'GET' }).reply(200, bare(users.slice(0, 2).map(id => scimUser(id)), 5), { headers: JSON_HEADERS })
+  agent.get(BASE).intercept({ path: '/scim/v2/Users?startIndex=3&count=2', method: 'GET' }).reply(200, bare(users.slice(2, 4).map(id => scimUser(id)), 5), { headers: JSON_HEADERS })
+  agent.get(BASE).intercept({ path: '/scim/v2/Users?startIndex=5&count=2', method: 'GET' }).reply(200, bare([scimUser(users[4])], 5), { headers: JSON_HEADERS })
+  agent.get(BASE).intercept({ path: '/scim/v2/Groups?startIndex=1&count=2', method: 'GET' }).reply(200, bare([scimGroup('g1'), scimGroup('g2')], 3), { headers: JSON_HEADERS })
+  agent.get(BASE).intercept({ path: '/scim/v2/Groups?startIndex=2&count=2', method: 'GET' }).reply(200, bare([scimGroup('g3')], 3), { headers: JSON_HEADERS })
+  const read = await connect(t, agent, { usersPageSize: 2, groupsPageSize: 2 }).readDirectory()
+  t.same(read.users.map(u => u.id), users)
+  t.same(read.groups.map(g => g.id), ['g1', 'g2', 'g3'], 'groups: startIndex is the page number (1, 2)')
+  t.equal(read.requests, 5)
+})
+
+t.test('page semantics for users and item semantics for groups when configured', async t => {
+  const agent = mockAgent(t)
+  token(agent)
+  const users = ids('u', 3)
+  page(agent, 'Users', 1, 2, users.slice(0, 2).map(id => scimUser(id)), 3)
+  page(agent, 'Users', 2, 2, [scimUser(users[2])], 3)
+  page(agent, 'Groups', 1, 2, [scimGroup('g1'), scimGroup('g2')], 3)
+  page(agent, 'Groups', 3, 2, [scimGroup('g3')], 3)
+  const read = await connect(t, agent, { usersPageSize: 2, groupsPageSize: 2, usersStartIndex: 'page', groupsStartIndex: 'item' }).readDirectory()
+  t.equal(read.users.length, 3)
+  t.equal(read.groups.length, 3)
+})
+
+t.test('hostile listings: an absurd totalResults, an envelope that is not an object, a gateway HTML page', async t => {
+  const agent = mockAgent(t)
+  token(agent)
+  page(agent, 'Users', 1, 100, [scimUser('u1')], 50_000_000)
+  page(agent, 'Groups', 1, 10, [], 0)
+  await t.rejects(connect(t, agent).readDirectory(), { name: 'ZuoraError', kind: 'payload', message: /claims 50000000 resources/ })
+  t.equal(agent.getCallHistory()?.calls().length, 3, 'no page planned from the lie')
+
+  const agent2 = mockAgent(t)
+  token(agent2)
+  agent2.get(BASE).intercept({ path: '/scim/v2/Users?startIndex=1&count=100', method: 'GET' }).reply(200, '[1,2,3]', { headers: JSON_HEADERS })
+  page(agent2, 'Groups', 1, 10, [], 0)
+  await t.rejects(connect(t, agent2).readDirectory(), { name: 'ZuoraError', kind: 'payload', message: /ListResponse in SCIM Users page 1.*not a JSON object/ })
+
+  const agent3 = mockAgent(t)
+  token(agent3)
+  const html = '<html><head><style>body{}</style></head><body><h1>502 Bad Gateway</h1><script>alert(1)</script></body></html>'
+  agent3.get(BASE).intercept({ path: '/scim/v2/Groups/g1', method: 'GET' }).reply(502, html, { headers: { 'content-type': 'text/html', 'zuora-request-id': 'gw-9' } }).times(3)
+  const err = await connect(t, agent3).getGroup('g1').catch((e: unknown) => e) as ZuoraError
+  t.match(err, { name: 'ZuoraError', kind: 'unavailable', upstreamStatus: 502, requestId: 'gw-9' })
+  t.equal(err.message, 'SCIM Group "g1" failed: HTTP 502: 502 Bad Gateway (after 3 attempts) [Zuora-Request-Id gw-9]')
+})
+
+t.test('the access token never appears in an error, even when Zuora echoes it', async t => {
+  const agent = mockAgent(t)
+  const tok = 'c652cbc0ea384b9f81856a93a2a74538'
+  token(agent, tok)
+  agent.get(BASE).intercept({ path: '/scim/v2/Users/u1', method: 'GET' })
+    .reply(400, { success: false, reasons: [{ code: 53100020, message: `bad request for token ${tok}` }], processId: 'p-1' }, { headers: JSON_HEADERS })
+  agent.get(BASE).intercept({ path: '/scim/v2/Users/u2', method: 'GET' }).reply(503, `upstream said: ${tok}`).times(3)
+  const conn = connect(t, agent)
+  const e1 = await conn.getUser('u1').catch((e: unknown) => e) as ZuoraError
+  t.match(e1, { kind: 'upstream', upstreamStatus: 400, code: '53100020', processId: 'p-1' })
+  t.match(e1.message, /bad request for token \[REDACTED\]/)
+  const e2 = await conn.getUser('u2').catch((e: unknown) => e) as ZuoraError
+  t.match(e2.message, /upstream said: \[REDACTED\]/)
+  for (const e of [e1, e2]) {
+    t.notMatch(e.message, tok)
+    t.notMatch(JSON.stringify(e), tok)
+  }
+})
+
+t.test('a token endpoint outage is not multiplied by the SCIM retries', async t => {
+  const agent = mockAgent(t)
+  agent.get(BASE).intercept({ path: '/oauth/token', method: 'POST' }).reply(503, 'down').times(3)
+  const err = await connect(t, agent).getUser('u1').catch((e: unknown) => e) as ZuoraError
+  t.match(err, { name: 'ZuoraError', kind: 'unavailable', endpoint: 'token', upstreamStatus: 503 })
+  t.equal(agent.getCallHistory()?.calls().length, 3, 'one token budget (3 attempts), not 3 × 3')
+})

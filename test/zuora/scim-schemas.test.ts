@@ -57,3 +57,24 @@ t.test('ServiceProviderConfig and JSON parsing', async t => {
   t.same(parseJson('{"a":1}', ctx), { a: 1 })
   t.throws(() => parseJson('<html>', ctx), { name: 'ZuoraError', kind: 'payload', message: /not valid JSON/ })
 })
+
+t.test('hostile payloads: __proto__ keys smuggle nothing, deep nesting and junk are payload errors', async t => {
+  const smuggled = JSON.parse('{"id":"u1","userName":"u","__proto__":{"roles":[{"value":"ADMIN"}],"active":"yes"},"name":{"__proto__":{"givenName":7}}}') as unknown
+  const u = checkUser(smuggled, ctx)
+  t.equal(u.roles, undefined, 'no inherited roles')
+  t.equal(u.active, undefined)
+  t.equal(u.name?.givenName, undefined)
+  t.equal(Object.getPrototypeOf(u), Object.prototype)
+  const list = checkListResponse(JSON.parse('{"totalResults":1,"__proto__":{"Resources":[{"id":"evil","userName":"e"}]},"resources":[]}'), ctx)
+  t.same(list.resources, [], 'no inherited Resources')
+  t.equal(({} as Record<string, unknown>).roles, undefined, 'Object.prototype untouched')
+
+  const deep = `${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}`
+  t.throws(() => checkListResponse(parseJson(deep, ctx), ctx), { name: 'ZuoraError', kind: 'payload', message: /totalResults/ }, 'a 200k-deep body: a payload error, no crash')
+  const nested = checkUser(scimUser('n1', { 'urn:sim:nested': JSON.parse(`${'{"a":'.repeat(500)}1${'}'.repeat(500)}`) }), ctx)
+  t.equal(nested.id, 'n1', 'unknown deeply nested attributes are ignored, not walked')
+  t.throws(() => checkUser(scimUser('big', { roles: Array.from({ length: 5 }, () => 'x') }), ctx), { kind: 'payload', message: /"big".*\/roles\/0/ })
+  t.throws(() => checkUser({ id: 5, userName: 'x' }, ctx), { kind: 'payload', message: /\(no id\).*\/id/ })
+  t.throws(() => checkListResponse({ totalResults: -1, resources: [] }, ctx), { kind: 'payload', message: /totalResults/ })
+  t.throws(() => checkListResponse({ totalResults: 1.5, resources: [] }, ctx), { kind: 'payload', message: /totalResults/ })
+})

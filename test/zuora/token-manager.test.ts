@@ -5,6 +5,7 @@ import { AUTH_HINT, ZuoraError } from '../../src/zuora/errors.ts'
 import { createHttpClient } from '../../src/zuora/http.ts'
 import { createRequestQueue } from '../../src/zuora/request-queue.ts'
 import { createTokenManager, type TokenManagerOptions } from '../../src/zuora/token-manager.ts'
+import { virtualClock } from './clock.ts'
 import { BASE, CLIENT_ID, CLIENT_SECRET, JSON_HEADERS, mockAgent, tokenBody } from './helpers.ts'
 
 const TOKEN_PATH = '/oauth/token'
@@ -147,4 +148,57 @@ t.test('a failed flight does not poison the next call; an aborted caller does no
   await t.rejects(aborted, { name: 'ZuoraError', kind: 'aborted' })
   t.equal(await patient, 'ok')
   t.equal(tm.requests(), 2)
+})
+
+t.test('single-flight on an expired token: 50 concurrent callers → exactly 1 new token request', async t => {
+  const agent = mockAgent(t)
+  let now = 5_000_000
+  agent.get(BASE).intercept({ path: TOKEN_PATH, method: 'POST' }).reply(200, tokenBody('first', 3599), { headers: JSON_HEADERS })
+  agent.get(BASE).intercept({ path: TOKEN_PATH, method: 'POST' }).reply(200, tokenBody('second', 3599), { headers: JSON_HEADERS }).delay(10)
+  const tm = manager(agent, { now: () => now })
+  t.equal(await tm.getToken(), 'first')
+  now += 3_599_000 - 60_000 // the refresh point
+  const tokens = await Promise.all(Array.from({ length: 50 }, () => tm.getToken()))
+  t.ok(tokens.every(x => x === 'second'), 'every caller gets the one new token')
+  t.equal(tm.requests(), 2)
+  t.equal(agent.getCallHistory()?.calls().length, 2)
+})
+
+t.test('token endpoint 429: the queue waits Retry-After, then a typed rate-limited error once the budget is spent', async t => {
+  const clock = virtualClock(1_000_000)
+  const agent = mockAgent(t)
+  agent.get(BASE).intercept({ path: TOKEN_PATH, method: 'POST' }).reply(429, '', { headers: { 'retry-after': '2', 'zuora-request-id': 'rl-1' } }).times(2)
+  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, policy: { allowCustomHosts: false, origins: [BASE] } })
+  const queue = createRequestQueue({ maxConcurrency: 1, maxAttempts: 2, clock })
+  const tm = createTokenManager({ tokenUrl: `${BASE}${TOKEN_PATH}`, clientId: CLIENT_ID, clientSecret: new Secret(CLIENT_SECRET), http, queue, now: clock.now })
+  const settled = tm.getToken().catch((e: unknown) => e)
+  for (let i = 0; i < 100 && !queue.stats().paused; i++) await clock.flush()
+  t.equal(tm.requests(), 1)
+  t.equal(queue.stats().pausedUntil, 1_002_000, 'paused for Retry-After: 2')
+  await clock.advance(1_999)
+  t.equal(tm.requests(), 1, 'nothing sent inside the window')
+  await clock.advance(1)
+  const err = await settled as ZuoraError
+  t.equal(tm.requests(), 2)
+  t.ok(err instanceof ZuoraError)
+  t.match(err, { kind: 'rate-limited', endpoint: 'token', upstreamStatus: 429, httpStatus: 503, retryAfterMs: 2_000, requestId: 'rl-1' })
+  t.match(err.message, /OAuth token request failed: HTTP 429 \(after 2 attempts\)/)
+})
+
+t.test('token endpoint 5xx and other 4xx: typed errors, 5xx retried, 4xx not', async t => {
+  const cases: Array<[number, string, number]> = [[500, 'unavailable', 3], [503, 'unavailable', 3], [504, 'timeout', 3], [400, 'upstream', 1], [403, 'auth', 1]]
+  for (const [status, kind, attempts] of cases) {
+    const agent = mockAgent(t)
+    agent.get(BASE).intercept({ path: TOKEN_PATH, method: 'POST' })
+      .reply(status, { error: status === 400 ? 'unsupported_grant_type' : 'server_error', error_description: `echo ${CLIENT_SECRET}` }, { headers: JSON_HEADERS })
+      .times(attempts)
+    const tm = manager(agent)
+    const err = await tm.getToken().catch((e: unknown) => e) as ZuoraError
+    t.ok(err instanceof ZuoraError, String(status))
+    t.equal(err.kind, kind, `${status} → ${kind}`)
+    t.equal(err.upstreamStatus, status)
+    t.equal(tm.requests(), attempts, `${status}: ${attempts} attempt(s)`)
+    t.notMatch(err.message, CLIENT_SECRET, 'the secret echoed by the server is scrubbed')
+    t.notMatch(JSON.stringify(err), CLIENT_SECRET)
+  }
 })

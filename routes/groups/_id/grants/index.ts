@@ -1,0 +1,36 @@
+/**
+ * GET /groups/:id/grants — one grant per user in the group, in user-id order, paged.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { GrantSchema, ref } from '../../../../src/c1/model.ts'
+import { checkedId, grantsPage } from '../../../../src/http/list-page.ts'
+import { IdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf } from '../../../../src/http/list-query.ts'
+import type { IdParams, ListQuery } from '../../../../src/http/list-query.ts'
+import { problemResponses } from '../../../../src/plugins/schemas.ts'
+
+const plugin: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/', {
+    schema: {
+      tags: ['resources'],
+      operationId: 'listGroupGrants',
+      summary: 'List a group\'s grants',
+      description: 'One grant per user in the group: id `group:<id>:member:user:<userId>`, with entitlement and principal ' +
+        'references, sorted by user id. Paged like the lists (tokens are bound to this group). Mirrors baton ListGrants(group).',
+      params: IdParamsSchema,
+      querystring: ListQuerySchema,
+      response: {
+        200: pageOf(ref(GrantSchema), 'A page of the group\'s grants'),
+        304: NotModifiedResponse,
+        ...problemResponses(400, 401, 404, 410, 503)
+      }
+    },
+    handler: listGroupGrants
+  })
+}
+
+export default plugin
+
+async function listGroupGrants (this: FastifyInstance, request: FastifyRequest<{ Params: IdParams, Querystring: ListQuery }>, reply: FastifyReply): Promise<void> {
+  grantsPage(this, request, reply, 'group', checkedId('group', request.params.id), request.query)
+}

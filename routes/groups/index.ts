@@ -1,0 +1,36 @@
+/**
+ * GET /groups — Zuora user groups (SCIM Groups) as C1 `group` resources, for parity with C1's own Zuora connector.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ref, ResourceSchema } from '../../src/c1/model.ts'
+import { sendListPage } from '../../src/http/list-page.ts'
+import { ListQuerySchema, NotModifiedResponse, pageOf } from '../../src/http/list-query.ts'
+import type { ListQuery } from '../../src/http/list-query.ts'
+import { problemResponses } from '../../src/plugins/schemas.ts'
+
+const plugin: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/', {
+    schema: {
+      tags: ['resources'],
+      operationId: 'listGroups',
+      summary: 'List groups',
+      description: 'Zuora user groups as C1 `group` resources (GroupTrait, RawId), sorted by their immutable Zuora id. ' +
+        'Mirrors baton ListResources(group).',
+      querystring: ListQuerySchema,
+      response: {
+        200: pageOf(ref(ResourceSchema), 'A page of groups'),
+        304: NotModifiedResponse,
+        ...problemResponses(400, 401, 410, 503)
+      }
+    },
+    handler: listGroups
+  })
+}
+
+export default plugin
+
+async function listGroups (this: FastifyInstance, request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply): Promise<void> {
+  const { pageSize, pageToken } = request.query
+  sendListPage(this, request, reply, { scope: 'groups', pageSize, pageToken, items: (snapshot) => snapshot.groups })
+}

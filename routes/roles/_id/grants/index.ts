@@ -1,0 +1,36 @@
+/**
+ * GET /roles/:id/grants — one grant per user holding the role, in user-id order, paged.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { GrantSchema, ref } from '../../../../src/c1/model.ts'
+import { checkedId, grantsPage } from '../../../../src/http/list-page.ts'
+import { IdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf } from '../../../../src/http/list-query.ts'
+import type { IdParams, ListQuery } from '../../../../src/http/list-query.ts'
+import { problemResponses } from '../../../../src/plugins/schemas.ts'
+
+const plugin: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/', {
+    schema: {
+      tags: ['resources'],
+      operationId: 'listRoleGrants',
+      summary: 'List a role\'s grants',
+      description: 'One grant per user holding the role: id `role:<id>:assigned:user:<userId>`, with entitlement and principal ' +
+        'references, sorted by user id. Paged like the lists (tokens are bound to this role). Mirrors baton ListGrants(role).',
+      params: IdParamsSchema,
+      querystring: ListQuerySchema,
+      response: {
+        200: pageOf(ref(GrantSchema), 'A page of the role\'s grants'),
+        304: NotModifiedResponse,
+        ...problemResponses(400, 401, 404, 410, 503)
+      }
+    },
+    handler: listRoleGrants
+  })
+}
+
+export default plugin
+
+async function listRoleGrants (this: FastifyInstance, request: FastifyRequest<{ Params: IdParams, Querystring: ListQuery }>, reply: FastifyReply): Promise<void> {
+  grantsPage(this, request, reply, 'role', checkedId('role', request.params.id), request.query)
+}

@@ -1,0 +1,37 @@
+/**
+ * GET /roles — the Zuora role catalog (every value of users' roles[], plus ADMIN and USER) as C1 `role` resources.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ref, ResourceSchema } from '../../src/c1/model.ts'
+import { sendListPage } from '../../src/http/list-page.ts'
+import { ListQuerySchema, NotModifiedResponse, pageOf } from '../../src/http/list-query.ts'
+import type { ListQuery } from '../../src/http/list-query.ts'
+import { problemResponses } from '../../src/plugins/schemas.ts'
+
+const plugin: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/', {
+    schema: {
+      tags: ['resources'],
+      operationId: 'listRoles',
+      summary: 'List roles',
+      description: 'The role catalog as C1 `role` resources (empty RoleTrait, RawId, member count in profile), sorted by id. ' +
+        'A role id is the role value itself (e.g. ADMIN). Zuora\'s catalog is open-ended: it is every value found in users\' ' +
+        'roles[] plus ADMIN and USER. Mirrors baton ListResources(role).',
+      querystring: ListQuerySchema,
+      response: {
+        200: pageOf(ref(ResourceSchema), 'A page of roles'),
+        304: NotModifiedResponse,
+        ...problemResponses(400, 401, 410, 503)
+      }
+    },
+    handler: listRoles
+  })
+}
+
+export default plugin
+
+async function listRoles (this: FastifyInstance, request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply): Promise<void> {
+  const { pageSize, pageToken } = request.query
+  sendListPage(this, request, reply, { scope: 'roles', pageSize, pageToken, items: (snapshot) => snapshot.roles })
+}

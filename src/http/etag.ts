@@ -1,0 +1,39 @@
+/**
+ * Entity tags for snapshot-backed responses. A body is a pure function of (snapshot, path, query), so the tag is
+ * a hash of those parts: no body hashing. Weak (`W/`), as the same data may be sent with other encodings.
+ */
+import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+/** `W/"<hash of the parts>"`; pass the syncId first, then whatever else selects the body (path, query). */
+export function etag (...parts: string[]): string {
+  const h = createHash('sha256')
+  for (const part of parts) h.update(part).update('\u0000')
+  return `W/"${h.digest('base64url').slice(0, 22)}"`
+}
+
+/**
+ * Sets `ETag: tag`; true when the request's If-None-Match names it (or is `*`), i.e. the handler answers
+ * `reply.code(304).send()`. Weak comparison, as RFC 9110 §13.1.2 requires for If-None-Match.
+ */
+export function notModified (request: FastifyRequest, reply: FastifyReply, tag: string): boolean {
+  reply.header('etag', tag)
+  const header = request.headers['if-none-match']
+  if (header === undefined || header === '') return false
+  return ifNoneMatchHits(header, tag)
+}
+
+/** Whether an If-None-Match value matches `tag` (weak comparison). */
+export function ifNoneMatchHits (header: string, tag: string): boolean {
+  const wanted = opaque(tag)
+  for (const candidate of header.split(',')) {
+    const c = candidate.trim()
+    if (c === '*') return true
+    if (c !== '' && opaque(c) === wanted) return true
+  }
+  return false
+}
+
+function opaque (tag: string): string {
+  return tag.startsWith('W/') ? tag.slice(2) : tag
+}

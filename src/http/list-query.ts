@@ -1,0 +1,92 @@
+/**
+ * Query and response schemas shared by the resource lists (/resource-types, /users, /roles, /groups and their
+ * entitlements and grants). List pages mirror baton's List* RPCs: `{list, nextPageToken, syncId, snapshotAt}`,
+ * where `nextPageToken: ""` means the walk is done (c1-model.md §7.3), never null.
+ */
+import { Type } from '@sinclair/typebox'
+import type { Static, TSchema } from '@sinclair/typebox'
+import { MAX_PAGE_TOKEN_LENGTH } from './page-token.ts'
+
+export const DEFAULT_PAGE_SIZE = 100
+export const MAX_PAGE_SIZE = 250
+
+/** Status filter values (C1's RESOURCE_STATUS_ENABLED / _DISABLED; pending activation counts as disabled). */
+export const USER_STATUS_FILTERS = ['enabled', 'disabled'] as const
+export type UserStatusFilter = typeof USER_STATUS_FILTERS[number]
+
+const PageSize = Type.Integer({
+  minimum: 1,
+  maximum: MAX_PAGE_SIZE,
+  default: DEFAULT_PAGE_SIZE,
+  description: `Items per page, 1–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}). May change from page to page of one walk.`
+})
+
+const PageToken = Type.String({
+  minLength: 1,
+  maxLength: MAX_PAGE_TOKEN_LENGTH,
+  description: 'The nextPageToken of the previous page; omit it for the first page. Opaque and bound to the list, the filters ' +
+    'and the snapshot of the first page: every page of a walk comes from one point in time. A token whose snapshot is ' +
+    'no longer held answers 410; restart without it.'
+})
+
+/** `?pageSize&pageToken` (every list). */
+export const ListQuerySchema = Type.Object({
+  pageSize: Type.Optional(PageSize),
+  pageToken: Type.Optional(PageToken)
+})
+export type ListQuery = Static<typeof ListQuerySchema>
+
+/** `GET /users` adds filters; they are part of the walk (a token only continues the same filters). */
+export const UsersQuerySchema = Type.Object({
+  pageSize: Type.Optional(PageSize),
+  pageToken: Type.Optional(PageToken),
+  status: Type.Optional(Type.Unsafe<UserStatusFilter>(Type.String({
+    enum: [...USER_STATUS_FILTERS],
+    description: 'Only users with this C1 status: enabled (Zuora ACTIVE) or disabled (INACTIVE, PENDING_ACTIVATION, active:false)'
+  }))),
+  role: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Only users holding this role (exact role id, e.g. ADMIN)' })),
+  q: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 256,
+    description: 'Only users whose userName, an email address or displayName contains this text (case-insensitive)'
+  }))
+})
+export type UsersQuery = Static<typeof UsersQuerySchema>
+
+/** Path parameter `:id` of a user, role or group (the role value for roles, URL-encoded). */
+export const IdParamsSchema = Type.Object({
+  id: Type.String({
+    minLength: 1,
+    maxLength: 1024,
+    description: 'Immutable id of the resource (for roles: the role value, URL-encoded, e.g. ADMIN)'
+  })
+})
+export type IdParams = Static<typeof IdParamsSchema>
+
+const SyncIdField = Type.String({ description: 'The snapshot this page comes from (KSUID); the same on every page of a walk' })
+const SnapshotAtField = Type.String({ format: 'date-time', description: 'When that snapshot was taken (RFC 3339, UTC)' })
+
+/** A list page of `item` (usually `ref(ResourceSchema)` or another C1 component). */
+export function pageOf<T extends TSchema> (item: T, description: string) {
+  return Type.Object({
+    list: Type.Array(item),
+    nextPageToken: Type.String({
+      maxLength: MAX_PAGE_TOKEN_LENGTH,
+      description: 'Pass as pageToken to get the next page; "" when this is the last page'
+    }),
+    syncId: SyncIdField,
+    snapshotAt: SnapshotAtField
+  }, { description })
+}
+
+/** `{resource, syncId, snapshotAt}` of a single resource. */
+export function singleOf<T extends TSchema> (item: T, description: string) {
+  return Type.Object({
+    resource: item,
+    syncId: SyncIdField,
+    snapshotAt: SnapshotAtField
+  }, { description })
+}
+
+/** 304 answer to If-None-Match (no body). */
+export const NotModifiedResponse = Type.Null({ description: 'Not modified: If-None-Match named the current ETag (no body)' })

@@ -1,0 +1,145 @@
+/**
+ * Per-snapshot views of the lists: which items a (filtered) list holds, and the serialised pages already sent.
+ * A snapshot never changes, so everything derived from (syncId, scope) can be cached until the LRU drops it;
+ * a warm `GET /users?pageSize=100` is then a cache lookup. Nothing here references a Snapshot object, so an
+ * evicted snapshot is not kept alive by the cache.
+ */
+import { LRUCache } from 'lru-cache'
+import { userDisplayName, userStatus } from '../c1/mapping.ts'
+import type { DirectoryUser } from '../directory/types.ts'
+import type { Seq } from '../sync/seq.ts'
+import type { UserStatusFilter } from './list-query.ts'
+
+export interface UserFilter {
+  readonly status?: UserStatusFilter | undefined
+  readonly role?: string | undefined
+  readonly q?: string | undefined
+}
+
+/** True when the filter selects every user. */
+export function isEmptyFilter (f: UserFilter): boolean {
+  return f.status === undefined && f.role === undefined && f.q === undefined
+}
+
+/** The page-token scope of a users walk: the list plus its filters in one canonical form (q is case-insensitive). */
+export function usersScope (f: UserFilter): string {
+  const q = f.q === undefined ? '' : f.q.toLowerCase()
+  return `users?status=${f.status ?? ''}&role=${encodeURIComponent(f.role ?? '')}&q=${encodeURIComponent(q)}`
+}
+
+/** Whether one user passes the filter (pure). */
+export function userMatches (u: DirectoryUser, f: UserFilter): boolean {
+  if (f.status !== undefined) {
+    const enabled = userStatus(u).resource === 'RESOURCE_STATUS_ENABLED'
+    if (enabled !== (f.status === 'enabled')) return false
+  }
+  if (f.role !== undefined && !u.roles.includes(f.role)) return false
+  if (f.q !== undefined) {
+    const q = f.q.toLowerCase()
+    const hit = u.userName.toLowerCase().includes(q) ||
+      userDisplayName(u).toLowerCase().includes(q) ||
+      u.emails.some((e) => e.value.toLowerCase().includes(q))
+    if (!hit) return false
+  }
+  return true
+}
+
+/** Positions (in directory order, i.e. by id) of the users passing the filter. */
+export function filterUserIndexes (users: readonly DirectoryUser[], f: UserFilter): Uint32Array {
+  const hits: number[] = []
+  users.forEach((u, i) => { if (userMatches(u, f)) hits.push(i) })
+  return Uint32Array.from(hits)
+}
+
+/** The items of `seq` at `indexes`, as a Seq (still lazy). */
+export function pickSeq<T> (seq: Seq<T>, indexes: ArrayLike<number>): Seq<T> {
+  const length = indexes.length
+  const get = (i: number): T => seq.at(indexes[i] as number)
+  return {
+    length,
+    at (i) {
+      if (!Number.isInteger(i) || i < 0 || i >= length) throw new RangeError(`index ${i} is outside 0..${length - 1}`)
+      return get(i)
+    },
+    slice (start = 0, end = length) {
+      const from = Math.max(0, Math.min(length, start))
+      const to = Math.max(from, Math.min(length, end))
+      const out: T[] = new Array(to - from)
+      for (let i = from; i < to; i++) out[i - from] = get(i)
+      return out
+    }
+  }
+}
+
+export interface PageSlice<T> {
+  readonly items: T[]
+  /** Offset of the next page; equal to `total` when this page is the last one. */
+  readonly end: number
+  readonly total: number
+}
+
+/** Items [offset, offset + pageSize) of `seq`. */
+export function slicePage<T> (seq: Seq<T>, offset: number, pageSize: number): PageSlice<T> {
+  const from = Math.min(Math.max(0, offset), seq.length)
+  const end = Math.min(seq.length, from + pageSize)
+  return { items: seq.slice(from, end), end, total: seq.length }
+}
+
+export interface ViewCacheOptions {
+  /** Filtered index lists kept (each ≤ 4 bytes per user). */
+  readonly maxIndexes?: number
+  /** Serialised pages kept, and their total size in bytes. */
+  readonly maxPages?: number
+  readonly maxPageBytes?: number
+}
+
+export interface ViewCache {
+  /** Users passing `f` in `users` (the directory of snapshot `syncId`), computed once per (syncId, filter). */
+  userIndexes(syncId: string, users: readonly DirectoryUser[], f: UserFilter): Uint32Array
+  /**
+   * The serialised page `key` of snapshot `syncId` (UTF-8 bytes, so a hit is sent without re-encoding), built by
+   * `build` on a miss.
+   */
+  page(syncId: string, key: string, build: () => string): Buffer
+  clear(): void
+  readonly size: { readonly indexes: number, readonly pages: number }
+}
+
+export function createViewCache (options: ViewCacheOptions = {}): ViewCache {
+  const indexes = new LRUCache<string, Uint32Array>({ max: options.maxIndexes ?? 64 })
+  const pages = new LRUCache<string, Buffer>({
+    max: options.maxPages ?? 512,
+    maxSize: options.maxPageBytes ?? 64 * 1024 * 1024,
+    sizeCalculation: (body) => Math.max(1, body.length)
+  })
+  return {
+    userIndexes (syncId, users, f) {
+      const key = `${syncId}\u0000${usersScope(f)}`
+      let hit = indexes.get(key)
+      if (hit === undefined) {
+        hit = filterUserIndexes(users, f)
+        indexes.set(key, hit)
+      }
+      return hit
+    },
+    page (syncId, key, build) {
+      const k = `${syncId}\u0000${key}`
+      let body = pages.get(k)
+      if (body === undefined) {
+        body = Buffer.from(build(), 'utf8')
+        pages.set(k, body)
+      }
+      return body
+    },
+    clear () {
+      indexes.clear()
+      pages.clear()
+    },
+    get size () {
+      return { indexes: indexes.size, pages: pages.size }
+    }
+  }
+}
+
+/** The process-wide view cache the routes use (keys carry the syncId, which is unique per snapshot). */
+export const views = createViewCache()

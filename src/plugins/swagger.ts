@@ -1,0 +1,125 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route schemas (@fastify/swagger, dynamic mode): $id'd schemas
+ * keep their names as components, the bearer scheme applies to every operation except the public ones, and error
+ * responses are documented as application/problem+json. Served at GET /openapi.json and rendered by Swagger UI
+ * at /docs (both public).
+ */
+import swagger from '@fastify/swagger'
+import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import { PROBLEM_CONTENT_TYPE } from '../http/problem.ts'
+import { VERSION } from '../version.ts'
+
+export const DOCS_PREFIX = '/docs'
+export const OPENAPI_PATH = '/openapi.json'
+export const SECURITY_SCHEME = 'bearerAuth'
+
+const PROBLEM_MEDIA_TYPE = PROBLEM_CONTENT_TYPE.split(';')[0] as string
+const PROBLEM_REF = '#/components/schemas/Problem'
+
+export const TAGS = [
+  { name: 'resources', description: 'Users, roles and groups with their entitlements and grants, in c1.connector.v2 protojson' },
+  { name: 'sync', description: 'The whole snapshot, its diff since an earlier one, and sync jobs' },
+  { name: 'operations', description: 'Health, metrics and this document' }
+]
+
+export const SWAGGER_OPTIONS: FastifyDynamicSwaggerOptions = {
+  mode: 'dynamic',
+  openapi: {
+    openapi: '3.1.0',
+    info: {
+      title: 'Zuora → ConductorOne access façade',
+      version: VERSION,
+      description: 'Read-only view of a Zuora tenant\'s users, roles and user groups (read through Zuora SCIM 2.0) in ' +
+        'ConductorOne\'s baton shapes (c1.connector.v2 protojson). Every answer comes from the last complete snapshot. ' +
+        'Errors are RFC 9457 problem details (application/problem+json). Authenticate with `Authorization: Bearer <token>` ' +
+        '(a token from API_TOKENS).',
+      license: { name: 'UNLICENSED', identifier: 'UNLICENSED' }
+    },
+    // Relative: Swagger UI's "Try it out" calls the origin that served the document (direct or behind a proxy).
+    servers: [{ url: '/', description: 'This service' }],
+    tags: TAGS,
+    components: {
+      securitySchemes: {
+        [SECURITY_SCHEME]: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API token configured in API_TOKENS (or API_TOKENS_FILE)'
+        }
+      }
+    },
+    security: [{ [SECURITY_SCHEME]: [] }]
+  },
+  refResolver: {
+    buildLocalReference (json, _baseUri, _fragment, i) {
+      return typeof json.$id === 'string' ? json.$id : `def-${i}`
+    }
+  },
+  transform: publicRoutesWithoutSecurity,
+  transformObject: (documentObject) => problemMediaTypes((documentObject as { openapiObject: OpenApiDocument }).openapiObject) as never
+}
+
+export default fp(async (app) => {
+  // Swagger UI's own routes take no route config: mark them public as they are added.
+  app.addHook('onRoute', markDocsPublic)
+  await app.register(swagger, SWAGGER_OPTIONS)
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    uiConfig: { deepLinking: true },
+    theme: { title: 'Zuora → ConductorOne façade · API' }
+  })
+  app.get(OPENAPI_PATH, {
+    config: { public: true },
+    schema: {
+      tags: ['operations'],
+      operationId: 'getOpenApi',
+      summary: 'This OpenAPI document',
+      description: 'The OpenAPI 3.1 description of this API (what Swagger UI at /docs renders). No token needed.',
+      response: {
+        200: Type.Object({}, { additionalProperties: true, description: 'The OpenAPI document' })
+      }
+    }
+  }, getOpenApi)
+}, { name: 'swagger', dependencies: ['schemas'] })
+
+function getOpenApi (this: FastifyInstance, _request: FastifyRequest, _reply: FastifyReply): unknown {
+  return this.swagger()
+}
+
+function markDocsPublic (route: RouteOptions): void {
+  if (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`)) {
+    route.config = { ...(route.config ?? {}), public: true }
+  }
+}
+
+type TransformArgs = Parameters<NonNullable<FastifyDynamicSwaggerOptions['transform']>>[0]
+
+/** Routes with `config.public` need no token: `security: []` overrides the global requirement. */
+export function publicRoutesWithoutSecurity ({ schema, url, route }: TransformArgs): { schema: Record<string, unknown>, url: string } {
+  const config = (route as { config?: { public?: boolean } } | undefined)?.config
+  const base = (schema ?? {}) as Record<string, unknown>
+  return config?.public === true ? { schema: { ...base, security: [] }, url } : { schema: base, url }
+}
+
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>>
+  [key: string]: unknown
+}
+
+/** Error responses whose schema is the Problem component are served as application/problem+json: say so. */
+export function problemMediaTypes (doc: OpenApiDocument): OpenApiDocument {
+  for (const pathItem of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(pathItem)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const json = response.content?.['application/json']
+        if (!/^[45]/.test(status) || json?.schema?.$ref !== PROBLEM_REF || response.content === undefined) continue
+        delete response.content['application/json']
+        response.content[PROBLEM_MEDIA_TYPE] = json
+      }
+    }
+  }
+  return doc
+}

@@ -1,0 +1,43 @@
+import t from 'tap'
+import { SYNC_ID_EPOCH_SECONDS, decodeBase62, encodeBase62, isSyncId, newSyncId, syncIdTime } from '../../src/sync/sync-id.ts'
+
+const T0 = Date.UTC(2026, 8, 1, 12, 0, 0)
+
+t.test('27 base62 characters, KSUID layout', async t => {
+  const id = newSyncId(T0)
+  t.equal(id.length, 27)
+  t.match(id, /^[0-9A-Za-z]{27}$/)
+  t.ok(isSyncId(id))
+  t.equal(syncIdTime(id), T0, 'the second it was minted')
+  const bytes = decodeBase62(id)
+  t.equal(bytes.length, 20)
+  t.equal(bytes.readUInt32BE(0), T0 / 1000 - SYNC_ID_EPOCH_SECONDS)
+  t.equal(encodeBase62(bytes), id, 'round trip')
+  t.equal(encodeBase62(new Uint8Array(20)), '0'.repeat(27))
+  t.equal(encodeBase62(new Uint8Array(20).fill(255)), 'aWgEPTl1tmebfsQzFP4bxwgy80V', 'the largest KSUID')
+})
+
+t.test('unique and strictly increasing, within a second and across seconds', async t => {
+  const ids: string[] = []
+  for (let i = 0; i < 2000; i++) ids.push(newSyncId(T0 + Math.floor(i / 500) * 1000 + (i % 500)))
+  t.equal(new Set(ids).size, ids.length, 'unique')
+  t.ok(ids.every((id, i) => i === 0 || ids[i - 1] < id), 'sortable: string order is creation order')
+  const later = newSyncId(T0 + 3_600_000)
+  t.ok(ids[ids.length - 1] < later)
+  const back = newSyncId(T0 - 3_600_000)
+  t.ok(later < back, 'a clock that steps back still gives a larger id in this process')
+  t.equal(syncIdTime(back), syncIdTime(later))
+})
+
+t.test('isSyncId and errors', async t => {
+  for (const bad of ['', 'x', '0'.repeat(26), '0'.repeat(28), `${'0'.repeat(26)}-`, 'aWgEPTl1tmebfsQzFP4bxwgy80W', 'zzzzzzzzzzzzzzzzzzzzzzzzzzz', 42, null, undefined]) {
+    t.notOk(isSyncId(bad), String(bad))
+  }
+  t.ok(isSyncId('0'.repeat(27)))
+  t.ok(isSyncId('aWgEPTl1tmebfsQzFP4bxwgy80V'))
+  t.throws(() => syncIdTime('nope'), RangeError)
+  t.throws(() => decodeBase62('ab-'), RangeError)
+  t.throws(() => decodeBase62('zzzzzzzzzzzzzzzzzzzzzzzzzzz'), /does not fit/)
+  t.throws(() => newSyncId(Number.NaN), RangeError)
+  t.throws(() => newSyncId(0), /out of the sync id range/)
+})

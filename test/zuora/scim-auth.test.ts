@@ -1,0 +1,148 @@
+/**
+ * The 401 rules of the SCIM client, step by step with a scripted HTTP layer (no timers, no races):
+ * refresh once and retry once; a second 401 on a token Zuora never accepted is a hard auth error; a 401 on a
+ * token Zuora had accepted (revoked mid-read) refreshes again, boundedly.
+ */
+import t from 'tap'
+import type { Dispatcher } from 'undici'
+import { AUTH_HINT, type ZuoraError } from '../../src/zuora/errors.ts'
+import type { HttpClient, UpstreamRequest, UpstreamResponse } from '../../src/zuora/http.ts'
+import { createRequestQueue } from '../../src/zuora/request-queue.ts'
+import { MAX_AUTH_REFRESHES, createScimClient } from '../../src/zuora/scim-client.ts'
+import type { TokenManager } from '../../src/zuora/token-manager.ts'
+import { scimUser, zuoraConfig } from './helpers.ts'
+
+interface Pending {
+  readonly id: string
+  readonly token: string
+  answer(status: number): void
+}
+
+/** An HttpClient whose every request waits until the test answers it. */
+function scriptedHttp () {
+  const pending: Pending[] = []
+  const http: HttpClient = {
+    dispatcher: {} as Dispatcher,
+    close: async () => {},
+    send: (req: UpstreamRequest) => new Promise<UpstreamResponse>(resolve => {
+      const id = decodeURIComponent(req.url.split('/').pop() ?? '')
+      const token = (req.headers?.authorization ?? '').replace(/^Bearer /, '')
+      pending.push({
+        id,
+        token,
+        answer (status) {
+          pending.splice(pending.indexOf(this), 1)
+          req.onStatus?.(status)
+          const text = status === 200
+            ? JSON.stringify(scimUser(id))
+            : JSON.stringify({ success: false, reasons: [{ message: 'Unauthorized', code: '90000011' }] })
+          resolve({ status, headers: {}, text, contentType: 'application/json', requestId: `r-${id}`, trackId: 't', durationMs: 0 })
+        }
+      })
+    })
+  }
+  /** The pending request for `id` (after letting queued work start). */
+  const next = async (id: string): Promise<Pending> => {
+    for (let i = 0; i < 20; i++) {
+      const p = pending.find(x => x.id === id)
+      if (p !== undefined) return p
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    throw new Error(`no request for ${id}`)
+  }
+  return { http, next, pending }
+}
+
+/** Tokens T1, T2, …: minted on demand after the current one was invalidated. */
+function fakeTokens () {
+  let minted = 0
+  let current: string | undefined
+  const tokens: TokenManager = {
+    getToken: async () => (current ??= `T${++minted}`),
+    invalidate: token => { if (token === current) current = undefined },
+    current: () => undefined,
+    requests: () => minted,
+    close: () => {}
+  }
+  return tokens
+}
+
+function client () {
+  const { http, next, pending } = scriptedHttp()
+  const tokens = fakeTokens()
+  const queue = createRequestQueue({ maxConcurrency: 4, maxAttempts: 3 })
+  const scim = createScimClient({ config: zuoraConfig(), http, queue, tokens })
+  return { scim, next, pending, tokens }
+}
+
+t.test('401 → refresh once, retry once → success', async t => {
+  const { scim, next, tokens } = client()
+  const p = scim.getUser('u1')
+  const first = await next('u1')
+  t.equal(first.token, 'T1')
+  first.answer(401)
+  const second = await next('u1')
+  t.equal(second.token, 'T2', 'retried with a fresh token')
+  second.answer(200)
+  t.equal((await p)?.id, 'u1')
+  t.equal(tokens.requests(), 2)
+})
+
+t.test('a second 401 on a fresh token Zuora never accepted: hard auth error naming credentials / data center', async t => {
+  const { scim, next, tokens } = client()
+  const p = scim.getUser('u1').catch((e: unknown) => e)
+  ;(await next('u1')).answer(401)
+  ;(await next('u1')).answer(401)
+  const err = await p as ZuoraError
+  t.match(err, { name: 'ZuoraError', kind: 'auth', httpStatus: 502, upstreamStatus: 401, code: '90000011', requestId: 'r-u1' })
+  t.match(err.message, /Unauthorized even with a freshly issued token\. Hint: /)
+  t.match(err.message, AUTH_HINT)
+  t.match(err.message, /client id and secret.*data center/)
+  t.notMatch(err.message, /T1|T2/, 'no token in the message')
+  t.equal(tokens.requests(), 2, 'exactly one refresh')
+})
+
+t.test('a token revoked after Zuora accepted it: the request refreshes again instead of failing', async t => {
+  const { scim, next, tokens } = client()
+  // T1 works, then is revoked
+  const warm = scim.getUser('u0')
+  ;(await next('u0')).answer(200)
+  await warm
+  const p = scim.getUser('u1')
+  const a = await next('u1')
+  t.equal(a.token, 'T1')
+  a.answer(401)
+  const b = await next('u1')
+  t.equal(b.token, 'T2')
+  // meanwhile another request proves T2 works …
+  const other = scim.getUser('u2')
+  const o = await next('u2')
+  t.equal(o.token, 'T2')
+  o.answer(200)
+  await other
+  // … and then T2 is revoked too, before u1's retry is answered
+  b.answer(401)
+  const c = await next('u1')
+  t.equal(c.token, 'T3', 'a third token: the 401 was a revocation, not bad credentials')
+  c.answer(200)
+  t.equal((await p)?.id, 'u1')
+  t.equal(tokens.requests(), 3)
+})
+
+t.test('revocations are followed at most MAX_AUTH_REFRESHES times per request', async t => {
+  const { scim, next, tokens } = client()
+  const p = scim.getUser('victim').catch((e: unknown) => e)
+  for (let round = 1; round <= MAX_AUTH_REFRESHES + 1; round++) {
+    const v = await next('victim')
+    t.equal(v.token, `T${round}`)
+    // the token works for someone else, then is revoked before the victim's answer
+    const ok = scim.getUser(`ok${round}`)
+    ;(await next(`ok${round}`)).answer(200)
+    await ok
+    v.answer(401)
+  }
+  const err = await p as ZuoraError
+  t.match(err, { name: 'ZuoraError', kind: 'auth', upstreamStatus: 401 })
+  t.match(err.message, new RegExp(`Unauthorized after ${MAX_AUTH_REFRESHES} token refreshes\\. Hint: `))
+  t.equal(tokens.requests(), MAX_AUTH_REFRESHES + 1, 'one token per round, none after the last 401')
+})
