@@ -1,13 +1,12 @@
 /**
- * Builds the service. `serviceApp` is the whole service as one plugin (plugins first, then the autoloaded
- * routes/); `buildApp` wraps it in a Fastify instance; only src/server.ts listens.
+ * Builds the service. `serviceApp` is the whole service as one plugin (plugins first, then the URL map in
+ * routes/index.ts); `buildApp` wraps it in a Fastify instance; only src/server.ts listens.
  */
-import { join } from 'node:path'
-import autoload from '@fastify/autoload'
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
+import routes from '../routes/index.ts'
 import type { Config } from './config.ts'
 import { genReqId, loggerOptions } from './http/logging.ts'
 import auth from './plugins/auth.ts'
@@ -82,11 +81,7 @@ export const serviceApp = fp<AppOptions>(async (app, opts) => {
     ...(opts.startSync !== undefined ? { startSync: opts.startSync } : {}),
     ...(opts.now !== undefined ? { now: opts.now } : {})
   })
-  await app.register(autoload, {
-    dir: join(import.meta.dirname, '..', 'routes'),
-    routeParams: true,
-    ignorePattern: /(?:^|\/)_?lib|\.(?:test|spec)\.ts$/
-  })
+  await app.register(routes)
 }, { name: 'service' })
 
 export interface BuildOptions extends AppOptions {
