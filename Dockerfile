@@ -20,11 +20,9 @@ COPY src ./src
 COPY routes ./routes
 
 # Listen on every interface inside the container; snapshots go to the /data volume.
-# FASTIFY_AUTOLOAD_TYPESCRIPT: @fastify/autoload does not detect tsx loaded with --import by itself.
 ENV HOST=0.0.0.0 \
     PORT=3000 \
-    DATA_DIR=/data \
-    FASTIFY_AUTOLOAD_TYPESCRIPT=1
+    DATA_DIR=/data
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 

@@ -11,7 +11,7 @@ import type { Config } from './config.ts'
 import { genReqId, loggerOptions } from './http/logging.ts'
 import auth from './plugins/auth.ts'
 import metrics from './plugins/metrics.ts'
-import problem from './plugins/problem.ts'
+import problem, { clientErrorHandler, frameworkErrors } from './plugins/problem.ts'
 import schemas from './plugins/schemas.ts'
 import security from './plugins/security.ts'
 import snapshots from './plugins/snapshots.ts'
@@ -53,10 +53,11 @@ export function serverOptions (config: Config): FastifyServerOptions {
     logger: loggerOptions(config.logLevel),
     genReqId,
     requestIdHeader: false,
-    requestIdLogLabel: 'reqId',
     trustProxy: config.http.trustProxy,
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false, useDefaults: true } }
   }

@@ -28,8 +28,6 @@ function spawnService (sim: RunningSimulator, dataDir: string): ServiceProcess {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
-      // @fastify/autoload does not detect tsx loaded with --import; the Dockerfile sets the same variable.
-      FASTIFY_AUTOLOAD_TYPESCRIPT: '1',
       ZUORA_TENANT_BASE_URL: sim.url,
       ZUORA_ALLOW_CUSTOM_HOSTS: 'true',
       ZUORA_OAUTH_CLIENT_ID: SIM_CLIENT_ID,

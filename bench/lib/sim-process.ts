@@ -14,6 +14,7 @@ export interface RemoteSimulator {
   resetCounters(): Promise<void>
   set(settings: SimulatorSettings): Promise<void>
   revokeTokens(): Promise<void>
+  failNext(n: number, kind: string, target?: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -29,10 +30,13 @@ async function call (url: string, method: 'GET' | 'POST', path: string, body?: u
   return json
 }
 
-export async function startRemoteSimulator (options: Omit<SimulatorOptions, 'org' | 'logger'>): Promise<RemoteSimulator> {
+/** How `latencyMs` is applied (see sim-child.ts): the simulator's sleep-then-render, or answer at arrival + latency. */
+export type LatencyModel = 'simulator' | 'arrival'
+
+export async function startRemoteSimulator (options: Omit<SimulatorOptions, 'org' | 'logger'>, latencyModel: LatencyModel = 'simulator'): Promise<RemoteSimulator> {
   const child: ChildProcess = fork(CHILD, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_SIM_OPTIONS: JSON.stringify(options) },
+    env: { ...process.env, BENCH_SIM_OPTIONS: JSON.stringify(options), BENCH_SIM_LATENCY_MODEL: latencyModel },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   const url = await new Promise<string>((resolve, reject) => {
@@ -48,6 +52,7 @@ export async function startRemoteSimulator (options: Omit<SimulatorOptions, 'org
     resetCounters: async () => { await call(url, 'POST', 'counters/reset', {}) },
     set: async (settings) => { await call(url, 'POST', 'options', settings) },
     revokeTokens: async () => { await call(url, 'POST', 'revoke', {}) },
+    failNext: async (n, kind, target) => { await call(url, 'POST', 'fail-next', { n, kind, ...(target !== undefined ? { target } : {}) }) },
     close: async () => {
       if (child.exitCode === null) {
         child.send('close')

@@ -8,7 +8,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import fp from 'fastify-plugin'
 import { REQUEST_ID_HEADER, pathOnly } from '../http/logging.ts'
-import { HttpProblem, PROBLEM_CONTENT_TYPE, isHttpProblem } from '../http/problem.ts'
+import { HttpProblem, PROBLEM_CONTENT_TYPE, defaultSlug, isHttpProblem, problemType } from '../http/problem.ts'
 import { isZuoraError } from '../zuora/errors.ts'
 import type { ZuoraError } from '../zuora/errors.ts'
 
@@ -61,6 +61,21 @@ export function frameworkErrors (err: FastifyError, request: FastifyRequest, rep
       : problemFromError(err)
   reply.header(REQUEST_ID_HEADER, request.id)
   sendProblem(request, reply, problem)
+}
+
+/**
+ * For the `clientErrorHandler` server option: requests Node's HTTP parser rejects before Fastify sees them
+ * (oversized headers, malformed request lines, header timeouts) are answered as problems too, then closed.
+ */
+export function clientErrorHandler (err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (!socket.writable) return
+  const [status, title, detail] = err.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'Request header fields too large', 'The request headers exceed the server limit (16 KiB); send shorter headers or query strings.']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request timeout', 'The request was not received in time; retry.']
+      : [400, 'Bad request', 'The request is not valid HTTP/1.1.']
+  const body = JSON.stringify({ type: problemType(defaultSlug(status)), title, status, detail, instance: '' })
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
 }
 
 // ---------------------------------------------------------------------------------------------------------
