@@ -30,7 +30,8 @@ VOLUME ["/data"]
 USER node
 EXPOSE 3000
 
-# Liveness without curl (slim images have none): Node's fetch. With TLS_CERT_FILE set the probe speaks HTTPS and
+# Liveness without curl (slim images have none): Node's fetch. (The simulator entry point overrides this check:
+# docker-compose.yml probes its /_sim/health on port 8080.) With TLS_CERT_FILE set the probe speaks HTTPS and
 # accepts the service's own (possibly self-signed) certificate; it only checks that the process answers.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "const s=process.env.TLS_CERT_FILE?'https':'http';if(s==='https')process.env.NODE_TLS_REJECT_UNAUTHORIZED='0';fetch(s+'://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

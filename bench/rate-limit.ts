@@ -2,13 +2,16 @@
  * Bench 5 — rate-limit honesty: the simulator allows N requests per second and answers 429 + Retry-After
  * beyond that. The sync must finish, send nothing during a Retry-After window, and draw few 429s.
  *
- * Simulator in process: 5,000 users, 200 groups (53 requests), 10 ms per request, 20 requests/s; concurrency 8.
+ * Simulator in its own process (in process, a busy event loop stamps arrivals late and a request sent before the
+ * client could see a 429 is counted as sent during the window): 5,000 users, 200 groups (53 requests), 10 ms per
+ * request, 20 requests/s; concurrency 8.
  * Bound on 429s: one burst of `concurrency` per rate window the read needs (ceil(requests / N) windows).
+ * Then a seeded 429 storm (20 % of SCIM requests answer 429 + Retry-After: 1, no quota headers to pace on).
  *
  *   npx tsx bench/rate-limit.ts
  */
 import { createZuoraConnection } from '../src/zuora/connection.ts'
-import { startSimulator } from '../src/simulator/index.ts'
+import { startRemoteSimulator } from './lib/sim-process.ts'
 import { configForSimulator } from './lib/config.ts'
 import { fmtMs, isMain, log, printReport, type BenchReport, type TargetResult } from './lib/report.ts'
 
@@ -31,7 +34,7 @@ export async function runRateLimit (opts: RateLimitOptions = {}): Promise<BenchR
   const bound = concurrency * windows
   const floorMs = (windows - 1) * 1000 // the last window need not be waited out
 
-  const sim = await startSimulator({ users, groups, seed: 5, latencyMs, rateLimit: { requestsPerSecond: rps } })
+  const sim = await startRemoteSimulator({ users, groups, seed: 5, latencyMs, rateLimit: { requestsPerSecond: rps } })
   const config = configForSimulator(sim.url, { ZUORA_MAX_CONCURRENCY: String(concurrency), ZUORA_MAX_ATTEMPTS: '10' })
   const conn = createZuoraConnection(config.zuora)
   const results: TargetResult[] = []
@@ -42,7 +45,7 @@ export async function runRateLimit (opts: RateLimitOptions = {}): Promise<BenchR
     let read: Awaited<ReturnType<typeof conn.readDirectory>> | undefined
     try { read = await conn.readDirectory() } catch (err) { error = err as Error }
     const wallMs = performance.now() - t0
-    const c = sim.control.counters()
+    const c = await sim.counters()
     const stats = conn.stats()
     const complete = read !== undefined && read.users.length === users && read.groups.length === groups
     results.push({
@@ -80,8 +83,8 @@ export async function runRateLimit (opts: RateLimitOptions = {}): Promise<BenchR
       data: { wallMs, floorMs }
     })
     // b) 429 storm: injected 429s with Retry-After: 1 on 20 % of SCIM requests (no rate-limit headers to pace on)
-    sim.control.set({ rateLimit: null, faults: { seed: 9, rate: 0.2, kinds: ['429'] }, retryAfterSeconds: 1 })
-    sim.control.resetCounters()
+    await sim.set({ rateLimit: null, faults: { seed: 9, rate: 0.2, kinds: ['429'] }, retryAfterSeconds: 1 })
+    await sim.resetCounters()
     const conn2 = createZuoraConnection(config.zuora)
     log('rate-limit: 429 storm (20 % of requests, Retry-After: 1) …')
     const t1 = performance.now()
@@ -90,7 +93,7 @@ export async function runRateLimit (opts: RateLimitOptions = {}): Promise<BenchR
     try { read2 = await conn2.readDirectory() } catch (err) { error2 = err as Error }
     const wall2 = performance.now() - t1
     await conn2.close()
-    const c2 = sim.control.counters()
+    const c2 = await sim.counters()
     const complete2 = read2 !== undefined && read2.users.length === users && read2.groups.length === groups
     results.push({
       bench: 'rate-limit',

@@ -1,7 +1,7 @@
 /**
  * Bench 4 — token storm: 1000 concurrent upstream calls while the token is expired → exactly one token request.
  *
- * Two storms on one connection (simulator in process, 2,000 users, 10 ms per request, concurrency 8):
+ * Two storms on one connection (simulator in its own process, 2,010 users, 10 ms per request, concurrency 8):
  *  a) expiry: tokens live 2 s; one call warms a token, the bench waits until it has expired (client and
  *     server side), then fires 1000 getUser calls on distinct ids at once (new tokens then live an hour);
  *  b) revocation: the simulator revokes every token (SCIM answers 401), then 1000 more distinct calls.
@@ -11,7 +11,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createZuoraConnection } from '../src/zuora/connection.ts'
-import { startSimulator } from '../src/simulator/index.ts'
+import { generateOrg } from '../src/simulator/index.ts'
+import { startRemoteSimulator } from './lib/sim-process.ts'
 import { configForSimulator } from './lib/config.ts'
 import { fmtMs, isMain, log, printReport, type BenchReport, type TargetResult } from './lib/report.ts'
 
@@ -26,19 +27,20 @@ export async function runTokenStorm (opts: TokenStormOptions = {}): Promise<Benc
   const latencyMs = opts.latencyMs ?? 10
   const concurrency = opts.concurrency ?? 8
   const ttlSeconds = 2
-  const sim = await startSimulator({ users: 2 * calls + 10, groups: 10, seed: 4, latencyMs, tokenTtlSeconds: ttlSeconds })
+  const orgOptions = { users: 2 * calls + 10, groups: 10, seed: 4 }
+  const sim = await startRemoteSimulator({ ...orgOptions, latencyMs, tokenTtlSeconds: ttlSeconds }, 'arrival')
   const config = configForSimulator(sim.url, { ZUORA_MAX_CONCURRENCY: String(concurrency) })
   const conn = createZuoraConnection(config.zuora)
-  const ids = sim.control.users().map(u => u.id)
+  const ids = generateOrg(orgOptions).users.map(u => u.id) // the same seeded org the simulator serves
   const idealMs = Math.ceil((calls + 1) / concurrency) * latencyMs
   const results: TargetResult[] = []
 
   const storm = async (label: string, batch: readonly string[]): Promise<void> => {
-    sim.control.resetCounters()
+    await sim.resetCounters()
     const t0 = performance.now()
     const settled = await Promise.allSettled(batch.map(id => conn.getUser(id)))
     const drainMs = performance.now() - t0
-    const c = sim.control.counters()
+    const c = await sim.counters()
     const failed = settled.filter(s => s.status === 'rejected' || s.value === undefined).length
     const firstError = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')?.reason as Error | undefined
     results.push({
@@ -67,10 +69,10 @@ export async function runTokenStorm (opts: TokenStormOptions = {}): Promise<Benc
     if (warm === undefined) throw new Error('warm-up getUser found nothing')
     log(`token-storm: waiting ${ttlSeconds} s for the token to expire …`)
     await sleep(ttlSeconds * 1000 + 100)
-    sim.control.set({ tokenTtlSeconds: null }) // the next token lives an hour: one refresh is all the storm needs
+    await sim.set({ tokenTtlSeconds: null }) // the next token lives an hour: one refresh is all the storm needs
     await storm('expired token', ids.slice(0, calls))
     // revoke every token server side: SCIM answers 401 until a new one is fetched
-    sim.control.revokeTokens()
+    await sim.revokeTokens()
     await storm('revoked token (401)', ids.slice(calls, 2 * calls))
   } finally {
     await conn.close()
@@ -79,7 +81,7 @@ export async function runTokenStorm (opts: TokenStormOptions = {}): Promise<Benc
   return {
     bench: 'token-storm',
     results,
-    notes: [`${calls} getUser calls on distinct ids, concurrency ${concurrency}, ${latencyMs} ms per request (simulator in process)`]
+    notes: [`${calls} getUser calls on distinct ids, concurrency ${concurrency}, ${latencyMs} ms per request (simulator in its own process, answers at arrival + latency)`]
   }
 }
 

@@ -26,7 +26,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
           description: 'Prometheus text format 0.0.4',
           content: { 'text/plain': { schema: Type.String() } }
         },
-        ...problemResponses(401)
+        401: { ...problemResponses(401)[401], description: 'METRICS_TOKEN is set and the request does not carry it as a bearer token' }
       }
     }
   }, metrics)

@@ -122,7 +122,9 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
       const error: SyncJobError = describeSyncError(err, aborted)
       finish(run, startedMs, read, { status: aborted ? 'aborted' : 'failed', error })
       const current = deps.holder.current()
-      deps.logger.error({ syncJob: run.job.id, error, servingSyncId: current?.syncId ?? null }, aborted ? 'sync aborted; previous snapshot kept' : 'sync failed; previous snapshot kept')
+      const log = { syncJob: run.job.id, error, servingSyncId: current?.syncId ?? null }
+      if (aborted) deps.logger.warn(log, 'sync aborted; previous snapshot kept')
+      else deps.logger.error(log, 'sync failed; previous snapshot kept')
     }
   }
 

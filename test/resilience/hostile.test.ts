@@ -60,6 +60,14 @@ t.test('enormous pages: refused at the byte cap, not buffered, not retried forev
   t.ok(process.memoryUsage().rss - before < 256 * 1024 * 1024, 'memory stays bounded')
 })
 
+t.test('enormous pages with the production byte cap (32 MiB): refused from the declared length', async t => {
+  const s = await sim(t, { hugePage: 40 * 1024 * 1024 })
+  const conn = createZuoraConnection(configForSimulator(s.url, ENV).zuora)
+  t.teardown(() => conn.close())
+  const r = await conn.readDirectory().then(ok => ({ ok }), (err: unknown) => ({ err }))
+  zuoraError(t, r, 'payload', /too large/)
+})
+
 t.test('deeply nested JSON: a clean read or a payload error, never a crash', async t => {
   const s = await sim(t, { deepNesting: 50_000 })
   const r = await read(s)
@@ -75,6 +83,14 @@ t.test('wrong types: a payload error naming the resource and the field', async t
   const r = await read(s)
   zuoraError(t, r, 'payload', /roles|active/)
   if ('err' in r) t.match((r.err as Error).message, /[0-9a-f]{8}|id/i, 'names the resource')
+  // the single-resource path (façade lookups) applies the same checks
+  const bad = s.control.users().find(u => u.id.endsWith('0'))
+  if (bad === undefined) throw new Error('no user id ending in 0')
+  const conn = createZuoraConnection(configForSimulator(s.url, ENV).zuora, {}, TUNING)
+  t.teardown(() => conn.close())
+  const one = await conn.getUser(bad.id).then(ok => ({ ok }), (err: unknown) => ({ err }))
+  if ('ok' in one) t.fail('getUser accepted a user with wrong types')
+  else zuoraError(t, { err: one.err }, 'payload', /roles|active/)
 })
 
 t.test('duplicate ids across pages: deduplicated and counted', async t => {
