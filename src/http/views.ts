@@ -7,6 +7,7 @@
 import { LRUCache } from 'lru-cache'
 import { userDisplayName, userStatus } from '../c1/mapping.ts'
 import type { DirectoryUser } from '../directory/types.ts'
+import { seqOf } from '../sync/seq.ts'
 import type { Seq } from '../sync/seq.ts'
 import type { UserStatusFilter } from './list-query.ts'
 
@@ -53,22 +54,7 @@ export function filterUserIndexes (users: readonly DirectoryUser[], f: UserFilte
 
 /** The items of `seq` at `indexes`, as a Seq (still lazy). */
 export function pickSeq<T> (seq: Seq<T>, indexes: ArrayLike<number>): Seq<T> {
-  const length = indexes.length
-  const get = (i: number): T => seq.at(indexes[i] as number)
-  return {
-    length,
-    at (i) {
-      if (!Number.isInteger(i) || i < 0 || i >= length) throw new RangeError(`index ${i} is outside 0..${length - 1}`)
-      return get(i)
-    },
-    slice (start = 0, end = length) {
-      const from = Math.max(0, Math.min(length, start))
-      const to = Math.max(from, Math.min(length, end))
-      const out: T[] = new Array(to - from)
-      for (let i = from; i < to; i++) out[i - from] = get(i)
-      return out
-    }
-  }
+  return seqOf(indexes.length, (i) => seq.at(indexes[i] as number))
 }
 
 export interface PageSlice<T> {

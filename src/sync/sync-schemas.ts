@@ -12,6 +12,11 @@ import { SYNC_SCHEMA } from './sync-document.ts'
 const EX_SYNC_ID = '2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a'
 const EX_JOB_ID = `job_${EX_SYNC_ID}`
 const EX_USER_ID = 'eb48a32d-2fe6-48d1-8a18-797919f3810a'
+const EX_GRANT = {
+  id: `role:ADMIN:assigned:user:${EX_USER_ID}`,
+  entitlement: { id: 'role:ADMIN:assigned', resource: { id: { resourceType: 'role', resource: 'ADMIN' } } },
+  principal: { id: { resourceType: 'user', resource: EX_USER_ID } }
+}
 
 const Count = Type.Integer({ minimum: 0 })
 const NullableCount = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])
@@ -123,11 +128,7 @@ export const SyncPageSchema = Type.Object({
     resourceTypes: [{ id: 'role', displayName: 'Role', traits: ['TRAIT_ROLE'] }],
     resources: [],
     entitlements: [],
-    grants: [{
-      id: `role:ADMIN:assigned:user:${EX_USER_ID}`,
-      entitlement: { id: 'role:ADMIN:assigned', resource: { id: { resourceType: 'role', resource: 'ADMIN' } } },
-      principal: { id: { resourceType: 'user', resource: EX_USER_ID } }
-    }],
+    grants: [EX_GRANT],
     stats: {
       resourceTypes: 3,
       resources: { user: 1, role: 2, group: 0 },
@@ -167,11 +168,7 @@ export const SyncDiffSchema = Type.Object({
     upserts: {
       resources: [],
       entitlements: [],
-      grants: [{
-        id: `role:ADMIN:assigned:user:${EX_USER_ID}`,
-        entitlement: { id: 'role:ADMIN:assigned', resource: { id: { resourceType: 'role', resource: 'ADMIN' } } },
-        principal: { id: { resourceType: 'user', resource: EX_USER_ID } }
-      }]
+      grants: [EX_GRANT]
     },
     deletions: {
       resources: [{ resourceType: 'user', resource: '0d6f0c52-81a4-4c0e-b2a4-4bd1f8f0e9a1' }],

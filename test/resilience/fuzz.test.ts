@@ -4,8 +4,9 @@
  * 10 kB strings, unicode), random query values (huge / negative / float / non-numeric pageSize, forged,
  * truncated and foreign pageTokens, since), wrong methods, bodies on GETs, bad Accept and content types,
  * missing / wrong / malformed credentials. ≥ 10,000 requests per run (FUZZ_RUNS × FUZZ_BATCH).
- * Properties: never a 5xx; every 4xx is application/problem+json with type, title, status, detail;
- * the process stays up (GET /health/live answers 200 at the end).
+ * Properties: never a 5xx; every 4xx is application/problem+json with type, title, status, detail; a 304 has
+ * no body; no answer carries the API token or the Zuora client secret; the process stays up (GET /health/live
+ * answers 200 at the end). FUZZ_SEED replays a run (the seed is printed).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -14,7 +15,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { Pool } from 'undici'
 import { buildApp } from '../../src/app.ts'
-import { startSimulator } from '../../src/simulator/index.ts'
+import { SIM_CLIENT_SECRET, startSimulator } from '../../src/simulator/index.ts'
 import { BENCH_API_TOKEN, configForSimulator } from '../../bench/lib/config.ts'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 250)
@@ -159,11 +160,13 @@ t.test('fuzzed requests: no 5xx, every 4xx a problem+json, the process stays up'
     let status: number
     let type: string
     let text: string
+    let headers: Record<string, unknown>
     try {
       const res = await pool.request({ method: req.method as 'GET', path: req.path, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}) })
       status = res.statusCode
       type = String(res.headers['content-type'] ?? '')
       text = await res.body.text()
+      headers = res.headers
     } catch (err) {
       problems.push(`${req.method} ${req.path.slice(0, 200)}: transport error ${(err as Error).message}`)
       return
@@ -172,6 +175,10 @@ t.test('fuzzed requests: no 5xx, every 4xx a problem+json, the process stays up'
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1)
     const where = `${req.method} ${req.path.slice(0, 200)} ${JSON.stringify(req.headers).slice(0, 200)} → ${status}`
     if (status >= 500) problems.push(`${where}: 5xx ${text.slice(0, 300)}`)
+    if (status === 304 && text !== '') problems.push(`${where}: 304 with a body`)
+    for (const secret of [BENCH_API_TOKEN, SIM_CLIENT_SECRET]) {
+      if (text.includes(secret) || JSON.stringify(headers).includes(secret)) problems.push(`${where}: the answer carries a secret`)
+    }
     if (status >= 400) {
       if (!/^application\/problem\+json/.test(type)) problems.push(`${where}: content-type ${type} ${text.slice(0, 200)}`)
       if (req.method !== 'HEAD') {
@@ -185,13 +192,15 @@ t.test('fuzzed requests: no 5xx, every 4xx a problem+json, the process stays up'
     }
   }
 
+  const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31)
+  t.comment(`fast-check seed ${seed} (FUZZ_SEED=${seed} replays it), ${RUNS} runs × ${BATCH} requests`)
   await fc.assert(
     fc.asyncProperty(fc.array(arbitraries(seen), { minLength: BATCH, maxLength: BATCH }), async (batch) => {
       const before = problems.length
       await Promise.all(batch.map(check))
       return problems.length === before
     }),
-    { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31), endOnFailure: true }
+    { numRuns: RUNS, seed, endOnFailure: true }
   ).catch((err: Error) => {
     t.fail(`fast-check: ${err.message.split('\n').slice(0, 6).join(' | ')}`)
   })
