@@ -1,66 +1,107 @@
 /**
  * Fault suite: seeded random mixes of upstream faults (429 with a tiny Retry-After, 5xx, resets, slow answers,
- * malformed bodies, gateway HTML) plus token revocation mid-sync. Each faulted sync must either publish a
- * snapshot with exactly the content of a clean run, or fail explicitly with the previous snapshot still served.
- * Never a partial publish.
+ * gateway HTML, timeouts) plus token revocation mid-sync must all be ridden out with exactly the content of a
+ * clean run. Mixes that also hold malformed bodies (a 200 with truncated JSON is not retried) may fail, but only
+ * explicitly, with nothing published or persisted and the previous snapshot still served. Never a partial publish.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { FaultKind } from '../../src/simulator/index.ts'
-import { content, syncStack } from './sync-harness.ts'
+import { content, syncStack, type SyncStack } from './sync-harness.ts'
 
-const ALL_KINDS: FaultKind[] = ['429', '500', '502', '503', '504', 'reset', 'malformed', 'slow', 'html502']
+const RETRYABLE: FaultKind[] = ['429', '500', '502', '503', '504', 'reset', 'slow', 'html502']
+const ALL_KINDS: FaultKind[] = [...RETRYABLE, 'malformed']
 const SIM = { users: 420, groups: 25, seed: 11, retryAfterSeconds: 0, slowMs: 30 } as const
 // small pages: ~30 requests per sync, so every seed meets several faults
 const ENV = { ZUORA_USERS_PAGE_SIZE: '20', ZUORA_GROUPS_PAGE_SIZE: '10', ZUORA_MAX_CONCURRENCY: '4', ZUORA_REQUEST_TIMEOUT_MS: '2000' }
+// enough attempts that a retryable mix at ≤ 25 % never exhausts them (0.25^10 ≈ 1e-6 per request)
+const PATIENT = { ...ENV, ZUORA_MAX_ATTEMPTS: '10' }
 
-t.test('seeded fault mixes: identical snapshot or explicit failure, never partial', async t => {
-  const stack = await syncStack(t, SIM, ENV)
+interface Outcome { status: string, faults: number }
+
+/**
+ * Runs one faulted sync on a stack whose current snapshot is the clean one, and checks the all-or-nothing rule:
+ * a success publishes and persists exactly one snapshot with the clean content; a failure publishes and
+ * persists nothing and leaves the previous snapshot current.
+ */
+async function faultedSync (t: Test, stack: SyncStack, expected: string, label: string): Promise<Outcome> {
+  const before = stack.holder.current()
+  const savedBefore = stack.store.saved.length
+  const publishedBefore = stack.published.length
+  const job = await stack.sync()
+  const c = stack.sim.control.counters()
+  const newlyPublished = stack.published.slice(publishedBefore)
+  if (job.status === 'succeeded') {
+    t.equal(newlyPublished.length, 1, `${label}: one publish`)
+    const now = stack.holder.current()
+    t.equal(now?.syncId, job.syncId, `${label}: the job's snapshot is current`)
+    t.not(now?.syncId, before?.syncId, `${label}: a new snapshot`)
+    t.equal(content(now!), expected, `${label}: byte-identical to the clean run (${c.faultsInjected} faults, ${c.tokenRequests} token requests)`)
+    t.equal(stack.store.saved.length, savedBefore + 1, `${label}: persisted once`)
+  } else {
+    t.equal(job.status, 'failed', `${label}: failed, not aborted`)
+    t.ok(job.error?.title, `${label}: the failure has a title`)
+    t.ok(job.error?.detail, `${label}: and a detail (${job.error?.detail})`)
+    t.equal(newlyPublished.length, 0, `${label}: nothing published`)
+    t.equal(stack.store.saved.length, savedBefore, `${label}: nothing persisted`)
+    t.equal(stack.holder.current()?.syncId, before?.syncId, `${label}: the previous snapshot is still served`)
+  }
+  for (const p of newlyPublished) t.equal(content(p), expected, `${label}: whatever was published has the clean content`)
+  return { status: job.status, faults: c.faultsInjected }
+}
+
+async function cleanBaseline (t: Test, stack: SyncStack): Promise<string> {
   const clean = await stack.sync()
   t.equal(clean.status, 'succeeded', 'the clean sync succeeds')
   const baseline = stack.holder.current()
   if (baseline === undefined) throw new Error('no baseline snapshot')
-  const expected = content(baseline)
   t.equal(baseline.integrity.danglingGrantEntitlements, 0)
   t.equal(baseline.integrity.danglingGrantPrincipals, 0)
+  return content(baseline)
+}
 
-  const outcomes: Record<string, number> = { succeeded: 0, failed: 0 }
-  let faultsInjected = 0
-  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-    const rate = 0.1 + (seed % 4) * 0.05
-    const before = stack.holder.current()
-    const savedBefore = stack.store.saved.length
-    const publishedBefore = stack.published.length
+t.test('seeded retryable fault mixes + token revocation: every sync succeeds with the clean content', async t => {
+  const stack = await syncStack(t, SIM, PATIENT)
+  const expected = await cleanBaseline(t, stack)
+  let faults = 0
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
     stack.sim.control.resetCounters()
-    stack.sim.control.set({ faults: { seed, rate, kinds: ALL_KINDS } })
+    stack.sim.control.set({ faults: { seed, rate: 0.1 + (seed % 4) * 0.05, kinds: RETRYABLE } })
     // token revocation mid-sync on every other seed
     if (seed % 2 === 0) stack.sim.control.mutateAfterPages(3 + seed, c => { c.revokeTokens() })
-    const job = await stack.sync()
+    const outcome = await faultedSync(t, stack, expected, `seed ${seed}`)
     stack.sim.control.set({ faults: null })
-    const c = stack.sim.control.counters()
-    faultsInjected += c.faultsInjected
-    const newlyPublished = stack.published.slice(publishedBefore)
-    outcomes[job.status] = (outcomes[job.status] ?? 0) + 1
-
-    if (job.status === 'succeeded') {
-      t.equal(newlyPublished.length, 1, `seed ${seed}: one publish`)
-      const now = stack.holder.current()
-      t.equal(now?.syncId, job.syncId, `seed ${seed}: the job's snapshot is current`)
-      t.not(now?.syncId, before?.syncId, `seed ${seed}: a new snapshot`)
-      t.equal(content(now!), expected, `seed ${seed}: byte-identical to the clean run (${c.faultsInjected} faults)`)
-      t.equal(stack.store.saved.length, savedBefore + 1)
-    } else {
-      t.equal(job.status, 'failed', `seed ${seed}: failed, not aborted`)
-      t.ok(job.error?.title, `seed ${seed}: the failure has a title`)
-      t.ok(job.error?.detail, `seed ${seed}: and a detail (${job.error?.detail})`)
-      t.equal(newlyPublished.length, 0, `seed ${seed}: nothing published`)
-      t.equal(stack.store.saved.length, savedBefore, `seed ${seed}: nothing persisted`)
-      t.equal(stack.holder.current()?.syncId, before?.syncId, `seed ${seed}: the previous snapshot is still served`)
-    }
-    // whatever was ever published has the clean content
-    for (const s of newlyPublished) t.equal(content(s), expected)
+    t.equal(outcome.status, 'succeeded', `seed ${seed}: retryable faults are ridden out`)
+    faults += outcome.faults
   }
-  t.ok(faultsInjected > 20, `faults were injected (${faultsInjected}); outcomes ${JSON.stringify(outcomes)}`)
-  t.ok(outcomes.succeeded! > 0, 'at least one faulted sync recovered')
+  t.ok(faults > 20, `faults were injected (${faults})`)
+})
+
+t.test('seeded mixes with malformed bodies too: identical snapshot or explicit failure, never partial', async t => {
+  const stack = await syncStack(t, SIM, ENV)
+  const expected = await cleanBaseline(t, stack)
+  const outcomes: Record<string, number> = {}
+  for (const seed of [11, 12, 13, 14, 15, 16]) {
+    stack.sim.control.resetCounters()
+    stack.sim.control.set({ faults: { seed, rate: 0.15, kinds: ALL_KINDS } })
+    if (seed % 2 === 0) stack.sim.control.mutateAfterPages(seed % 7, c => { c.revokeTokens() })
+    const outcome = await faultedSync(t, stack, expected, `seed ${seed}`)
+    stack.sim.control.set({ faults: null })
+    outcomes[outcome.status] = (outcomes[outcome.status] ?? 0) + 1
+  }
+  t.comment(`outcomes ${JSON.stringify(outcomes)}`)
+  t.equal(outcomes.aborted, undefined, 'no sync ends aborted')
+})
+
+t.test('answers slower than the request timeout are retried; same snapshot', async t => {
+  const stack = await syncStack(t, { ...SIM, slowMs: 600 }, { ...PATIENT, ZUORA_REQUEST_TIMEOUT_MS: '250' })
+  const expected = await cleanBaseline(t, stack)
+  stack.sim.control.resetCounters()
+  stack.sim.control.set({ faults: { seed: 7, rate: 0.15, kinds: ['slow'] } })
+  const outcome = await faultedSync(t, stack, expected, 'timeouts')
+  stack.sim.control.set({ faults: null })
+  t.equal(outcome.status, 'succeeded', 'timeouts are ridden out')
+  t.ok(outcome.faults > 0, `slow answers were injected (${outcome.faults})`)
+  t.ok(stack.zuora.stats().retries > 0, `and retried (${stack.zuora.stats().retries})`)
 })
 
 t.test('a page that keeps failing fails the sync; the previous snapshot stays', async t => {
