@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { request } from 'undici'
 import { BENCH_API_TOKEN } from './lib/config.ts'
 import { startRemoteSimulator } from './lib/sim-process.ts'
-import { procMemory, sampleRss, startServiceProcess } from './lib/service-process.ts'
+import { peaksByPhase, procMemory, sampleRss, startServiceProcess } from './lib/service-process.ts'
 import { fmtMb, fmtMs, isMain, log, printReport, type BenchReport, type TargetResult } from './lib/report.ts'
 
 const LIMIT = 400 * 1024 * 1024
@@ -32,20 +32,29 @@ export async function runMemory (opts: MemoryOptions = {}): Promise<BenchReport>
   const notes: string[] = []
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-mem-'))
   log(`memory: simulator ${users} users / ${groups} groups, ${latencyMs} ms`)
-  const sim = await startRemoteSimulator({ users, groups, seed: 42, latencyMs })
-  const service = await startServiceProcess(sim.url, { DATA_DIR: dataDir, ZUORA_MAX_CONCURRENCY: '8' })
+  const sim = await startRemoteSimulator({ users, groups, seed: 42, latencyMs }, 'arrival')
+  // --expose-gc only serves the 'memory' command (retained heap), called when idle and at the very end
+  const service = await startServiceProcess(sim.url, { DATA_DIR: dataDir, ZUORA_MAX_CONCURRENCY: '8' }, ['--expose-gc'])
   try {
+    const idleHeap = await service.memory()
     const idle = await procMemory(service.pid)
-    notes.push(`service RSS when idle (no snapshot): ${fmtMb(idle.rss)}`)
+    notes.push(`service when idle (no snapshot): RSS ${fmtMb(idle.rss)}, heap used ${fmtMb(idleHeap.heapUsed)}`)
 
     log('memory: sync …')
     const syncSampler = sampleRss(service.pid, 10)
     const t0 = performance.now()
     const job = await service.sync()
     const syncMs = performance.now() - t0
+    const syncEnd = Date.now()
     const syncPeak = await syncSampler.stop()
     if (job.status !== 'succeeded') throw new Error(`sync ${job.status}: ${job.error?.detail}`)
     const afterSync = await procMemory(service.pid)
+    const byPhase = peaksByPhase(syncPeak.series, job.phases ?? [], syncEnd)
+    const phaseAt = Object.fromEntries((job.phases ?? []).map(p => [p.phase, p.at]))
+    notes.push(`peak RSS by sync phase: ${Object.entries(byPhase).map(([p, b]) => `${p} ${fmtMb(b)}`).join(', ')}`)
+    if (phaseAt.building !== undefined && phaseAt.persisting !== undefined) {
+      notes.push(`sync phases: read ${fmtMs(phaseAt.building - (phaseAt.token ?? phaseAt.building))}, build ${fmtMs(phaseAt.persisting - phaseAt.building)}, persist ${fmtMs((phaseAt.finished ?? syncEnd) - phaseAt.persisting)}`)
+    }
     results.push({
       bench: 'memory',
       target: 'peak RSS during a full sync',
@@ -53,7 +62,7 @@ export async function runMemory (opts: MemoryOptions = {}): Promise<BenchReport>
       measured: `${fmtMb(Math.max(syncPeak.peak, afterSync.hwm))} (sampled peak ${fmtMb(syncPeak.peak)}, VmHWM ${fmtMb(afterSync.hwm)}; sync ${fmtMs(syncMs)})`,
       ratio: Math.max(syncPeak.peak, afterSync.hwm) / LIMIT,
       pass: Math.max(syncPeak.peak, afterSync.hwm) <= LIMIT,
-      data: { sampledPeak: syncPeak.peak, samples: syncPeak.samples, vmHwm: afterSync.hwm, syncMs, idleRss: idle.rss }
+      data: { sampledPeak: syncPeak.peak, samples: syncPeak.samples, vmHwm: afterSync.hwm, syncMs, idleRss: idle.rss, byPhase }
     })
     notes.push(`service RSS holding the snapshot after the sync: ${fmtMb(afterSync.rss)}`)
 
@@ -76,6 +85,8 @@ export async function runMemory (opts: MemoryOptions = {}): Promise<BenchReport>
     const streamMs = performance.now() - t1
     const streamPeak = await streamSampler.stop()
     const end = await procMemory(service.pid)
+    const retained = await service.memory()
+    notes.push(`after a forced GC at the end: heap used ${fmtMb(retained.heapUsed)} of ${fmtMb(retained.heapTotal)} (snapshot held), external ${fmtMb(retained.external)}, RSS ${fmtMb(retained.rss)}`)
     if (res.statusCode !== 200) throw new Error(`GET /sync (ndjson): HTTP ${res.statusCode}`)
     results.push({
       bench: 'memory',

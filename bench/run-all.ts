@@ -2,15 +2,19 @@
  * `npm run bench`: every benchmark in turn, one table (target, measured value, ratio, pass/fail), the same
  * table as Markdown for the README, and bench/results/latest.json. Exit code 1 if any target failed.
  *
- *   npm run bench                     all of them (≈ 3 minutes: the sequential peer alone takes ≈ 55 s)
- *   npm run bench -- token-storm memory   only those
+ *   npm run bench                          all of them (≈ 4 minutes: the sequential peer alone takes ≈ 55 s)
+ *   npm run bench -- token-storm memory    only those
+ *   npm run bench -- --readme              also replace the table under <!-- bench-table --> in README.md
  */
+import { readFile, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { runSyncVsLimit } from './sync-vs-limit.ts'
 import { runMemory } from './memory.ts'
 import { runFacadeThroughput } from './facade-throughput.ts'
 import { runTokenStorm } from './token-storm.ts'
 import { runRateLimit } from './rate-limit.ts'
-import { log, markdownTable, textTable, writeResults, type BenchReport, type TargetResult } from './lib/report.ts'
+import { environment, log, markdownTable, textTable, writeResults, type BenchReport, type TargetResult } from './lib/report.ts'
 
 const BENCHES: Record<string, () => Promise<BenchReport>> = {
   'sync-vs-limit': () => runSyncVsLimit(),
@@ -18,6 +22,38 @@ const BENCHES: Record<string, () => Promise<BenchReport>> = {
   'facade-throughput': () => runFacadeThroughput(),
   'token-storm': () => runTokenStorm(),
   'rate-limit': () => runRateLimit()
+}
+
+const README = join(dirname(fileURLToPath(import.meta.url)), '..', 'README.md')
+const START = '<!-- bench-table -->'
+const END = '<!-- /bench-table -->'
+
+/** The README block: when and where, the table, how to rerun. */
+function readmeBlock (rows: readonly TargetResult[]): string {
+  const env = environment()
+  return [
+    START,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${String(env.cpus)} cores (${String(env.cpu)}), Node ${String(env.node)}; ` +
+      'ratios are taken inside one run (the machine is shared, absolute times drift). Details: [bench/RESULTS.md](bench/RESULTS.md).',
+    '',
+    markdownTable(rows),
+    '',
+    'Rerun: `npm run bench` (all, ≈ 4 min; prints this table) or one script alone, e.g. `npx tsx bench/sync-vs-limit.ts`; ' +
+      '`npm run bench -- --readme` rewrites this table.',
+    END
+  ].join('\n')
+}
+
+async function updateReadme (rows: readonly TargetResult[]): Promise<void> {
+  const text = await readFile(README, 'utf8')
+  const start = text.indexOf(START)
+  if (start < 0) throw new Error(`README.md has no ${START} marker`)
+  const end = text.indexOf(END, start)
+  // first run: the marker is followed by a placeholder paragraph, replaced up to the next heading
+  const stop = end >= 0 ? end + END.length : (() => { const h = text.indexOf('\n## ', start); return h >= 0 ? h : text.length })()
+  const tail = text.slice(stop).replace(/^\n*/, '\n\n')
+  await writeFile(README, text.slice(0, start) + readmeBlock(rows) + tail)
+  log(`README.md: table under ${START} replaced`)
 }
 
 async function main (): Promise<void> {
@@ -50,6 +86,7 @@ async function main (): Promise<void> {
   console.log(markdownTable(rows))
   const path = await writeResults('latest.json', reports)
   console.log(`\nwritten ${path}`)
+  if (process.argv.includes('--readme')) await updateReadme(rows)
   const failed = rows.filter(r => !r.pass)
   if (failed.length > 0) {
     console.log(`\n${failed.length} target(s) missed: ${failed.map(f => `${f.bench}/${f.target}`).join('; ')}`)

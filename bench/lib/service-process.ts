@@ -10,8 +10,10 @@ import type { SyncJob } from '../../src/sync/types.ts'
 export interface ServiceProcess {
   readonly url: string
   readonly pid: number
-  /** Triggers a sync in the service and resolves with the finished job. */
-  sync(): Promise<SyncJob>
+  /** Triggers a sync in the service and resolves with the finished job and when each phase began (epoch ms). */
+  sync(): Promise<SyncJob & { phases?: Array<{ phase: string, at: number }> }>
+  /** process.memoryUsage() of the service (after a full GC if it runs with --expose-gc). */
+  memory(): Promise<NodeJS.MemoryUsage>
   close(): Promise<void>
 }
 
@@ -36,14 +38,24 @@ export async function startServiceProcess (simUrl: string, env: Record<string, s
   return {
     url,
     pid: child.pid ?? -1,
-    sync: () => new Promise<SyncJob>((resolve, reject) => {
+    sync: () => new Promise((resolve, reject) => {
+      const phases: Array<{ phase: string, at: number }> = []
       const onMessage = (m: unknown): void => {
-        const msg = m as { job?: SyncJob, error?: string }
-        if (msg.job !== undefined) { child.off('message', onMessage); resolve(msg.job) }
+        const msg = m as { job?: SyncJob, error?: string, phase?: string, at?: number }
+        if (msg.phase !== undefined && msg.at !== undefined) phases.push({ phase: msg.phase, at: msg.at })
+        if (msg.job !== undefined) { child.off('message', onMessage); resolve({ ...msg.job, phases }) }
         if (msg.error !== undefined) { child.off('message', onMessage); reject(new Error(msg.error)) }
       }
       child.on('message', onMessage)
       child.send('sync')
+    }),
+    memory: () => new Promise<NodeJS.MemoryUsage>((resolve) => {
+      const onMessage = (m: unknown): void => {
+        const msg = m as { memory?: NodeJS.MemoryUsage }
+        if (msg.memory !== undefined) { child.off('message', onMessage); resolve(msg.memory) }
+      }
+      child.on('message', onMessage)
+      child.send('memory')
     }),
     close: async () => {
       if (child.exitCode === null) {
@@ -63,17 +75,24 @@ export async function procMemory (pid: number): Promise<{ rss: number, hwm: numb
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') }
 }
 
-/** Samples a process's RSS every `intervalMs` until stopped; returns the peak seen. */
-export function sampleRss (pid: number, intervalMs = 10): { stop(): Promise<{ peak: number, samples: number }> } {
+export interface RssSamples {
+  readonly peak: number
+  readonly samples: number
+  /** [epoch ms, rss bytes] */
+  readonly series: ReadonlyArray<readonly [number, number]>
+}
+
+/** Samples a process's RSS every `intervalMs` until stopped; returns the peak seen and the series. */
+export function sampleRss (pid: number, intervalMs = 10): { stop(): Promise<RssSamples> } {
   let peak = 0
-  let samples = 0
+  const series: Array<readonly [number, number]> = []
   let running = true
   const loop = (async () => {
     while (running) {
       try {
         const { rss } = await procMemory(pid)
         if (rss > peak) peak = rss
-        samples++
+        series.push([Date.now(), rss])
       } catch { /* process gone */ }
       await new Promise(resolve => setTimeout(resolve, intervalMs))
     }
@@ -82,7 +101,19 @@ export function sampleRss (pid: number, intervalMs = 10): { stop(): Promise<{ pe
     async stop () {
       running = false
       await loop
-      return { peak, samples }
+      return { peak, samples: series.length, series }
     }
   }
+}
+
+/** Peak RSS per phase: each phase runs from its `at` to the next one's (the last to `end`). */
+export function peaksByPhase (series: RssSamples['series'], phases: ReadonlyArray<{ phase: string, at: number }>, end: number): Record<string, number> {
+  const out: Record<string, number> = {}
+  phases.forEach((p, i) => {
+    const until = phases[i + 1]?.at ?? end
+    let peak = 0
+    for (const [at, rss] of series) if (at >= p.at && at <= until && rss > peak) peak = rss
+    out[p.phase] = Math.max(out[p.phase] ?? 0, peak)
+  })
+  return out
 }

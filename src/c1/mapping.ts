@@ -242,6 +242,7 @@ export function userResource (u: DirectoryUser, _ctx: MappingContext): Resource 
     groups: [...u.groups],
     region: u.region,
     organizationId: u.organizationId,
+    created: u.created,
     preferredLanguage: u.preferredLanguage,
     locale: u.locale,
     ssoEnabled: u.ssoEnabled,

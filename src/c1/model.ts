@@ -143,6 +143,7 @@ export const ResourceSchema = Type.Object({
       groups: [EX_GROUP_ID],
       region: 'EU',
       organizationId: EX_ORG_ID,
+      created: '2023-07-13T06:15:25.836Z',
       preferredLanguage: 'en',
       locale: 'en-US',
       ssoEnabled: false

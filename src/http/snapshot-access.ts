@@ -9,6 +9,8 @@ import type { SyncJob } from '../sync/types.ts'
 
 /** Seconds a client should wait before retrying while the first snapshot is being built. */
 export const NOT_READY_RETRY_AFTER_SECONDS = 5
+/** … and when no sync is running (the last one failed): come back later, or start one with POST /sync. */
+export const NO_SYNC_RETRY_AFTER_SECONDS = 60
 
 /** The current snapshot; HttpProblem 503 `snapshot-not-ready` (Retry-After, the sync's progress) when none exists yet. */
 export function currentSnapshot (app: FastifyInstance): Snapshot {
@@ -22,7 +24,7 @@ export function currentSnapshot (app: FastifyInstance): Snapshot {
       : 'No snapshot of the Zuora directory exists yet; start one with POST /sync or wait for the scheduled sync.'
   return throwProblem(new HttpProblem(503, 'Snapshot not ready', detail, {
     type: 'snapshot-not-ready',
-    headers: { 'retry-after': String(NOT_READY_RETRY_AFTER_SECONDS) },
+    headers: { 'retry-after': String(running !== undefined ? NOT_READY_RETRY_AFTER_SECONDS : NO_SYNC_RETRY_AFTER_SECONDS) },
     extra: { sync: jobSummary(running ?? last) }
   }))
 }

@@ -8,7 +8,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import fp from 'fastify-plugin'
 import { REQUEST_ID_HEADER, pathOnly } from '../http/logging.ts'
-import { HttpProblem, PROBLEM_CONTENT_TYPE, defaultSlug, isHttpProblem, problemType } from '../http/problem.ts'
+import { HttpProblem, PROBLEM_CONTENT_TYPE, isHttpProblem, problemType } from '../http/problem.ts'
 import { isZuoraError } from '../zuora/errors.ts'
 import type { ZuoraError } from '../zuora/errors.ts'
 
@@ -26,10 +26,13 @@ export default fp(async (app) => {
 
 function handleError (err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = problemFromError(err)
-  if (problem.statusCode >= 500 && !isZuoraError(err)) {
-    request.log.error({ err }, 'unexpected error; answered 500')
-  } else if (problem.statusCode >= 500) {
+  if (isZuoraError(err)) {
     request.log.warn({ err: (err as ZuoraError).toJSON() }, `upstream failure: ${problem.title}`)
+  } else if (isHttpProblem(err) && problem.statusCode >= 500) {
+    // A deliberate 5xx (no snapshot yet, shutting down): expected, not a crash.
+    request.log.warn({ status: problem.statusCode, type: problem.type }, problem.title)
+  } else if (problem.statusCode >= 500) {
+    request.log.error({ err }, 'unexpected error; answered 500')
   } else {
     request.log.info({ status: problem.statusCode, type: problem.type }, problem.title)
   }
@@ -69,12 +72,12 @@ export function frameworkErrors (err: FastifyError, request: FastifyRequest, rep
  */
 export function clientErrorHandler (err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
   if (!socket.writable) return
-  const [status, title, detail] = err.code === 'HPE_HEADER_OVERFLOW'
-    ? [431, 'Request header fields too large', 'The request headers exceed the server limit (16 KiB); send shorter headers or query strings.']
+  const [status, slug, title, detail] = err.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'headers-too-large', 'Request header fields too large', 'The request line and headers exceed the server limit (16 KiB); send a shorter URL or fewer headers.']
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? [408, 'Request timeout', 'The request was not received in time; retry.']
-      : [400, 'Bad request', 'The request is not valid HTTP/1.1.']
-  const body = JSON.stringify({ type: problemType(defaultSlug(status)), title, status, detail, instance: '' })
+      ? [408, 'request-timeout', 'Request timeout', 'The request was not received in time; retry.']
+      : [400, 'bad-request', 'Bad request', 'The request is not valid HTTP/1.1.']
+  const body = JSON.stringify({ type: problemType(slug), title, status, detail })
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
 }
 

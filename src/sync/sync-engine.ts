@@ -123,8 +123,9 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
       finish(run, startedMs, read, { status: aborted ? 'aborted' : 'failed', error })
       const current = deps.holder.current()
       const log = { syncJob: run.job.id, error, servingSyncId: current?.syncId ?? null }
-      if (aborted) deps.logger.warn(log, 'sync aborted; previous snapshot kept')
-      else deps.logger.error(log, 'sync failed; previous snapshot kept')
+      const kept = current !== undefined ? 'the current snapshot is still served' : 'no snapshot yet'
+      if (aborted) deps.logger.warn(log, `sync aborted; ${kept}`)
+      else deps.logger.error(log, `sync failed; ${kept}`)
     }
   }
 

@@ -78,6 +78,15 @@ function header (headers: ResponseHeaders, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v
 }
 
+/** True when a Location header resolves to an allowed upstream URL (an unparseable one never does). */
+function sameHostRedirect (location: string | undefined, base: string, policy: Parameters<typeof isAllowedUpstreamUrl>[1]): boolean {
+  try {
+    return isAllowedUpstreamUrl(new URL(location ?? '/', base).href, policy)
+  } catch {
+    return false
+  }
+}
+
 /** The host of a Location header (never its path or query, which could carry anything). */
 function locationHost (location: string | undefined, base: string): string {
   if (location === undefined) return 'an unknown location'
@@ -201,10 +210,9 @@ export function createHttpClient (options: HttpClientOptions): HttpClient {
       request.onStatus?.(res.statusCode)
       if (res.statusCode >= 300 && res.statusCode < 400) {
         res.body.destroy()
-        const host = locationHost(header(resHeaders, 'location'), request.url)
-        const where = isAllowedUpstreamUrl(new URL(header(resHeaders, 'location') ?? '/', request.url).href, options.policy)
-          ? 'on the same host'
-          : 'off the configured Zuora hosts'
+        const location = header(resHeaders, 'location')
+        const host = locationHost(location, request.url)
+        const where = sameHostRedirect(location, request.url, options.policy) ? 'on the same host' : 'off the configured Zuora hosts'
         throw new ZuoraError(
           `${endpointLabel(request.endpoint)} failed: HTTP ${res.statusCode} redirect to ${host} (${where}) refused; ` +
           'redirects are never followed: check the tenant base URL, token URL and SCIM base URL (data center)' +

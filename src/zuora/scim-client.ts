@@ -62,9 +62,27 @@ export interface RequestOptions {
 
 const RESOURCE_PATH: Record<ScimResource, string> = { users: 'Users', groups: 'Groups' }
 
-/** startIndex of page k (0-based): 'item' → 1 + k·count (RFC 7644); 'page' → k + 1 (Zuora's Groups doc). */
-export function startIndexFor (semantics: 'item' | 'page', pageIndex: number, count: number): number {
-  return semantics === 'item' ? 1 + pageIndex * count : pageIndex + 1
+/**
+ * startIndex of page k (0-based): 'item' → 1 + k·step (RFC 7644; `step` = count, or count − 1 for overlapping
+ * pages); 'page' → k + 1 (Zuora's Groups doc).
+ */
+export function startIndexFor (semantics: 'item' | 'page', pageIndex: number, count: number, step: number = count): number {
+  return semantics === 'item' ? 1 + pageIndex * step : pageIndex + 1
+}
+
+/**
+ * How a listing of `total` resources is cut into pages of `count`. With item semantics consecutive pages overlap by
+ * one resource (step = count − 1): if the listing shifts while it is read (a resource removed before a page boundary
+ * and another added, totalResults unchanged), the overlap no longer matches and the shift is detected instead of
+ * silently skipping a resource. Page semantics cannot overlap: a multi-page listing is read twice and must agree.
+ */
+export function pagePlan (semantics: 'item' | 'page', total: number, count: number): { step: number, pages: number, verifyPass: boolean } {
+  if (semantics === 'item' && count >= 2) {
+    const step = count - 1
+    return { step, pages: total <= count ? 1 : 1 + Math.ceil((total - count) / step), verifyPass: false }
+  }
+  const pages = total === 0 ? 1 : Math.max(1, Math.ceil(total / count))
+  return { step: count, pages, verifyPass: semantics === 'page' && pages > 1 }
 }
 
 export function createScimClient (options: ScimClientOptions): ScimClient {
@@ -133,9 +151,9 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     return errorFromResponse({ endpoint, status: res.status, body, requestId: res.requestId, what })
   }
 
-  async function listPage<T> (resource: ScimResource, pageIndex: number, count: number, opts: RequestOptions): Promise<ScimPage<T>> {
-    const semantics = resource === 'users' ? config.usersStartIndex : config.groupsStartIndex
-    const startIndex = startIndexFor(semantics, pageIndex, count)
+  async function listPage<T> (resource: ScimResource, pageIndex: number, count: number, opts: RequestOptions, step: number = count): Promise<ScimPage<T>> {
+    const semantics = semanticsOf(resource)
+    const startIndex = startIndexFor(semantics, pageIndex, count, step)
     const endpoint: UpstreamEndpoint = resource
     const what = `SCIM ${RESOURCE_PATH[resource]} page ${pageIndex + 1} (startIndex ${startIndex}, count ${count})`
     const url = `${base}/${RESOURCE_PATH[resource]}?startIndex=${startIndex}&count=${count}`
@@ -147,6 +165,10 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
       ? page.resources.map(r => normaliseUser(checkUser(r, ctx)))
       : page.resources.map(r => normaliseGroup(checkGroup(r, ctx)))
     return { index: pageIndex, startIndex, count, totalResults: page.totalResults, items: items as unknown as T[] }
+  }
+
+  function semanticsOf (resource: ScimResource): 'item' | 'page' {
+    return resource === 'users' ? config.usersStartIndex : config.groupsStartIndex
   }
 
   async function getOne<T> (resource: ScimResource, id: string, opts: RequestOptions): Promise<T | undefined> {
@@ -209,8 +231,8 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
       }
     }
 
-    const fetchPage = async (resource: ScimResource, k: number, count: number): Promise<ScimPage<DirectoryUser | DirectoryGroup>> => {
-      const page = await listPage<DirectoryUser | DirectoryGroup>(resource, k, count, reqOpts)
+    const fetchPage = async (resource: ScimResource, k: number, count: number, step: number = count): Promise<ScimPage<DirectoryUser | DirectoryGroup>> => {
+      const page = await listPage<DirectoryUser | DirectoryGroup>(resource, k, count, reqOpts, step)
       pagesDone++
       read[resource] += page.items.length
       report()
@@ -218,41 +240,56 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     }
 
     /** Pages planned for a listing, from its first page (count adapts to a server that clamps it). */
-    const plan = (resource: ScimResource, first: ScimPage<unknown>): { count: number, pages: number } => {
+    const plan = (resource: ScimResource, first: ScimPage<unknown>): { count: number, step: number, pages: number, verifyPass: boolean } => {
       const T = first.totalResults
       if (T > MAX_TOTAL_RESULTS) {
         throw new ZuoraError(`SCIM ${RESOURCE_PATH[resource]} listing claims ${T} resources, more than the ${MAX_TOTAL_RESULTS} this client reads`, { kind: 'payload', endpoint: resource })
       }
       const n = first.items.length
       const count = n > 0 && n < Math.min(first.count, T) ? n : first.count
-      return { count, pages: T === 0 ? 1 : Math.max(1, Math.ceil(T / count)) }
+      return { count, ...pagePlan(semanticsOf(resource), T, count) }
     }
 
     /** Why a set of pages is not one consistent listing, or undefined if it is. */
-    const instability = (pages: readonly ScimPage<unknown>[], T: number, count: number): string | undefined => {
+    const instability = (pages: readonly ScimPage<{ id: string }>[], T: number, count: number, step: number): string | undefined => {
       for (const p of pages) {
         if (p.totalResults !== T) return `totalResults changed from ${T} to ${p.totalResults} (page ${p.index + 1})`
       }
       if (T > 0 && pages[0].items.length === 0) return `page 1 was empty although totalResults is ${T}`
-      const last = pages.length - 1
       for (const p of pages) {
-        const expected = p.index < last ? count : T - last * count
+        const expected = Math.min(count, T - p.index * step)
         if (p.items.length !== expected) {
           return `page ${p.index + 1} returned ${p.items.length} resources, expected ${expected} (totalResults ${T}, count ${count})`
         }
+        const previous = pages[p.index - 1]
+        if (step < count && previous !== undefined && p.items[0]?.id !== previous.items[previous.items.length - 1]?.id) {
+          return `page ${p.index + 1} does not start where page ${p.index} ended (the listing shifted during the read)`
+        }
       }
+      const distinct = new Set(pages.flatMap(p => p.items.map(item => item.id))).size
+      if (distinct !== T) return `${distinct} distinct resources read although totalResults is ${T} (duplicates hide missing resources)`
       return undefined
+    }
+
+    /** Why two passes over a listing disagree (page semantics cannot overlap), or undefined. */
+    const passesDiffer = (a: readonly ScimPage<{ id: string }>[], b: readonly ScimPage<{ id: string }>[]): string | undefined => {
+      const ids = (pages: readonly ScimPage<{ id: string }>[]): string => pages.flatMap(p => p.items.map(item => item.id)).join('\n')
+      return ids(a) === ids(b) ? undefined : 'a second pass over the listing returned other resources (the listing changed during the read)'
     }
 
     const finish = async <T extends { id: string }>(resource: ScimResource, firstPage: ScimPage<unknown>, requestedCount: number): Promise<{ items: T[], duplicates: number }> => {
       let first = firstPage
       for (let round = 0; ; round++) {
         const T = first.totalResults
-        const { count, pages } = plan(resource, first)
-        if (round === 0 && pagesTotal !== null) pagesTotal += pages - 1
-        const rest = await Promise.all(Array.from({ length: pages - 1 }, (_, i) => fetchPage(resource, i + 1, count)))
-        const all = [first, ...rest]
-        const problem = instability(all, T, count)
+        const { count, step, pages, verifyPass } = plan(resource, first)
+        if (round === 0 && pagesTotal !== null) pagesTotal += pages - 1 + (verifyPass ? pages : 0)
+        const rest = await Promise.all(Array.from({ length: pages - 1 }, (_, i) => fetchPage(resource, i + 1, count, step)))
+        const all = [first, ...rest] as ScimPage<T>[]
+        let problem = instability(all, T, count, step)
+        if (problem === undefined && verifyPass) {
+          const again = await Promise.all(Array.from({ length: pages }, (_, i) => fetchPage(resource, i, count))) as unknown as ScimPage<T>[]
+          problem = passesDiffer(all, again)
+        }
         if (problem === undefined) {
           const byId = new Map<string, T>()
           let duplicates = 0
@@ -273,7 +310,10 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
         options.logger?.warn({ resource, round: round + 1, problem }, 'zuora listing changed during the read: reading it again from the start')
         read[resource] = 0
         first = await fetchPage(resource, 0, requestedCount)
-        if (pagesTotal !== null) pagesTotal += plan(resource, first).pages
+        if (pagesTotal !== null) {
+          const next = plan(resource, first)
+          pagesTotal += next.pages * (next.verifyPass ? 2 : 1)
+        }
       }
     }
 

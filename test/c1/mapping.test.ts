@@ -88,6 +88,7 @@ t.test('user resource: ids, traits, profile, createdAt', async t => {
     groups: ['g1'],
     region: 'EU',
     organizationId: 'org-1',
+    created: '2023-07-13T06:15:25.836Z',
     preferredLanguage: 'en',
     locale: 'en-US',
     ssoEnabled: true

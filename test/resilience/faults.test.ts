@@ -6,6 +6,7 @@
  */
 import t, { type Test } from 'tap'
 import type { FaultKind } from '../../src/simulator/index.ts'
+import { startStack } from '../helper.ts'
 import { content, syncStack, type SyncStack } from './sync-harness.ts'
 
 const RETRYABLE: FaultKind[] = ['429', '500', '502', '503', '504', 'reset', 'slow', 'html502']
@@ -148,4 +149,47 @@ t.test('token endpoint failing: the sync fails with an auth/unavailable reason, 
   t.equal(job.status, 'failed')
   t.ok(job.error?.detail, `reason: ${job.error?.detail}`)
   t.equal(stack.holder.current()?.syncId, before?.syncId)
+})
+
+t.test('over HTTP: a sync failing on page N changes nothing served; the next clean sync serves the same bytes', async t => {
+  const stack = await startStack({ t, simulator: SIM, env: PATIENT })
+  const ndjson = async (): Promise<{ syncId: string, body: string }> => {
+    const res = await stack.request('/sync', { headers: { accept: 'application/x-ndjson' } })
+    const body = await res.text()
+    t.equal(res.status, 200, 'GET /sync (NDJSON) answers 200')
+    const header = JSON.parse(body.slice(0, body.indexOf('\n'))) as { snapshot: { syncId: string, snapshotAt: string } }
+    const { syncId, snapshotAt } = header.snapshot
+    return { syncId, body: body.split(syncId).join('<syncId>').split(snapshotAt).join('<snapshotAt>') }
+  }
+  const runSync = async (): Promise<{ status: string, error?: { detail?: string } }> => {
+    const res = await stack.request('/sync', { method: 'POST' })
+    t.equal(res.status, 202, 'POST /sync answers 202')
+    const location = res.headers.get('location')
+    await res.body?.cancel()
+    await stack.app.syncEngine.whenIdle()
+    const job = await stack.request(location ?? '/missing')
+    t.equal(job.status, 200, 'the job is readable at its Location')
+    return await job.json() as { status: string, error?: { detail?: string } }
+  }
+  const clean = await ndjson()
+  t.ok(clean.body.endsWith('\n') && clean.body.includes('"end"'), 'the stream is complete')
+
+  stack.sim.control.failPage({ resource: 'users', page: 5, kind: '503', times: 1000 })
+  const failed = await runSync()
+  t.equal(failed.status, 'failed', `the sync failing on page 5 fails (${failed.error?.detail})`)
+  const during = await ndjson()
+  t.equal(during.syncId, clean.syncId, 'the previous snapshot is still served')
+  t.equal(during.body, clean.body, 'byte for byte')
+  const users = await stack.request('/users?pageSize=5')
+  t.equal(users.status, 200, 'the façade still answers from it')
+  await users.body?.cancel()
+
+  stack.sim.control.clearFaults()
+  stack.sim.control.set({ faults: { seed: 3, rate: 0.2, kinds: RETRYABLE } })
+  const ok = await runSync()
+  stack.sim.control.set({ faults: null })
+  t.equal(ok.status, 'succeeded', 'a faulted (retryable) sync succeeds')
+  const after = await ndjson()
+  t.not(after.syncId, clean.syncId, 'a new snapshot is served')
+  t.equal(after.body, clean.body, 'with the same bytes apart from syncId and snapshotAt')
 })
