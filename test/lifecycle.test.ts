@@ -111,7 +111,7 @@ t.test('SIGTERM during a running sync: exit 0 within the grace period, previous 
   second.child.kill('SIGTERM')
   const code = await second.exited
   t.equal(code, 0, 'exits 0 within the grace period (close-with-grace exits 1 when it runs out)')
-  t.match(second.output(), /sync aborted; previous snapshot kept/)
+  t.match(second.output(), /sync aborted; the current snapshot is still served/)
 
   const after = await snapshotFiles(dataDir)
   t.same([...after.keys()], [...before.keys()], 'no snapshot file added or removed (no temp file left)')

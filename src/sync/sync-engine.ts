@@ -26,11 +26,15 @@ export interface SyncEngineDeps {
   readonly store: SnapshotStore
   readonly logger: SyncLogger
   readonly connectorVersion: string
+  /** SnapshotMeta.source of the snapshots this engine builds. */
+  readonly source?: string
   /** Seconds between scheduled syncs; 0 = no schedule. */
   readonly intervalSeconds: number
   readonly now?: () => number
   /** Finished jobs kept for GET /sync/jobs. */
   readonly historySize?: number
+  /** Timer functions (tests record the delays); default: unref'd Node timers. */
+  readonly timers?: Timers
   /** Minimum milliseconds between two progress log lines. */
   readonly progressLogIntervalMs?: number
 }
@@ -38,6 +42,20 @@ export interface SyncEngineDeps {
 const EMPTY_READ: ReadProgress = {
   phase: 'token', pagesDone: 0, pagesTotal: null, usersRead: 0, groupsRead: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0
 }
+
+export interface Timers {
+  set(fn: () => void, ms: number): unknown
+  clear(handle: unknown): void
+}
+
+const NODE_TIMERS: Timers = {
+  set: (fn, ms) => setTimeout(fn, ms).unref(),
+  clear: (handle) => { clearTimeout(handle as NodeJS.Timeout | undefined) }
+}
+
+/** A failed sync is retried after 30 s, 60 s, 120 s… (at most 15 minutes, never later than the interval). */
+const FAILED_RETRY_FIRST_SECONDS = 30
+const FAILED_RETRY_MAX_SECONDS = 900
 
 interface RunningSync {
   job: SyncJob
@@ -52,7 +70,8 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
   const listeners = new Set<SyncListener>()
   const history: SyncJob[] = []
   let running: RunningSync | undefined
-  let timer: NodeJS.Timeout | undefined
+  const timers = deps.timers ?? NODE_TIMERS
+  let timer: unknown
   let closed = false
   let lastProgressLog = 0
 
@@ -105,7 +124,8 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
           syncId: newSyncId(at),
           snapshotAt: new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
           tenant: deps.zuora.tenant,
-          connectorVersion: deps.connectorVersion
+          connectorVersion: deps.connectorVersion,
+          ...(deps.source !== undefined ? { source: deps.source } : {})
         },
         directory,
         findings
@@ -129,6 +149,12 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
     }
   }
 
+  function consecutiveFailures (): number {
+    let n = 0
+    while (n < history.length && history[n]?.status === 'failed') n++
+    return n
+  }
+
   function finish (run: RunningSync, startedMs: number, read: ReadProgress, outcome: Pick<SyncJob, 'status' | 'syncId' | 'error'>): void {
     const finishedMs = now()
     run.job = {
@@ -143,11 +169,15 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
     emit('finished', run.job)
   }
 
+  /** The next scheduled sync: after the interval, or sooner (with backoff) when the last one failed. */
   function schedule (): void {
     if (closed || deps.intervalSeconds <= 0) return
-    clearTimeout(timer)
-    timer = setTimeout(() => { engine.trigger('schedule') }, deps.intervalSeconds * 1000)
-    timer.unref()
+    timers.clear(timer)
+    const failures = consecutiveFailures()
+    const delaySeconds = failures === 0
+      ? deps.intervalSeconds
+      : Math.min(deps.intervalSeconds, FAILED_RETRY_FIRST_SECONDS * 2 ** (failures - 1), FAILED_RETRY_MAX_SECONDS)
+    timer = timers.set(() => { engine.trigger('schedule') }, delaySeconds * 1000)
   }
 
   const engine: SyncEngine = {
@@ -187,7 +217,7 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
     },
     async close () {
       closed = true
-      clearTimeout(timer)
+      timers.clear(timer)
       running?.controller.abort(new Error('service is shutting down'))
       await engine.whenIdle()
       listeners.clear()

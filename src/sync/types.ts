@@ -12,6 +12,11 @@ export interface SnapshotMeta {
   /** Host of the tenant (app.tenant). */
   readonly tenant: string
   readonly connectorVersion: string
+  /**
+   * Which Zuora directory this is: a digest of the SCIM base URL and the OAuth client id. A persisted snapshot
+   * of another tenant or client (configuration changed, DATA_DIR kept) is never restored.
+   */
+  readonly source?: string
 }
 
 /** What the store keeps of a snapshot: enough to rebuild it exactly (the C1 shapes are derived). */

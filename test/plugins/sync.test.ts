@@ -12,10 +12,20 @@ t.test('a restart serves the persisted snapshot at once, before any sync', async
   t.ok(syncId, 'the start-up sync published a snapshot')
   await first.close()
 
-  const again = await startTestApp({ t, startSync: false, env: { DATA_DIR: dataDir } })
+  const again = await startTestApp({ t, startSync: false, env: { DATA_DIR: dataDir, ZUORA_TENANT_BASE_URL: first.sim.url } })
   t.equal(again.app.snapshots.current()?.syncId, syncId, 'restored from DATA_DIR')
   const res = await again.request('/users?pageSize=1')
   t.equal(res.status, 200)
+})
+
+t.test('a snapshot of another tenant or OAuth client is never restored', async t => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sync-plugin-'))
+  const first = await startStack({ env: { DATA_DIR: dataDir }, simulator: { users: 5, groups: 1 } })
+  t.ok(first.app.snapshots.current())
+  await first.close()
+  const other = await startTestApp({ t, startSync: false, env: { DATA_DIR: dataDir, ZUORA_TENANT_BASE_URL: first.sim.url, ZUORA_OAUTH_CLIENT_ID: 'another-oauth-client' } })
+  t.equal(other.app.snapshots.current(), undefined, 'nothing restored: the data belongs to another directory')
+  t.equal((await other.request('/users')).status, 503)
 })
 
 t.test('a truncated snapshot file is rejected, the older good one is served', async t => {
@@ -34,7 +44,7 @@ t.test('a truncated snapshot file is rejected, the older good one is served', as
   const bytes = await readFile(newest)
   await writeFile(newest, bytes.subarray(0, Math.floor(bytes.length / 2)))
 
-  const again = await startTestApp({ t, startSync: false, env: { DATA_DIR: dataDir } })
+  const again = await startTestApp({ t, startSync: false, env: { DATA_DIR: dataDir, ZUORA_TENANT_BASE_URL: stack.sim.url } })
   t.equal(again.app.snapshots.current()?.syncId, older, 'the truncated newer file is never served')
 })
 

@@ -140,3 +140,22 @@ t.test('the schedule triggers the next sync after the interval', async t => {
   t.ok(zuora.calls >= 2, 'scheduled sync ran')
   t.ok(engine.jobs().some(j => j.trigger === 'schedule'))
 })
+
+t.test('a failed sync is retried sooner, with backoff, never later than the interval', async t => {
+  const err = new ZuoraError('Users page 1 failed (HTTP 503)', { kind: 'unavailable', endpoint: 'users', upstreamStatus: 503 })
+  const zuora = fakeZuora([err, err, READ])
+  const delays: number[] = []
+  const pending: Array<() => void> = []
+  const engine = createSyncEngine({
+    zuora, holder: createSnapshotHolder(), store: memoryStore(), logger: silent, connectorVersion: 'test', intervalSeconds: 3600,
+    timers: { set: (fn, ms) => { delays.push(ms); pending.push(fn); return fn }, clear: () => {} }
+  })
+  t.teardown(() => engine.close())
+  engine.trigger('startup')
+  await engine.whenIdle()
+  pending.shift()?.()
+  await engine.whenIdle()
+  pending.shift()?.()
+  await engine.whenIdle()
+  t.same(delays, [30_000, 60_000, 3_600_000], '30 s, 60 s after failures, the interval after a success')
+})
