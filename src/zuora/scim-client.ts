@@ -4,9 +4,10 @@
  * token revoked after Zuora had accepted it may be refreshed again, boundedly: see authorisedGet).
  *
  * readDirectory: the first page of Users and of Groups in parallel, then every remaining page in parallel
- * through the queue (exactly ceil(U/size) + ceil(G/size) requests when nothing fails), dedupe by id, and
- * verify the listing held still (same totalResults on every page, every page full). If it moved, that
- * resource is re-read from the start (bounded); a read that stays unstable fails — never a partial read.
+ * through the queue (see pagePlan: item-semantics pages overlap by one resource; a multi-page page-semantics
+ * listing is read twice), and verify the listing held still (same totalResults on every page, every page full,
+ * overlaps matching, both passes equal, as many distinct ids as totalResults). If it moved, that resource is
+ * re-read from the start (bounded); a read that stays unstable fails — never a partial read.
  */
 import { setMaxListeners } from 'node:events'
 import type { Config } from '../config.ts'
@@ -231,10 +232,12 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
       }
     }
 
-    const fetchPage = async (resource: ScimResource, k: number, count: number, step: number = count): Promise<ScimPage<DirectoryUser | DirectoryGroup>> => {
+    /** `verifying`: a second pass over a page-semantics listing (its resources were counted by the first pass). */
+    const fetchPage = async (resource: ScimResource, k: number, count: number, step: number = count, verifying = false): Promise<ScimPage<DirectoryUser | DirectoryGroup>> => {
       const page = await listPage<DirectoryUser | DirectoryGroup>(resource, k, count, reqOpts, step)
       pagesDone++
-      read[resource] += page.items.length
+      // progress counts resources, not rows: the planned one-resource overlap and the verify pass add none
+      if (!verifying) read[resource] += Math.max(0, page.items.length - (k > 0 && step < count ? 1 : 0))
       report()
       return page
     }
@@ -287,14 +290,16 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
         const all = [first, ...rest] as ScimPage<T>[]
         let problem = instability(all, T, count, step)
         if (problem === undefined && verifyPass) {
-          const again = await Promise.all(Array.from({ length: pages }, (_, i) => fetchPage(resource, i, count))) as unknown as ScimPage<T>[]
+          const again = await Promise.all(Array.from({ length: pages }, (_, i) => fetchPage(resource, i, count, step, true))) as unknown as ScimPage<T>[]
           problem = passesDiffer(all, again)
         }
         if (problem === undefined) {
+          // the planned overlap (first resource of every page after the first) is not a duplicate
+          const overlap = step < count ? 1 : 0
           const byId = new Map<string, T>()
           let duplicates = 0
           for (const p of all) {
-            for (const item of p.items as T[]) {
+            for (const item of (p.index > 0 ? p.items.slice(overlap) : p.items) as T[]) {
               if (byId.has(item.id)) duplicates++
               else byId.set(item.id, item)
             }
