@@ -42,6 +42,8 @@ t.test('every operation documents its success and its errors', async t => {
     for (const s of success) {
       const content = op.responses[s].content as Record<string, Json> | undefined
       t.ok(content !== undefined && Object.values(content).every(m => m.schema !== undefined), `${name}: ${s} has a schema`)
+      const json = content?.['application/json']
+      if (json !== undefined) t.ok(json.example !== undefined || json.examples !== undefined || hasExample(doc, json.schema), `${name}: ${s} has an example`)
     }
     const errors = statuses.filter(s => /^[45]/.test(s))
     if (!NO_ERROR_RESPONSES.has(op.operationId)) t.ok(errors.length > 0, `${name}: error responses documented`)
@@ -69,3 +71,16 @@ t.test('redocly lint passes (no errors)', async t => {
     t.fail(`redocly lint failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`)
   }
 })
+
+/** An example on the schema itself, on the component it references, or on every branch of a union. */
+function hasExample (doc: Json, schema: Json | undefined): boolean {
+  if (schema === undefined) return false
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return true
+  if (schema.example !== undefined) return true
+  if (typeof schema.$ref === 'string') {
+    const name = schema.$ref.replace('#/components/schemas/', '')
+    return hasExample(doc, doc.components?.schemas?.[name])
+  }
+  const branches = schema.anyOf ?? schema.oneOf
+  return Array.isArray(branches) && branches.length > 0 && branches.every((b: Json) => hasExample(doc, b))
+}

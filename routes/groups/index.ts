@@ -8,6 +8,7 @@ import { sendListPage } from '../../src/http/list-page.ts'
 import { ListQuerySchema, NotModifiedResponse, pageOf } from '../../src/http/list-query.ts'
 import type { ListQuery } from '../../src/http/list-query.ts'
 import { problemResponses } from '../../src/plugins/schemas.ts'
+import { EXAMPLES } from '../../src/http/examples.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -19,7 +20,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
         'Mirrors baton ListResources(group).',
       querystring: ListQuerySchema,
       response: {
-        200: pageOf(ref(ResourceSchema), 'A page of groups'),
+        200: pageOf(ref(ResourceSchema), 'A page of groups', EXAMPLES.group),
         304: NotModifiedResponse,
         ...problemResponses(400, 401, 410, 503)
       }

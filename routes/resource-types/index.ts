@@ -9,6 +9,7 @@ import { ListQuerySchema, NotModifiedResponse, pageOf } from '../../src/http/lis
 import type { ListQuery } from '../../src/http/list-query.ts'
 import { seqFromArray } from '../../src/sync/seq.ts'
 import { problemResponses } from '../../src/plugins/schemas.ts'
+import { RESOURCE_TYPES } from '../../src/c1/mapping.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -20,7 +21,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
         'Mirrors baton ListResourceTypes. Answered from the current snapshot like every data endpoint (503 before the first one).',
       querystring: ListQuerySchema,
       response: {
-        200: pageOf(ref(ResourceTypeSchema), 'The resource types'),
+        200: pageOf(ref(ResourceTypeSchema), 'The resource types', RESOURCE_TYPES[0] as object),
         304: NotModifiedResponse,
         ...problemResponses(400, 401, 410, 503)
       }

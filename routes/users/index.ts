@@ -9,6 +9,7 @@ import { NotModifiedResponse, pageOf, UsersQuerySchema } from '../../src/http/li
 import type { UsersQuery } from '../../src/http/list-query.ts'
 import { isEmptyFilter, pickSeq, usersScope, views } from '../../src/http/views.ts'
 import { problemResponses } from '../../src/plugins/schemas.ts'
+import { EXAMPLES } from '../../src/http/examples.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -21,7 +22,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
         'first page. Filters (status, role, q) narrow the walk and are bound into its page tokens.',
       querystring: UsersQuerySchema,
       response: {
-        200: pageOf(ref(ResourceSchema), 'A page of users'),
+        200: pageOf(ref(ResourceSchema), 'A page of users', EXAMPLES.user),
         304: NotModifiedResponse,
         ...problemResponses(400, 401, 410, 503)
       }

@@ -5,6 +5,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import type { Static, TSchema } from '@sinclair/typebox'
+import { EXAMPLE_PAGE_META } from './examples.ts'
 import { MAX_PAGE_TOKEN_LENGTH } from './page-token.ts'
 
 export const DEFAULT_PAGE_SIZE = 100
@@ -18,7 +19,8 @@ const PageSize = Type.Integer({
   minimum: 1,
   maximum: MAX_PAGE_SIZE,
   default: DEFAULT_PAGE_SIZE,
-  description: `Items per page, 1–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}). May change from page to page of one walk.`
+  description: `Items per page, 1–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}). May change from page to page of one walk.`,
+  examples: [DEFAULT_PAGE_SIZE]
 })
 
 const PageToken = Type.String({
@@ -42,13 +44,15 @@ export const UsersQuerySchema = Type.Object({
   pageToken: Type.Optional(PageToken),
   status: Type.Optional(Type.Unsafe<UserStatusFilter>(Type.String({
     enum: [...USER_STATUS_FILTERS],
-    description: 'Only users with this C1 status: enabled (Zuora ACTIVE) or disabled (INACTIVE, PENDING_ACTIVATION, active:false)'
+    description: 'Only users with this C1 status: enabled (Zuora ACTIVE) or disabled (INACTIVE, PENDING_ACTIVATION, active:false)',
+    examples: ['enabled']
   }))),
-  role: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Only users holding this role (exact role id, e.g. ADMIN)' })),
+  role: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Only users holding this role (exact role id, e.g. ADMIN)', examples: ['ADMIN'] })),
   q: Type.Optional(Type.String({
     minLength: 1,
     maxLength: 256,
-    description: 'Only users whose userName, an email address or displayName contains this text (case-insensitive)'
+    description: 'Only users whose userName, an email address or displayName contains this text (case-insensitive)',
+    examples: ['amy']
   }))
 })
 export type UsersQuery = Static<typeof UsersQuerySchema>
@@ -58,7 +62,8 @@ export const IdParamsSchema = Type.Object({
   id: Type.String({
     minLength: 1,
     maxLength: 1024,
-    description: 'Immutable id of the resource (for roles: the role value, URL-encoded, e.g. ADMIN)'
+    description: 'Immutable id of the resource (for roles: the role value, URL-encoded, e.g. ADMIN)',
+    examples: ['ADMIN']
   })
 })
 export type IdParams = Static<typeof IdParamsSchema>
@@ -66,8 +71,8 @@ export type IdParams = Static<typeof IdParamsSchema>
 const SyncIdField = Type.String({ description: 'The snapshot this page comes from (KSUID); the same on every page of a walk' })
 const SnapshotAtField = Type.String({ format: 'date-time', description: 'When that snapshot was taken (RFC 3339, UTC)' })
 
-/** A list page of `item` (usually `ref(ResourceSchema)` or another C1 component). */
-export function pageOf<T extends TSchema> (item: T, description: string) {
+/** A list page of `item` (usually `ref(ResourceSchema)` or another C1 component); `example`: one item. */
+export function pageOf<T extends TSchema> (item: T, description: string, example: object) {
   return Type.Object({
     list: Type.Array(item),
     nextPageToken: Type.String({
@@ -76,16 +81,16 @@ export function pageOf<T extends TSchema> (item: T, description: string) {
     }),
     syncId: SyncIdField,
     snapshotAt: SnapshotAtField
-  }, { description })
+  }, { description, examples: [{ list: [example], nextPageToken: '', ...EXAMPLE_PAGE_META }] })
 }
 
-/** `{resource, syncId, snapshotAt}` of a single resource. */
-export function singleOf<T extends TSchema> (item: T, description: string) {
+/** `{resource, syncId, snapshotAt}` of a single resource; `example`: the resource. */
+export function singleOf<T extends TSchema> (item: T, description: string, example: object) {
   return Type.Object({
     resource: item,
     syncId: SyncIdField,
     snapshotAt: SnapshotAtField
-  }, { description })
+  }, { description, examples: [{ resource: example, ...EXAMPLE_PAGE_META }] })
 }
 
 /** 304 answer to If-None-Match (no body). */

@@ -79,7 +79,7 @@ export default fp(async (app) => {
       summary: 'This OpenAPI document',
       description: 'The OpenAPI 3.1 description of this API (what Swagger UI at /docs renders). No token needed.',
       response: {
-        200: Type.Object({}, { additionalProperties: true, description: 'The OpenAPI document' })
+        200: Type.Object({}, { additionalProperties: true, description: 'The OpenAPI document', examples: [{ openapi: '3.1.0', info: { title: 'zuora-c1-facade' }, paths: {} }] })
       }
     }
   }, getOpenApi)

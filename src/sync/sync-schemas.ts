@@ -37,6 +37,20 @@ export const SyncProgressSchema = Type.Object({
   estimatedRemainingMs: { ...NullableCount, description: 'Rough estimate from pages done / total; null until the total is known' }
 }, { description: 'Where a sync stands' })
 
+const EX_JOB = {
+  id: EX_JOB_ID,
+  status: 'succeeded',
+  trigger: 'api',
+  startedAt: '2026-09-01T12:00:00.000Z',
+  finishedAt: '2026-09-01T12:00:04.210Z',
+  durationMs: 4210,
+  progress: {
+    phase: 'finished', pagesDone: 12, pagesTotal: 12, usersRead: 1000, groupsRead: 40, retries: 1,
+    rateLimitWaits: 0, rateLimitWaitMs: 0, elapsedMs: 4210, estimatedRemainingMs: null
+  },
+  syncId: EX_SYNC_ID
+}
+
 export const SyncJobSchema = Type.Object({
   id: Type.String({ pattern: '^job_[0-9A-Za-z]{27}$', description: 'Job id (job_ + a KSUID); poll GET /sync/jobs/{id}' }),
   status: Type.String({ enum: ['running', 'succeeded', 'failed', 'aborted'] }),
@@ -54,25 +68,13 @@ export const SyncJobSchema = Type.Object({
 }, {
   $id: 'SyncJob',
   description: 'A sync: reads the whole Zuora directory and publishes a snapshot only when it is complete and consistent (never partial).',
-  examples: [{
-    id: EX_JOB_ID,
-    status: 'succeeded',
-    trigger: 'api',
-    startedAt: '2026-09-01T12:00:00.000Z',
-    finishedAt: '2026-09-01T12:00:04.210Z',
-    durationMs: 4210,
-    progress: {
-      phase: 'finished', pagesDone: 12, pagesTotal: 12, usersRead: 1000, groupsRead: 40, retries: 1,
-      rateLimitWaits: 0, rateLimitWaitMs: 0, elapsedMs: 4210, estimatedRemainingMs: null
-    },
-    syncId: EX_SYNC_ID
-  }]
+  examples: [EX_JOB]
 })
 export type SyncJobBody = Static<typeof SyncJobSchema>
 
 export const SyncJobListSchema = Type.Object({
   list: Type.Array(ref(SyncJobSchema), { description: 'Recent jobs, newest first (the running one, if any, comes first)' })
-}, { description: 'Recent sync jobs' })
+}, { description: 'Recent sync jobs', examples: [{ list: [EX_JOB] }] })
 
 const StatsSchema = Type.Object({
   resourceTypes: Count,

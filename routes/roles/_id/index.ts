@@ -8,6 +8,7 @@ import { checkedId, sendOne } from '../../../src/http/list-page.ts'
 import { IdParamsSchema, NotModifiedResponse, singleOf } from '../../../src/http/list-query.ts'
 import type { IdParams } from '../../../src/http/list-query.ts'
 import { problemResponses } from '../../../src/plugins/schemas.ts'
+import { EXAMPLES } from '../../../src/http/examples.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -19,7 +20,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
         'a value that cannot be a C1 id (containing \':\', \'/\', \'\\\', control characters, edge spaces, over 1024 bytes) is refused with 400.',
       params: IdParamsSchema,
       response: {
-        200: singleOf(ref(ResourceSchema), 'The role'),
+        200: singleOf(ref(ResourceSchema), 'The role', EXAMPLES.role),
         304: NotModifiedResponse,
         ...problemResponses(400, 401, 404, 503)
       }

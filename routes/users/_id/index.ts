@@ -8,6 +8,7 @@ import { checkedId, sendOne } from '../../../src/http/list-page.ts'
 import { IdParamsSchema, NotModifiedResponse, singleOf } from '../../../src/http/list-query.ts'
 import type { IdParams } from '../../../src/http/list-query.ts'
 import { problemResponses } from '../../../src/plugins/schemas.ts'
+import { EXAMPLES } from '../../../src/http/examples.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -18,7 +19,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       description: 'One Zuora user (by its immutable Zuora id) as a C1 `user` resource, from the current snapshot.',
       params: IdParamsSchema,
       response: {
-        200: singleOf(ref(ResourceSchema), 'The user'),
+        200: singleOf(ref(ResourceSchema), 'The user', EXAMPLES.user),
         304: NotModifiedResponse,
         ...problemResponses(400, 401, 404, 503)
       }

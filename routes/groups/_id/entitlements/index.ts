@@ -8,6 +8,7 @@ import { checkedId, entitlementsPage } from '../../../../src/http/list-page.ts'
 import { IdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf } from '../../../../src/http/list-query.ts'
 import type { IdParams, ListQuery } from '../../../../src/http/list-query.ts'
 import { problemResponses } from '../../../../src/plugins/schemas.ts'
+import { EXAMPLES } from '../../../../src/http/examples.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -20,7 +21,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       params: IdParamsSchema,
       querystring: ListQuerySchema,
       response: {
-        200: pageOf(ref(EntitlementSchema), 'The group\'s entitlements (one)'),
+        200: pageOf(ref(EntitlementSchema), 'The group\'s entitlements (one)', EXAMPLES.groupEntitlement),
         304: NotModifiedResponse,
         ...problemResponses(400, 401, 404, 410, 503)
       }
