@@ -94,7 +94,7 @@ t.test('a full read equals the simulator\'s org, every field of every user and g
   t.same(read.users, s.control.users().map(u => expectedUser(u, org)), 'users')
   t.same(read.groups, s.control.groups().map(g => expectedGroup(g, org)), 'groups')
   t.same(read.users.find(u => u.id === firstUser.id)?.roles, ['ADMIN', 'Custom Role', 'USER'])
-  t.equal(read.requests, 3 + 1, 'ceil(250/100) + ceil(12/100)')
+  t.equal(read.requests, 3 + 1, 'users: 1 + ceil(150/99) overlapping pages; groups: one page (no verify pass)')
   t.equal(read.duplicatesDropped, 0)
   const statuses = new Set(read.users.map(u => u.status))
   t.same(sorted(statuses as Set<string>), ['ACTIVE', 'INACTIVE', 'PENDING_ACTIVATION'], 'all three statuses covered')
@@ -110,7 +110,8 @@ t.test('a token revoked in the middle of a read: one refresh, every page retried
   const c = s.control.counters()
   t.equal(c.tokensIssued, 2, 'exactly one refresh, however many pages saw the 401')
   t.ok(c.unauthorized >= 1, `401s answered: ${c.unauthorized}`)
-  t.equal(read.requests, 6 + 1 + c.unauthorized, 'pages + the retries after the 401s')
+  t.equal(read.requests, 7 + 1 + c.unauthorized, 'pages (users 1 + ceil(500/99) = 7, groups 1) + the retries after the 401s')
+  t.same(c.pagesServed, { users: 7, groups: 1 }, 'no page read twice: the revocation did not make the listing look unstable')
 })
 
 t.test('getUser / getGroup: cached (lru-cache fetch, coalesced), 404 → undefined, outages are errors', async t => {
@@ -145,8 +146,9 @@ t.test('Zuora list quirks over HTTP: RFC `Resources`, no paging fields, gzip, cl
   const read = await conn.readDirectory()
   t.same(read.users.map(u => u.id), s.control.users().map(u => u.id))
   t.same(read.groups.map(g => g.id), s.control.groups().map(g => g.id))
-  t.equal(read.requests, 5 + 3, 'the plan follows the clamped page size (50 users, 10 groups per page)')
-  t.same(s.control.counters().pagesServed, { users: 5, groups: 3 })
+  // users: count 50, step 49 → 1 + ceil(180/49) = 5 pages; groups: ceil(25/10) = 3 pages, read twice
+  t.equal(read.requests, 5 + 2 * 3, 'the plan follows the clamped page size (50 users, 10 groups per page)')
+  t.same(s.control.counters().pagesServed, { users: 5, groups: 6 })
 })
 
 t.test('error shapes over HTTP: Zuora, SCIM and HTML bodies become typed errors', async t => {

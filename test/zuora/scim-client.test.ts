@@ -3,14 +3,30 @@ import type { MockAgent } from 'undici'
 import type { Config } from '../../src/config.ts'
 import { createZuoraConnection } from '../../src/zuora/connection.ts'
 import { AUTH_HINT, ZuoraError } from '../../src/zuora/errors.ts'
-import { startIndexFor } from '../../src/zuora/scim-client.ts'
+import type { ZuoraLogger } from '../../src/zuora/logger.ts'
+import { MAX_REREADS, pagePlan, startIndexFor } from '../../src/zuora/scim-client.ts'
 import type { ReadProgress } from '../../src/zuora/types.ts'
 import { BASE, JSON_HEADERS, listResponse, mockAgent, scimGroup, scimUser, tokenBody, type Tap } from './helpers.ts'
 
 const ids = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(5, '0')}`)
 const backoff = { baseMs: 1, capMs: 2, random: () => 0 }
 
-function connect (t: Tap, agent: MockAgent, overrides: Partial<Config['zuora']> = {}) {
+/** A logger that keeps the warnings (why a listing was re-read). */
+function recordingLogger (): ZuoraLogger & { warnings: string[] } {
+  const warnings: string[] = []
+  const noop = (): void => {}
+  const logger: ZuoraLogger & { warnings: string[] } = {
+    warnings,
+    debug: noop,
+    info: noop,
+    error: noop,
+    warn: (obj: object) => { warnings.push(String((obj as { problem?: unknown }).problem ?? '')) },
+    child: () => logger
+  }
+  return logger
+}
+
+function connect (t: Tap, agent: MockAgent, overrides: Partial<Config['zuora']> = {}, logger?: ZuoraLogger) {
   const conn = createZuoraConnection({
     tenantBaseUrl: BASE,
     tokenUrl: `${BASE}/oauth/token`,
@@ -25,7 +41,7 @@ function connect (t: Tap, agent: MockAgent, overrides: Partial<Config['zuora']> 
     usersStartIndex: 'item',
     groupsStartIndex: 'page',
     ...overrides
-  }, { dispatcher: agent }, { backoff })
+  }, { dispatcher: agent, ...(logger !== undefined ? { logger } : {}) }, { backoff })
   t.teardown(() => conn.close())
   return conn
 }
@@ -40,36 +56,86 @@ function page (agent: MockAgent, resource: 'Users' | 'Groups', startIndex: numbe
     .reply(200, listResponse(items, total, startIndex, count), { headers: JSON_HEADERS })
 }
 
+/** The SCIM paths requested for a resource, in order. */
+function paths (agent: MockAgent, resource: 'Users' | 'Groups'): string[] {
+  return (agent.getCallHistory()?.calls() ?? []).map(c => c.fullUrl.slice(c.origin.length)).filter(p => p.startsWith(`/scim/v2/${resource}?`))
+}
+
 t.test('startIndex semantics', async t => {
-  t.same([0, 1, 2].map(k => startIndexFor('item', k, 100)), [1, 101, 201])
+  t.same([0, 1, 2].map(k => startIndexFor('item', k, 100)), [1, 101, 201], 'item, no overlap (step = count)')
+  t.same([0, 1, 2].map(k => startIndexFor('item', k, 100, 99)), [1, 100, 199], 'item, pages overlapping by one (step = count − 1)')
   t.same([0, 1, 2].map(k => startIndexFor('page', k, 10)), [1, 2, 3])
+  t.same([0, 1, 2].map(k => startIndexFor('page', k, 10, 9)), [1, 2, 3], 'page numbers ignore the step')
 })
 
-t.test('readDirectory: item semantics for users, page semantics for groups, the minimum number of requests', async t => {
+t.test('pagePlan: item pages overlap by one resource; multi-page page-semantics listings get a verify pass', async t => {
+  // item semantics: step = count − 1, pages = T ≤ count ? 1 : 1 + ceil((T − count)/(count − 1))
+  t.same(pagePlan('item', 0, 100), { step: 99, pages: 1, verifyPass: false }, 'empty listing: one page')
+  t.same(pagePlan('item', 1, 100), { step: 99, pages: 1, verifyPass: false })
+  t.same(pagePlan('item', 100, 100), { step: 99, pages: 1, verifyPass: false }, 'exactly one full page')
+  t.same(pagePlan('item', 101, 100), { step: 99, pages: 2, verifyPass: false })
+  t.same(pagePlan('item', 199, 100), { step: 99, pages: 2, verifyPass: false }, 'pages 1–100 and 100–199')
+  t.same(pagePlan('item', 200, 100), { step: 99, pages: 3, verifyPass: false }, 'one resource more needs a third page')
+  t.same(pagePlan('item', 250, 100), { step: 99, pages: 3, verifyPass: false })
+  t.same(pagePlan('item', 10_000, 100), { step: 99, pages: 101, verifyPass: false }, '1 + ceil(9900/99) = 101')
+  t.same(pagePlan('item', 5, 2), { step: 1, pages: 4, verifyPass: false }, 'count 2: step 1')
+  t.same(pagePlan('item', 5, 1), { step: 1, pages: 5, verifyPass: false }, 'count 1 cannot overlap')
+  // page semantics: no overlap possible, read twice when there is more than one page
+  t.same(pagePlan('page', 0, 10), { step: 10, pages: 1, verifyPass: false })
+  t.same(pagePlan('page', 10, 10), { step: 10, pages: 1, verifyPass: false }, 'a single page is consistent by itself')
+  t.same(pagePlan('page', 11, 10), { step: 10, pages: 2, verifyPass: true })
+  t.same(pagePlan('page', 25, 10), { step: 10, pages: 3, verifyPass: true })
+
+  // every item plan covers positions 1..T exactly: consecutive pages share one resource, the last page is not
+  // empty, and one page fewer would not reach T
+  for (let count = 2; count <= 12; count++) {
+    for (let total = 0; total <= 300; total++) {
+      const { step, pages } = pagePlan('item', total, count)
+      const lastStart = startIndexFor('item', pages - 1, count, step)
+      const ok = step === count - 1 &&
+        lastStart + count - 1 >= total && // the last page reaches T
+        (pages === 1 || lastStart <= total) && // … and is not empty
+        (pages === 1 || startIndexFor('item', pages - 2, count, step) + count - 1 < total) // one page fewer falls short
+      if (!ok) t.fail(`item plan for T=${total}, count=${count}: ${JSON.stringify({ step, pages })}`)
+    }
+  }
+  t.pass('item plans are minimal and complete for T ≤ 300, count 2–12')
+})
+
+t.test('readDirectory: overlapping item pages for users, two passes of page-semantics groups, the exact plan', async t => {
   const agent = mockAgent(t)
   token(agent)
   const users = ids('u', 250)
   const groups = ids('g', 25)
-  for (let k = 0; k < 3; k++) page(agent, 'Users', 1 + k * 100, 100, users.slice(k * 100, k * 100 + 100).map(id => scimUser(id, { groups: [{ value: 'g00000' }] })), 250)
-  for (let k = 0; k < 3; k++) page(agent, 'Groups', k + 1, 10, groups.slice(k * 10, k * 10 + 10).map(id => scimGroup(id, [users[0]])), 25)
+  // users (item, count 100, step 99): 1 + ceil((250 − 100)/99) = 3 pages at startIndex 1, 100, 199
+  for (let k = 0; k < 3; k++) {
+    page(agent, 'Users', 1 + k * 99, 100, users.slice(k * 99, k * 99 + 100).map(id => scimUser(id, { groups: [{ value: 'g00000' }] })), 250)
+  }
+  // groups (page, count 10): ceil(25/10) = 3 pages, then the same 3 pages again (verify pass)
+  for (let pass = 0; pass < 2; pass++) {
+    for (let k = 0; k < 3; k++) page(agent, 'Groups', k + 1, 10, groups.slice(k * 10, k * 10 + 10).map(id => scimGroup(id, [users[0]])), 25)
+  }
   const conn = connect(t, agent)
   const progress: ReadProgress[] = []
   const read = await conn.readDirectory({ onProgress: p => { progress.push(p) } })
   t.equal(read.users.length, 250)
   t.equal(read.groups.length, 25)
-  t.same(read.users.map(u => u.id), users, 'sorted by id')
+  t.same(read.users.map(u => u.id), users, 'sorted by id, the overlapping resources once')
   t.same(read.groups.map(g => g.id), groups)
-  t.equal(read.requests, 6, 'ceil(250/100) + ceil(25/10)')
-  t.equal(read.duplicatesDropped, 0)
+  t.equal(read.requests, 3 + 2 * 3, 'users 1 + ceil(150/99) = 3; groups 2 × ceil(25/10) = 6')
+  t.equal(read.duplicatesDropped, 0, 'the planned overlap is not a duplicate')
   t.same(read.users[0].groups, ['g00000'])
   t.same(read.groups[0].members, [users[0]])
+  t.same(paths(agent, 'Users'), ['/scim/v2/Users?startIndex=1&count=100', '/scim/v2/Users?startIndex=100&count=100', '/scim/v2/Users?startIndex=199&count=100'])
+  t.same(paths(agent, 'Groups').slice().sort(), [1, 1, 2, 2, 3, 3].map(i => `/scim/v2/Groups?startIndex=${i}&count=10`))
   const calls = agent.getCallHistory()?.calls() ?? []
-  t.equal(calls.length, 7, '1 token + 6 pages')
+  t.equal(calls.length, 10, '1 token + 9 pages')
   for (const c of calls.slice(1)) t.equal((c.headers as Record<string, string>).authorization, 'Bearer tok-1')
   t.same(progress.map(p => p.phase).filter((p, i, a) => a[i - 1] !== p), ['token', 'first-pages', 'pages', 'done'])
   const last = progress[progress.length - 1]
-  t.match(last, { phase: 'done', pagesDone: 6, pagesTotal: 6, usersRead: 250, groupsRead: 25, retries: 0 })
-  t.ok(progress.filter(p => p.phase === 'pages').every(p => p.pagesTotal === 6), 'pagesTotal known after the first pages')
+  t.match(last, { phase: 'done', pagesDone: 9, pagesTotal: 9, usersRead: 250, groupsRead: 25, retries: 0 }, 'resources counted once (no overlap, no verify pass)')
+  t.ok(progress.filter(p => p.phase === 'pages').every(p => p.pagesTotal === 9), 'pagesTotal known after the first pages')
+  t.ok(progress.every(p => p.usersRead <= 250 && p.groupsRead <= 25), 'progress never counts a resource twice')
 })
 
 t.test('an empty directory: one request per resource', async t => {
@@ -86,25 +152,112 @@ t.test('a server that clamps count: the plan follows the page size it actually s
   const agent = mockAgent(t)
   token(agent)
   const users = ids('u', 120)
+  // asked for 100, served 50: count 50, step 49 → 1 + ceil(70/49) = 3 pages at startIndex 1, 50, 99
   page(agent, 'Users', 1, 100, users.slice(0, 50).map(id => scimUser(id)), 120)
-  page(agent, 'Users', 51, 50, users.slice(50, 100).map(id => scimUser(id)), 120)
-  page(agent, 'Users', 101, 50, users.slice(100).map(id => scimUser(id)), 120)
+  page(agent, 'Users', 50, 50, users.slice(49, 99).map(id => scimUser(id)), 120)
+  page(agent, 'Users', 99, 50, users.slice(98).map(id => scimUser(id)), 120)
   page(agent, 'Groups', 1, 10, [], 0)
   const read = await connect(t, agent).readDirectory()
-  t.equal(read.users.length, 120)
+  t.same(read.users.map(u => u.id), users)
   t.equal(read.requests, 4)
 })
 
-t.test('duplicates across pages are dropped and counted', async t => {
+t.test('duplicates that hide missing resources fail the read clearly (never a partial read)', async t => {
   const agent = mockAgent(t)
   token(agent)
-  const users = ids('u', 4)
-  page(agent, 'Users', 1, 2, [scimUser(users[0]), scimUser(users[1])], 4)
-  page(agent, 'Users', 3, 2, [scimUser(users[1]), scimUser(users[2])], 4)
+  const users = ids('u', 5)
+  // count 3, step 2: startIndex 1 and 3. The overlap matches (u00002) and every page is full, but u00001 comes
+  // back instead of u00004: 4 distinct ids for totalResults 5. Every read looks the same.
+  for (let round = 0; round <= MAX_REREADS; round++) {
+    page(agent, 'Users', 1, 3, users.slice(0, 3).map(id => scimUser(id)), 5)
+    page(agent, 'Users', 3, 3, [users[2], users[3], users[1]].map(id => scimUser(id)), 5)
+  }
   page(agent, 'Groups', 1, 10, [], 0)
-  const read = await connect(t, agent, { usersPageSize: 2 }).readDirectory()
-  t.same(read.users.map(u => u.id), users.slice(0, 3))
-  t.equal(read.duplicatesDropped, 1)
+  const logger = recordingLogger()
+  const err = await connect(t, agent, { usersPageSize: 3 }, logger).readDirectory().catch((e: unknown) => e) as ZuoraError
+  t.ok(err instanceof ZuoraError, 'a ZuoraError, not a directory')
+  t.match(err, { kind: 'upstream', endpoint: 'users', httpStatus: 502 })
+  t.match(err.message, /Users listing kept changing while it was read \(3 full reads\): 4 distinct resources read although totalResults is 5 \(duplicates hide missing resources\)/)
+  t.match(err.message, /No partial directory/)
+  t.equal(paths(agent, 'Users').length, 2 * (MAX_REREADS + 1), 'two pages per read, every read re-done from the start')
+  t.equal(logger.warnings.length, MAX_REREADS, 'each re-read says why')
+
+  // page semantics (groups): a duplicate across pages is no different
+  const agent2 = mockAgent(t)
+  token(agent2)
+  page(agent2, 'Users', 1, 100, [], 0)
+  for (let round = 0; round <= MAX_REREADS; round++) {
+    page(agent2, 'Groups', 1, 2, [scimGroup('g1'), scimGroup('g2')], 3)
+    page(agent2, 'Groups', 2, 2, [scimGroup('g2')], 3)
+  }
+  const err2 = await connect(t, agent2, { groupsPageSize: 2 }).readDirectory().catch((e: unknown) => e) as ZuoraError
+  t.ok(err2 instanceof ZuoraError)
+  t.match(err2, { kind: 'upstream', endpoint: 'groups' })
+  t.match(err2.message, /Groups listing kept changing while it was read \(3 full reads\): 2 distinct resources read although totalResults is 3/)
+  t.equal(paths(agent2, 'Groups').length, 2 * (MAX_REREADS + 1), 'no verify pass over an unstable listing')
+})
+
+t.test('a duplicate that disappears on the re-read: the second read is complete and nothing is counted as dropped', async t => {
+  const agent = mockAgent(t)
+  token(agent)
+  const users = ids('u', 5)
+  page(agent, 'Users', 1, 3, users.slice(0, 3).map(id => scimUser(id)), 5)
+  page(agent, 'Users', 3, 3, [users[2], users[3], users[1]].map(id => scimUser(id)), 5)
+  page(agent, 'Users', 1, 3, users.slice(0, 3).map(id => scimUser(id)), 5)
+  page(agent, 'Users', 3, 3, users.slice(2).map(id => scimUser(id)), 5)
+  page(agent, 'Groups', 1, 10, [], 0)
+  const read = await connect(t, agent, { usersPageSize: 3 }).readDirectory()
+  t.same(read.users.map(u => u.id), users)
+  t.equal(read.duplicatesDropped, 0)
+  t.equal(read.requests, 2 + 2 + 1)
+})
+
+t.test('the hole: a user removed before a page boundary and one added after (totalResults unchanged) is caught by the overlap', async t => {
+  const agent = mockAgent(t)
+  token(agent)
+  const [u0, u1, u2, u3, u4, u5, u6] = ids('u', 7)
+  // count 3, step 2: startIndex 1, 3, 5. Page 1 is read from [u0 … u5]; then u1 is removed and u6 added, so the
+  // listing is [u0 u2 u3 u4 u5 u6]. Without the overlap the next page (startIndex 4) would be [u4 u5 u6] and
+  // u3 — a user that existed during the whole read — would be silently skipped.
+  page(agent, 'Users', 1, 3, [u0, u1, u2].map(id => scimUser(id)), 6)
+  page(agent, 'Users', 3, 3, [u3, u4, u5].map(id => scimUser(id)), 6)
+  page(agent, 'Users', 5, 3, [u5, u6].map(id => scimUser(id)), 6)
+  // the re-read sees the new listing, consistently
+  page(agent, 'Users', 1, 3, [u0, u2, u3].map(id => scimUser(id)), 6)
+  page(agent, 'Users', 3, 3, [u3, u4, u5].map(id => scimUser(id)), 6)
+  page(agent, 'Users', 5, 3, [u5, u6].map(id => scimUser(id)), 6)
+  page(agent, 'Groups', 1, 10, [], 0)
+  const logger = recordingLogger()
+  let last: ReadProgress | undefined
+  const read = await connect(t, agent, { usersPageSize: 3 }, logger).readDirectory({ onProgress: p => { last = p } })
+  t.same(read.users.map(u => u.id), [u0, u2, u3, u4, u5, u6], 'the listing as it is now: u3 is there')
+  t.same(logger.warnings, ['page 2 does not start where page 1 ended (the listing shifted during the read)'])
+  t.equal(read.requests, 3 + 3 + 1)
+  t.match(last, { phase: 'done', pagesDone: 7, pagesTotal: 7, usersRead: 6 })
+})
+
+t.test('the hole with page semantics: a second pass that disagrees makes the listing be read again', async t => {
+  const agent = mockAgent(t)
+  token(agent)
+  page(agent, 'Users', 1, 100, [], 0)
+  // pass 1: page 1 from [g1 g2 g3]; then g1 is removed and g4 added: page 2 of [g2 g3 g4] is [g4] — g3 skipped,
+  // yet 3 distinct ids for totalResults 3. The verify pass sees [g2 g3] [g4] and disagrees.
+  page(agent, 'Groups', 1, 2, [scimGroup('g1'), scimGroup('g2')], 3)
+  page(agent, 'Groups', 2, 2, [scimGroup('g4')], 3)
+  page(agent, 'Groups', 1, 2, [scimGroup('g2'), scimGroup('g3')], 3)
+  page(agent, 'Groups', 2, 2, [scimGroup('g4')], 3)
+  // the re-read: both passes agree
+  for (let pass = 0; pass < 2; pass++) {
+    page(agent, 'Groups', 1, 2, [scimGroup('g2'), scimGroup('g3')], 3)
+    page(agent, 'Groups', 2, 2, [scimGroup('g4')], 3)
+  }
+  const logger = recordingLogger()
+  let last: ReadProgress | undefined
+  const read = await connect(t, agent, { groupsPageSize: 2 }, logger).readDirectory({ onProgress: p => { last = p } })
+  t.same(read.groups.map(g => g.id), ['g2', 'g3', 'g4'])
+  t.same(logger.warnings, ['a second pass over the listing returned other resources (the listing changed during the read)'])
+  t.equal(read.requests, 1 + 4 + 4)
+  t.match(last, { phase: 'done', pagesDone: 9, pagesTotal: 9, groupsRead: 3 })
 })
 
 t.test('a 401 invalidates the token, refreshes once and retries once', async t => {
@@ -163,37 +316,56 @@ t.test('retryable page failures are retried through the queue and reported', asy
 t.test('a listing that changes between pages is re-read from the start', async t => {
   const agent = mockAgent(t)
   token(agent)
-  const users = ids('u', 4)
-  // round 1: totalResults moves 4 → 5 on page 2
-  page(agent, 'Users', 1, 2, users.slice(0, 2).map(id => scimUser(id)), 4)
-  page(agent, 'Users', 3, 2, users.slice(2, 4).map(id => scimUser(id)), 5)
+  const users = ids('u', 5)
+  // count 3, step 2: startIndex 1 and 3. Round 1: totalResults moves 5 → 6 on page 2
+  page(agent, 'Users', 1, 3, users.slice(0, 3).map(id => scimUser(id)), 5)
+  page(agent, 'Users', 3, 3, users.slice(2, 5).map(id => scimUser(id)), 6)
   // round 2: stable
-  page(agent, 'Users', 1, 2, users.slice(0, 2).map(id => scimUser(id)), 4)
-  page(agent, 'Users', 3, 2, users.slice(2, 4).map(id => scimUser(id)), 4)
+  page(agent, 'Users', 1, 3, users.slice(0, 3).map(id => scimUser(id)), 5)
+  page(agent, 'Users', 3, 3, users.slice(2, 5).map(id => scimUser(id)), 5)
   page(agent, 'Groups', 1, 10, [], 0)
   let last: ReadProgress | undefined
-  const read = await connect(t, agent, { usersPageSize: 2 }).readDirectory({ onProgress: p => { last = p } })
+  const read = await connect(t, agent, { usersPageSize: 3 }).readDirectory({ onProgress: p => { last = p } })
   t.same(read.users.map(u => u.id), users)
   t.equal(read.requests, 5)
-  t.match(last, { phase: 'done', pagesDone: 5, pagesTotal: 5, usersRead: 4 })
+  t.match(last, { phase: 'done', pagesDone: 5, pagesTotal: 5, usersRead: 5 })
 })
 
 t.test('a listing that stays unstable fails clearly — never a partial read', async t => {
   const agent = mockAgent(t)
   token(agent)
   const users = ids('u', 4)
-  // every round: page 2 under-delivers (totalResults lies)
-  for (let round = 0; round < 3; round++) {
-    page(agent, 'Users', 1, 2, users.slice(0, 2).map(id => scimUser(id)), 5)
-    page(agent, 'Users', 3, 2, users.slice(2, 4).map(id => scimUser(id)), 5)
-    page(agent, 'Users', 5, 2, [], 5)
+  // every round: totalResults says 5, page 2 (startIndex 3) has only 2 of the 3 resources it must hold
+  for (let round = 0; round <= MAX_REREADS; round++) {
+    page(agent, 'Users', 1, 3, users.slice(0, 3).map(id => scimUser(id)), 5)
+    page(agent, 'Users', 3, 3, users.slice(2, 4).map(id => scimUser(id)), 5)
   }
   page(agent, 'Groups', 1, 10, [], 0)
-  const err = await connect(t, agent, { usersPageSize: 2 }).readDirectory().catch((e: unknown) => e) as ZuoraError
+  const err = await connect(t, agent, { usersPageSize: 3 }).readDirectory().catch((e: unknown) => e) as ZuoraError
   t.equal(err.kind, 'upstream')
   t.equal(err.httpStatus, 502)
-  t.match(err.message, /Users listing kept changing while it was read \(3 full reads\): page 3 returned 0 resources, expected 1/)
+  t.match(err.message, /Users listing kept changing while it was read \(3 full reads\): page 2 returned 2 resources, expected 3/)
   t.match(err.message, /No partial directory/)
+  t.equal(paths(agent, 'Users').length, 2 * (MAX_REREADS + 1))
+})
+
+t.test('a listing that keeps shifting fails clearly after MAX_REREADS re-reads', async t => {
+  const agent = mockAgent(t)
+  token(agent)
+  const users = ids('u', 5)
+  // every round: page 2 (startIndex 3) starts one resource late — a user before the boundary vanished and one
+  // was added after it, totalResults unchanged
+  for (let round = 0; round <= MAX_REREADS; round++) {
+    page(agent, 'Users', 1, 3, users.slice(0, 3).map(id => scimUser(id)), 5)
+    page(agent, 'Users', 3, 3, [users[3], users[4], `x${round}`].map(id => scimUser(id)), 5)
+  }
+  page(agent, 'Groups', 1, 10, [], 0)
+  const err = await connect(t, agent, { usersPageSize: 3 }).readDirectory().catch((e: unknown) => e) as ZuoraError
+  t.ok(err instanceof ZuoraError)
+  t.match(err, { kind: 'upstream', endpoint: 'users', httpStatus: 502 })
+  t.match(err.message, /\(3 full reads\): page 2 does not start where page 1 ended \(the listing shifted during the read\)/)
+  t.match(err.message, /No partial directory/)
+  t.equal(paths(agent, 'Users').length, 2 * (MAX_REREADS + 1))
 })
 
 t.test('a malformed user fails the read with its id and field path', async t => {
@@ -255,28 +427,39 @@ t.test('RFC `Resources` key and pages without startIndex/itemsPerPage', async t 
   token(agent)
   const users = ids('u', 5)
   const bare = (items: unknown[], total: number) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: total, Resources: items })
-  agent.get(BASE).intercept({ path: '/scim/v2/Users?startIndex=1&count=2', method: 'GET' }).reply(200, bare(users.slice(0, 2).map(id => scimUser(id)), 5), { headers: JSON_HEADERS })
-  agent.get(BASE).intercept({ path: '/scim/v2/Users?startIndex=3&count=2', method: 'GET' }).reply(200, bare(users.slice(2, 4).map(id => scimUser(id)), 5), { headers: JSON_HEADERS })
-  agent.get(BASE).intercept({ path: '/scim/v2/Users?startIndex=5&count=2', method: 'GET' }).reply(200, bare([scimUser(users[4])], 5), { headers: JSON_HEADERS })
-  agent.get(BASE).intercept({ path: '/scim/v2/Groups?startIndex=1&count=2', method: 'GET' }).reply(200, bare([scimGroup('g1'), scimGroup('g2')], 3), { headers: JSON_HEADERS })
-  agent.get(BASE).intercept({ path: '/scim/v2/Groups?startIndex=2&count=2', method: 'GET' }).reply(200, bare([scimGroup('g3')], 3), { headers: JSON_HEADERS })
+  // users: count 2, step 1 → 1 + ceil(3/1) = 4 pages at startIndex 1, 2, 3, 4
+  for (let k = 0; k < 4; k++) {
+    agent.get(BASE).intercept({ path: `/scim/v2/Users?startIndex=${k + 1}&count=2`, method: 'GET' })
+      .reply(200, bare(users.slice(k, k + 2).map(id => scimUser(id)), 5), { headers: JSON_HEADERS })
+  }
+  // groups: 2 pages, read twice
+  for (let pass = 0; pass < 2; pass++) {
+    agent.get(BASE).intercept({ path: '/scim/v2/Groups?startIndex=1&count=2', method: 'GET' }).reply(200, bare([scimGroup('g1'), scimGroup('g2')], 3), { headers: JSON_HEADERS })
+    agent.get(BASE).intercept({ path: '/scim/v2/Groups?startIndex=2&count=2', method: 'GET' }).reply(200, bare([scimGroup('g3')], 3), { headers: JSON_HEADERS })
+  }
   const read = await connect(t, agent, { usersPageSize: 2, groupsPageSize: 2 }).readDirectory()
   t.same(read.users.map(u => u.id), users)
   t.same(read.groups.map(g => g.id), ['g1', 'g2', 'g3'], 'groups: startIndex is the page number (1, 2)')
-  t.equal(read.requests, 5)
+  t.equal(read.requests, 4 + 2 * 2)
 })
 
 t.test('page semantics for users and item semantics for groups when configured', async t => {
   const agent = mockAgent(t)
   token(agent)
   const users = ids('u', 3)
-  page(agent, 'Users', 1, 2, users.slice(0, 2).map(id => scimUser(id)), 3)
-  page(agent, 'Users', 2, 2, [scimUser(users[2])], 3)
+  // users (page): 2 pages, read twice
+  for (let pass = 0; pass < 2; pass++) {
+    page(agent, 'Users', 1, 2, users.slice(0, 2).map(id => scimUser(id)), 3)
+    page(agent, 'Users', 2, 2, [scimUser(users[2])], 3)
+  }
+  // groups (item, count 2, step 1): startIndex 1 and 2, overlapping on g2
   page(agent, 'Groups', 1, 2, [scimGroup('g1'), scimGroup('g2')], 3)
-  page(agent, 'Groups', 3, 2, [scimGroup('g3')], 3)
+  page(agent, 'Groups', 2, 2, [scimGroup('g2'), scimGroup('g3')], 3)
   const read = await connect(t, agent, { usersPageSize: 2, groupsPageSize: 2, usersStartIndex: 'page', groupsStartIndex: 'item' }).readDirectory()
-  t.equal(read.users.length, 3)
-  t.equal(read.groups.length, 3)
+  t.same(read.users.map(u => u.id), users)
+  t.same(read.groups.map(g => g.id), ['g1', 'g2', 'g3'])
+  t.equal(read.requests, 2 * 2 + 2)
+  t.equal(read.duplicatesDropped, 0)
 })
 
 t.test('hostile listings: an absurd totalResults, an envelope that is not an object, a gateway HTML page', async t => {
