@@ -75,7 +75,8 @@ export function startIndexFor (semantics: 'item' | 'page', pageIndex: number, co
  * How a listing of `total` resources is cut into pages of `count`. With item semantics consecutive pages overlap by
  * one resource (step = count − 1): if the listing shifts while it is read (a resource removed before a page boundary
  * and another added, totalResults unchanged), the overlap no longer matches and the shift is detected instead of
- * silently skipping a resource. Page semantics cannot overlap: a multi-page listing is read twice and must agree.
+ * silently skipping a resource. Pages that cannot overlap (page semantics, or a page size of 1) are read twice
+ * when there is more than one, and both passes must agree.
  */
 export function pagePlan (semantics: 'item' | 'page', total: number, count: number): { step: number, pages: number, verifyPass: boolean } {
   if (semantics === 'item' && count >= 2) {
@@ -83,7 +84,7 @@ export function pagePlan (semantics: 'item' | 'page', total: number, count: numb
     return { step, pages: total <= count ? 1 : 1 + Math.ceil((total - count) / step), verifyPass: false }
   }
   const pages = total === 0 ? 1 : Math.max(1, Math.ceil(total / count))
-  return { step: count, pages, verifyPass: semantics === 'page' && pages > 1 }
+  return { step: count, pages, verifyPass: pages > 1 }
 }
 
 export function createScimClient (options: ScimClientOptions): ScimClient {
