@@ -281,7 +281,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
       return ids(a) === ids(b) ? undefined : 'a second pass over the listing returned other resources (the listing changed during the read)'
     }
 
-    const finish = async <T extends { id: string }>(resource: ScimResource, firstPage: ScimPage<unknown>, requestedCount: number): Promise<{ items: T[], duplicates: number }> => {
+    const finish = async <T extends { id: string }>(resource: ScimResource, firstPage: ScimPage<unknown>, requestedCount: number): Promise<T[]> => {
       let first = firstPage
       for (let round = 0; ; round++) {
         const T = first.totalResults
@@ -295,17 +295,10 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
           problem = passesDiffer(all, again)
         }
         if (problem === undefined) {
-          // the planned overlap (first resource of every page after the first) is not a duplicate
-          const overlap = step < count ? 1 : 0
+          // instability() proved the ids distinct apart from the planned overlap: one entry per id
           const byId = new Map<string, T>()
-          let duplicates = 0
-          for (const p of all) {
-            for (const item of (p.index > 0 ? p.items.slice(overlap) : p.items) as T[]) {
-              if (byId.has(item.id)) duplicates++
-              else byId.set(item.id, item)
-            }
-          }
-          return { items: [...byId.values()].sort((a, b) => compareIds(a.id, b.id)), duplicates }
+          for (const p of all) for (const item of p.items) byId.set(item.id, item)
+          return [...byId.values()].sort((a, b) => compareIds(a.id, b.id))
         }
         if (round >= MAX_REREADS) {
           throw new ZuoraError(
@@ -341,12 +334,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
       phase = 'done'
       pagesTotal = pagesDone
       report()
-      return {
-        users: users.items,
-        groups: groups.items,
-        requests,
-        duplicatesDropped: users.duplicates + groups.duplicates
-      }
+      return { users, groups, requests }
     } catch (err) {
       if (outerAborted()) throw new ZuoraError('Directory read aborted', { kind: 'aborted', endpoint: 'users', cause: err })
       throw err

@@ -33,8 +33,6 @@ export interface DirectoryRead {
   readonly groups: readonly DirectoryGroup[]
   /** Upstream HTTP requests made (token requests excluded). */
   readonly requests: number
-  /** Resources seen twice across pages (deduplicated by id). */
-  readonly duplicatesDropped: number
 }
 
 /** Hooks for metrics; every member optional, never throws into the caller. */

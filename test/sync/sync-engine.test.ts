@@ -12,7 +12,7 @@ function user (id: string, roles: string[]): DirectoryUser {
   return { id, userName: `${id}@example.com`, emails: [{ value: `${id}@example.com`, primary: true }], active: true, status: 'ACTIVE', roles, groups: [] }
 }
 
-const READ: DirectoryRead = { users: [user('u1', ['ADMIN']), user('u2', ['USER'])], groups: [], requests: 2, duplicatesDropped: 0 }
+const READ: DirectoryRead = { users: [user('u1', ['ADMIN']), user('u2', ['USER'])], groups: [], requests: 2 }
 
 function memoryStore (opts: { failSave?: boolean } = {}): SnapshotStore & { saved: PersistedSnapshot[] } {
   const saved: PersistedSnapshot[] = []
