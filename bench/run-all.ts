@@ -1,27 +1,41 @@
 /**
- * `npm run bench`: every benchmark in turn, one table (target, measured value, ratio, pass/fail), the same
+ * `npm run bench`: every benchmark in turn, each in its own process, one table (target, measured value, ratio, pass/fail), the same
  * table as Markdown for the README, and bench/results/latest.json. Exit code 1 if any target failed.
  *
  *   npm run bench                          all of them (≈ 4 minutes: the sequential peer alone takes ≈ 55 s)
  *   npm run bench -- token-storm memory    only those
  *   npm run bench -- --readme              also replace the table under <!-- bench-table --> in README.md
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runSyncVsLimit } from './sync-vs-limit.ts'
-import { runMemory } from './memory.ts'
-import { runFacadeThroughput } from './facade-throughput.ts'
-import { runTokenStorm } from './token-storm.ts'
-import { runRateLimit } from './rate-limit.ts'
-import { environment, log, markdownTable, textTable, writeResults, type BenchReport, type TargetResult } from './lib/report.ts'
+import { environment, log, markdownTable, RESULTS_DIR, textTable, writeResults, type BenchReport, type TargetResult } from './lib/report.ts'
 
-const BENCHES: Record<string, () => Promise<BenchReport>> = {
-  'sync-vs-limit': () => runSyncVsLimit(),
-  memory: () => runMemory(),
-  'facade-throughput': () => runFacadeThroughput(),
-  'token-storm': () => runTokenStorm(),
-  'rate-limit': () => runRateLimit()
+/** Each runs in its own process (`node --import tsx bench/<name>.ts`): no garbage or timers of one bench stall the next. */
+const BENCHES = ['sync-vs-limit', 'memory', 'facade-throughput', 'token-storm', 'rate-limit'] as const
+const HERE = dirname(fileURLToPath(import.meta.url))
+
+async function runAlone (name: string): Promise<BenchReport> {
+  const file = join(RESULTS_DIR, `${name}.json`)
+  await rm(file, { force: true })
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, `${name}.ts`)], {
+      env: { ...process.env, BENCH_QUIET: '1' },
+      stdio: ['ignore', 'inherit', 'inherit']
+    })
+    child.once('error', reject)
+    child.once('exit', resolve)
+  })
+  let saved: { reports?: BenchReport[] }
+  try {
+    saved = JSON.parse(await readFile(file, 'utf8')) as { reports?: BenchReport[] }
+  } catch {
+    throw new Error(`bench/${name}.ts exited with ${code} and wrote no results`)
+  }
+  const report = saved.reports?.[0]
+  if (report === undefined) throw new Error(`bench/${name}.ts wrote an empty result file`)
+  return report
 }
 
 const README = join(dirname(fileURLToPath(import.meta.url)), '..', 'README.md')
@@ -58,16 +72,17 @@ async function updateReadme (rows: readonly TargetResult[]): Promise<void> {
 
 async function main (): Promise<void> {
   const wanted = process.argv.slice(2).filter(a => !a.startsWith('-'))
-  const unknown = wanted.filter(w => !(w in BENCHES))
-  if (unknown.length > 0) throw new Error(`unknown bench: ${unknown.join(', ')} (known: ${Object.keys(BENCHES).join(', ')})`)
-  const names = wanted.length > 0 ? wanted : Object.keys(BENCHES)
+  const known: readonly string[] = BENCHES
+  const unknown = wanted.filter(w => !known.includes(w))
+  if (unknown.length > 0) throw new Error(`unknown bench: ${unknown.join(', ')} (known: ${known.join(', ')})`)
+  const names = wanted.length > 0 ? wanted : [...BENCHES]
   const reports: BenchReport[] = []
   const rows: TargetResult[] = []
   for (const name of names) {
     log(`── ${name}`)
     const started = performance.now()
     try {
-      const report = await (BENCHES[name] as () => Promise<BenchReport>)()
+      const report = await runAlone(name)
       reports.push(report)
       rows.push(...report.results)
     } catch (err) {

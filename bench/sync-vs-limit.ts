@@ -28,6 +28,7 @@ import { createSnapshotHolder } from '../src/sync/snapshot-holder.ts'
 import { createFileSnapshotStore } from '../src/sync/file-snapshot-store.ts'
 import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '../src/simulator/index.ts'
 import type { DirectoryRead } from '../src/zuora/types.ts'
+import { pagePlan } from '../src/zuora/scim-client.ts'
 import { configForSimulator } from './lib/config.ts'
 import { startRemoteSimulator, type LatencyModel, type RemoteSimulator } from './lib/sim-process.ts'
 import { sequentialRead } from './lib/sequential-pager.ts'
@@ -60,6 +61,11 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
   const minRequests = Math.ceil(users / pageSize) + Math.ceil(groups / pageSize) + 1
   const idealMs = Math.ceil(minRequests / concurrency) * latencyMs
   const dependencyBoundMs = 2 * latencyMs + Math.ceil((minRequests - 3) / concurrency) * latencyMs
+  // what the reader plans (src/zuora/scim-client.ts pagePlan): users ('item' startIndex) overlap by one resource
+  // per page to catch a listing that shifts during the read; groups ('page' startIndex) are read twice
+  const usersPlan = pagePlan('item', users, pageSize)
+  const groupsPlan = pagePlan('page', groups, pageSize)
+  const plannedRequests = 1 + usersPlan.pages * (usersPlan.verifyPass ? 2 : 1) + groupsPlan.pages * (groupsPlan.verifyPass ? 2 : 1)
   const results: TargetResult[] = []
   const notes: string[] = [
     `simulator: ${users} users, ${groups} groups, ${latencyMs} ms/request (answer at arrival + latency), own process; concurrency ${concurrency}, page size ${pageSize}`,
@@ -122,10 +128,12 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
       bench: BENCH,
       target: 'upstream requests per read (incl. token)',
       goal: `= ${minRequests} (minimum)`,
-      measured: `${requestCounts.join(', ')} (${tokenRequests} token each), max ${maxConcurrent} in flight`,
+      measured: `${requestCounts.join(', ')} (${tokenRequests} token each; reader's plan ${plannedRequests}: ` +
+        `${usersPlan.pages} users pages${usersPlan.step < pageSize ? ` overlapping by ${pageSize - usersPlan.step}` : ''}, ` +
+        `${groupsPlan.pages}${groupsPlan.verifyPass ? ' × 2' : ''} groups pages), max ${maxConcurrent} in flight`,
       ratio: Math.max(...requestCounts) / minRequests,
       pass: requestCounts.every(n => n === minRequests) && maxConcurrent <= concurrency,
-      data: { requestCounts, tokenRequests, maxConcurrent }
+      data: { requestCounts, tokenRequests, maxConcurrent, minRequests, plannedRequests, usersPlan, groupsPlan }
     })
     results.push({
       bench: BENCH,

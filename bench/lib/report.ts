@@ -78,12 +78,13 @@ export async function writeResults (file: string, reports: readonly BenchReport[
   return path
 }
 
-/** Prints one report (a script run alone) and writes bench/results/<bench>.json. */
+/** Prints one report (a script run alone) and writes bench/results/<bench>.json (BENCH_QUIET=1: only writes). */
 export async function printReport (report: BenchReport): Promise<void> {
+  const path = await writeResults(`${report.bench}.json`, [report])
+  if (process.env.BENCH_QUIET === '1') return
   console.log('')
   console.log(textTable(report.results))
   for (const n of report.notes ?? []) console.log(`  · ${n}`)
-  const path = await writeResults(`${report.bench}.json`, [report])
   console.log(`\nwritten ${path}`)
 }
 
