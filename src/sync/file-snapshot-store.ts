@@ -2,12 +2,13 @@
  * Snapshots on the local file system (DATA_DIR): one file per snapshot, `snapshot-<syncId>.json`, the two newest kept.
  *
  * A file is a checksum line followed by the snapshot JSON:
- *   {"format":"zuora-c1-snapshot-file","sha256":"<hex>","bytes":<n>}\n<json>
+ *   {"format":"zuora-c1-snapshot-file","sha256":"<hex>","bytes":<n>}<spaces to 127 bytes>\n<json>
  * Writes are atomic (temp file + fsync + rename + directory fsync), so a crash leaves either the old set of files or
  * the new one. A file that is truncated, corrupt or fails its checksum is reported in `rejected` and never served.
  */
 import { createHash } from 'node:crypto'
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { isSyncId } from './sync-id.ts'
 import type { LoadedSnapshots, PersistedSnapshot, SnapshotStore } from './types.ts'
@@ -24,12 +25,55 @@ export function snapshotFileName (syncId: string): string {
   return `snapshot-${syncId}.json`
 }
 
-/** The file bytes of a snapshot: checksum line + JSON. */
+/** Width of the checksum line (JSON padded with spaces): written last, over a placeholder, once the body is hashed. */
+const HEADER_BYTES = 128
+/** Body chunks of about this many characters: a 100k-user snapshot is never one string in memory. */
+const CHUNK_CHARS = 1 << 20
+
+/** The checksum line for a body of `bytes` bytes hashing to `sha256`, padded to HEADER_BYTES. */
+function headerLine (sha256: string, bytes: number): Buffer {
+  const json = JSON.stringify({ format: FILE_FORMAT, sha256, bytes })
+  return Buffer.from(`${json.padEnd(HEADER_BYTES - 1, ' ')}\n`, 'utf8')
+}
+
+/** The snapshot's JSON in chunks (users and groups a batch at a time), equal to JSON.stringify once joined. */
+export function * snapshotJsonChunks (snapshot: PersistedSnapshot): Generator<string> {
+  const { directory, ...rest } = snapshot
+  const j = JSON.stringify
+  yield `${j(rest).slice(0, -1)},"directory":{"roles":${j(directory.roles)},"users":[`
+  yield * arrayChunks(directory.users)
+  yield '],"groups":['
+  yield * arrayChunks(directory.groups)
+  yield ']}}'
+}
+
+function * arrayChunks (items: readonly unknown[]): Generator<string> {
+  let chunk = ''
+  for (let i = 0; i < items.length; i++) {
+    chunk += (i === 0 ? '' : ',') + JSON.stringify(items[i])
+    if (chunk.length >= CHUNK_CHARS) { yield chunk; chunk = '' }
+  }
+  if (chunk !== '') yield chunk
+}
+
+/** The file bytes of a snapshot: checksum line + JSON (in memory: for tests and small snapshots). */
 export function encodeSnapshotFile (snapshot: PersistedSnapshot): Buffer {
-  const body = Buffer.from(JSON.stringify(snapshot), 'utf8')
-  const sha256 = createHash('sha256').update(body).digest('hex')
-  const header = Buffer.from(`${JSON.stringify({ format: FILE_FORMAT, sha256, bytes: body.length })}\n`, 'utf8')
-  return Buffer.concat([header, body])
+  const body = Buffer.from([...snapshotJsonChunks(snapshot)].join(''), 'utf8')
+  return Buffer.concat([headerLine(createHash('sha256').update(body).digest('hex'), body.length), body])
+}
+
+/** Streams the snapshot into an open file: placeholder header, body chunks (hashed as written), then the header. */
+async function writeSnapshotFile (handle: FileHandle, snapshot: PersistedSnapshot): Promise<void> {
+  const hash = createHash('sha256')
+  let position = HEADER_BYTES
+  await handle.write(Buffer.alloc(HEADER_BYTES, 0x20), 0, HEADER_BYTES, 0)
+  for (const chunk of snapshotJsonChunks(snapshot)) {
+    const bytes = Buffer.from(chunk, 'utf8')
+    hash.update(bytes)
+    await handle.write(bytes, 0, bytes.length, position)
+    position += bytes.length
+  }
+  await handle.write(headerLine(hash.digest('hex'), position - HEADER_BYTES), 0, HEADER_BYTES, 0)
 }
 
 /** Parses and verifies file bytes; throws an Error whose message says what is wrong. */
@@ -102,7 +146,7 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
       const temp = `${target}.${process.pid}.${Date.now()}.tmp`
       const handle = await open(temp, 'w', 0o600)
       try {
-        await handle.writeFile(encodeSnapshotFile(snapshot))
+        await writeSnapshotFile(handle, snapshot)
         await handle.sync()
       } finally {
         await handle.close()

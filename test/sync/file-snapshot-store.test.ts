@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { createFileSnapshotStore, decodeSnapshotFile, encodeSnapshotFile, snapshotFileName } from '../../src/sync/file-snapshot-store.ts'
+import { createFileSnapshotStore, decodeSnapshotFile, encodeSnapshotFile, snapshotFileName, snapshotJsonChunks } from '../../src/sync/file-snapshot-store.ts'
 import { testSnapshot } from '../fixtures.ts'
 
 async function tempDir (): Promise<string> {
@@ -50,4 +50,15 @@ t.test('refuses to save a malformed sync id', async t => {
   const store = createFileSnapshotStore(await tempDir())
   const p = testSnapshot({ users: 2 }).toPersisted()
   await t.rejects(store.save({ ...p, meta: { ...p.meta, syncId: '../evil' } }), /malformed sync id/)
+})
+
+t.test('the streamed file equals the in-memory encoding, and the chunks join to JSON.stringify', async t => {
+  const dir = await tempDir()
+  const store = createFileSnapshotStore(dir)
+  const s = testSnapshot({ users: 30, groups: 3 })
+  await store.save(s.toPersisted())
+  const written = await readFile(join(dir, snapshotFileName(s.syncId)))
+  t.ok(written.equals(encodeSnapshotFile(s.toPersisted())), 'byte-identical')
+  t.same(JSON.parse([...snapshotJsonChunks(s.toPersisted())].join('')), s.toPersisted())
+  t.equal(written.indexOf(0x0a), 127, 'fixed-width checksum line')
 })
