@@ -1,0 +1,28 @@
+/**
+ * The container files speak the service's language: every variable in .env.example and in docker-compose.yml's
+ * api environment is one the service reads (src/config.ts), and every variable it reads is documented.
+ * (`docker compose config` itself needs the compose tool; see the README.)
+ */
+import { readFile } from 'node:fs/promises'
+import t from 'tap'
+import { EnvSchema } from '../src/config.ts'
+
+const root = new URL('../', import.meta.url)
+const known = new Set([...Object.keys(EnvSchema.properties), 'ZUORA_OAUTH_CLIENT_SECRET_FILE', 'API_TOKENS_FILE'])
+
+t.test('.env.example documents exactly the variables the service reads', async t => {
+  const text = await readFile(new URL('.env.example', root), 'utf8')
+  const names = [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map(m => m[1] as string)
+  t.same(names.filter(n => !known.has(n)), [], 'no unknown variable')
+  t.same([...known].filter(n => !names.includes(n)), [], 'every variable documented')
+})
+
+t.test("docker-compose.yml's api environment uses only known names", async t => {
+  const text = await readFile(new URL('docker-compose.yml', root), 'utf8')
+  const api = text.slice(text.indexOf('\n  api:'))
+  const env = api.slice(api.indexOf('    environment:'), api.indexOf('    volumes:'))
+  const names = [...env.matchAll(/^ {6}([A-Z][A-Z0-9_]*):/gm)].map(m => m[1] as string)
+  t.ok(names.length >= 4, 'the api service is wired through the environment')
+  t.same(names.filter(n => !known.has(n)), [])
+  t.match(api, /env_file: \.env/)
+})
