@@ -26,3 +26,11 @@ t.test("docker-compose.yml's api environment uses only known names", async t => 
   t.same(names.filter(n => !known.has(n)), [])
   t.match(api, /env_file: \.env/)
 })
+
+t.test('npm start, the Dockerfile and the benches run the service with the same Node flags', async t => {
+  const { SERVICE_NODE_FLAGS } = await import('../bench/lib/service-process.ts')
+  const pkg = JSON.parse(await readFile(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }
+  const dockerfile = await readFile(new URL('Dockerfile', root), 'utf8')
+  t.equal(pkg.scripts.start, `node ${SERVICE_NODE_FLAGS.join(' ')} --import tsx src/server.ts`)
+  t.match(dockerfile, `ENTRYPOINT ["node", ${SERVICE_NODE_FLAGS.map(f => JSON.stringify(f)).join(', ')}, "--import", "tsx"]`)
+})

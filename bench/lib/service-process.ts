@@ -19,9 +19,12 @@ export interface ServiceProcess {
 
 const CHILD = fileURLToPath(new URL('./service-child.ts', import.meta.url))
 
+/** The Node flags the service runs with in production (package.json `start`, Dockerfile ENTRYPOINT). */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=4']
+
 export async function startServiceProcess (simUrl: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<ServiceProcess> {
   const child = fork(CHILD, [], {
-    execArgv: [...execArgv, '--import', 'tsx'],
+    execArgv: [...SERVICE_NODE_FLAGS, ...execArgv, '--import', 'tsx'],
     env: { ...process.env, BENCH_SIM_URL: simUrl, BENCH_SERVICE_ENV: JSON.stringify(env) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
