@@ -22,18 +22,25 @@ export interface Tap {
   teardown (fn: () => unknown): void
 }
 
-/** Config for tests: custom loopback hosts allowed, one API token, no schedule. */
-export function testConfig (env: Record<string, string | undefined> = {}): Config {
-  return loadConfig({
+/** The environment of a test service: custom loopback hosts allowed, one API token, no schedule, loopback only. */
+export function testEnv (env: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
     ZUORA_TENANT_BASE_URL: 'http://127.0.0.1:9',
     ZUORA_ALLOW_CUSTOM_HOSTS: 'true',
     ZUORA_OAUTH_CLIENT_ID: SIM_CLIENT_ID,
     ZUORA_OAUTH_CLIENT_SECRET: SIM_CLIENT_SECRET,
     API_TOKENS: API_TOKEN,
+    HOST: '127.0.0.1',
+    PORT: '0',
     SYNC_INTERVAL_SECONDS: '0',
     LOG_LEVEL: 'silent',
     ...env
-  })
+  }
+}
+
+/** Config for tests (see testEnv). */
+export function testConfig (env: Record<string, string | undefined> = {}): Config {
+  return loadConfig(testEnv(env))
 }
 
 export interface TestApp {

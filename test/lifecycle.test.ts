@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import t from 'tap'
-import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, startSimulator } from '../src/simulator/index.ts'
+import { SIM_CLIENT_SECRET, startSimulator } from '../src/simulator/index.ts'
 import type { RunningSimulator } from '../src/simulator/index.ts'
+import { API_TOKEN, testEnv } from './helper.ts'
 
 const ROOT = join(import.meta.dirname, '..')
-const API_TOKEN = 'lifecycle-token-5d1c7e9a0b3f4e21'
 
 interface ServiceProcess {
   readonly child: ChildProcessByStdio<null, Readable, Readable>
@@ -26,19 +26,7 @@ interface ServiceProcess {
 function spawnService (sim: RunningSimulator, dataDir: string): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      ZUORA_TENANT_BASE_URL: sim.url,
-      ZUORA_ALLOW_CUSTOM_HOSTS: 'true',
-      ZUORA_OAUTH_CLIENT_ID: SIM_CLIENT_ID,
-      ZUORA_OAUTH_CLIENT_SECRET: SIM_CLIENT_SECRET,
-      API_TOKENS: API_TOKEN,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATA_DIR: dataDir,
-      SYNC_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'debug'
-    },
+    env: { PATH: process.env.PATH, ...testEnv({ ZUORA_TENANT_BASE_URL: sim.url, DATA_DIR: dataDir, LOG_LEVEL: 'debug' }) },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''

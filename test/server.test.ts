@@ -15,26 +15,13 @@ import type { Test } from 'tap'
 import { Agent, fetch as undiciFetch } from 'undici'
 import { ConfigError } from '../src/config.ts'
 import { SERVER_TIMEOUTS, StartupError, start } from '../src/server.ts'
-import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '../src/simulator/index.ts'
-import { API_TOKEN } from './helper.ts'
+import { API_TOKEN, testEnv } from './helper.ts'
 
 const run = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..')
 
 function baseEnv (dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ZUORA_TENANT_BASE_URL: 'http://127.0.0.1:9',
-    ZUORA_ALLOW_CUSTOM_HOSTS: 'true',
-    ZUORA_OAUTH_CLIENT_ID: SIM_CLIENT_ID,
-    ZUORA_OAUTH_CLIENT_SECRET: SIM_CLIENT_SECRET,
-    API_TOKENS: API_TOKEN,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATA_DIR: dataDir,
-    SYNC_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'silent',
-    ...extra
-  }
+  return testEnv({ DATA_DIR: dataDir, ...extra })
 }
 
 async function tempDir (t: Test, prefix: string): Promise<string> {
