@@ -11,6 +11,11 @@ export interface Tap {
   teardown (fn: () => unknown): void
 }
 
+/** Connection config for a simulator listening at `url` (loopback http). */
+export function simZuoraConfig (url: string, overrides: Partial<Config['zuora']> = {}): Config['zuora'] {
+  return zuoraConfig({ tenantBaseUrl: url, tokenUrl: `${url}/oauth/token`, scimBaseUrl: `${url}/scim/v2`, requestTimeoutMs: 10_000, ...overrides })
+}
+
 export function zuoraConfig (overrides: Partial<Config['zuora']> = {}): Config['zuora'] {
   return {
     tenantBaseUrl: BASE,

@@ -7,10 +7,11 @@ import t from 'tap'
 import type { Config } from '../../src/config.ts'
 import type { DirectoryGroup, DirectoryUser } from '../../src/directory/types.ts'
 import { Secret } from '../../src/secret.ts'
-import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, startSimulator, type RunningSimulator, type SimGroup, type SimulatorOptions, type SimUser } from '../../src/simulator/index.ts'
+import { startSimulator, type RunningSimulator, type SimGroup, type SimulatorOptions, type SimUser } from '../../src/simulator/index.ts'
 import { createZuoraConnection } from '../../src/zuora/connection.ts'
 import type { ZuoraError } from '../../src/zuora/errors.ts'
 import type { ZuoraConnection } from '../../src/zuora/types.ts'
+import { simZuoraConfig } from './helpers.ts'
 import type { Tap } from './helpers.ts'
 
 async function sim (t: Tap, options: SimulatorOptions): Promise<RunningSimulator> {
@@ -20,21 +21,7 @@ async function sim (t: Tap, options: SimulatorOptions): Promise<RunningSimulator
 }
 
 function connect (t: Tap, s: RunningSimulator, overrides: Partial<Config['zuora']> = {}): ZuoraConnection {
-  const conn = createZuoraConnection({
-    tenantBaseUrl: s.url,
-    tokenUrl: `${s.url}/oauth/token`,
-    scimBaseUrl: `${s.url}/scim/v2`,
-    clientId: SIM_CLIENT_ID,
-    clientSecret: new Secret(SIM_CLIENT_SECRET),
-    maxConcurrency: 4,
-    requestTimeoutMs: 10_000,
-    maxAttempts: 3,
-    usersPageSize: 100,
-    groupsPageSize: 100,
-    usersStartIndex: 'item',
-    groupsStartIndex: 'page',
-    ...overrides
-  }, {}, { backoff: { baseMs: 1, capMs: 5 } })
+  const conn = createZuoraConnection(simZuoraConfig(s.url, overrides), {}, { backoff: { baseMs: 1, capMs: 5 } })
   t.teardown(() => conn.close())
   return conn
 }
@@ -175,20 +162,7 @@ t.test('token endpoint: rate limited, and wrong credentials', async t => {
   t.equal(s.control.counters().pagesServed.users, 0)
 
   const s2 = await sim(t, { users: 5, groups: 1, seed: 26 })
-  const wrong = createZuoraConnection({
-    tenantBaseUrl: s2.url,
-    tokenUrl: `${s2.url}/oauth/token`,
-    scimBaseUrl: `${s2.url}/scim/v2`,
-    clientId: SIM_CLIENT_ID,
-    clientSecret: new Secret('wrong-secret-value'),
-    maxConcurrency: 4,
-    requestTimeoutMs: 10_000,
-    maxAttempts: 3,
-    usersPageSize: 100,
-    groupsPageSize: 100,
-    usersStartIndex: 'item',
-    groupsStartIndex: 'page'
-  })
+  const wrong = createZuoraConnection(simZuoraConfig(s2.url, { clientSecret: new Secret('wrong-secret-value') }))
   t.teardown(() => wrong.close())
   const err = await wrong.readDirectory().catch((e: unknown) => e) as ZuoraError
   t.match(err, { name: 'ZuoraError', kind: 'auth', endpoint: 'token', upstreamStatus: 401, code: 'invalid_client' })
