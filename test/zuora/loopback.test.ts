@@ -5,12 +5,12 @@
  */
 import t from 'tap'
 import type { Config } from '../../src/config.ts'
-import { Secret } from '../../src/secret.ts'
-import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.ts'
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.ts'
 import { createZuoraConnection } from '../../src/zuora/connection.ts'
 import { isZuoraError, type ZuoraError } from '../../src/zuora/errors.ts'
 import { MAX_REREADS } from '../../src/zuora/scim-client.ts'
 import type { DirectoryRead, ZuoraConnection } from '../../src/zuora/types.ts'
+import { simZuoraConfig } from './helpers.ts'
 import type { Tap } from './helpers.ts'
 
 async function sim (t: Tap, options: SimulatorOptions): Promise<RunningSimulator> {
@@ -20,21 +20,7 @@ async function sim (t: Tap, options: SimulatorOptions): Promise<RunningSimulator
 }
 
 function connect (t: Tap, s: RunningSimulator, overrides: Partial<Config['zuora']> = {}, tokenPath = '/oauth/token'): ZuoraConnection {
-  const conn = createZuoraConnection({
-    tenantBaseUrl: s.url,
-    tokenUrl: `${s.url}${tokenPath}`,
-    scimBaseUrl: `${s.url}/scim/v2`,
-    clientId: SIM_CLIENT_ID,
-    clientSecret: new Secret(SIM_CLIENT_SECRET),
-    maxConcurrency: 4,
-    requestTimeoutMs: 10_000,
-    maxAttempts: 4,
-    usersPageSize: 100,
-    groupsPageSize: 100,
-    usersStartIndex: 'item',
-    groupsStartIndex: 'page',
-    ...overrides
-  }, {}, { backoff: { baseMs: 5, capMs: 20 } })
+  const conn = createZuoraConnection(simZuoraConfig(s.url, { tokenUrl: `${s.url}${tokenPath}`, maxAttempts: 4, ...overrides }), {}, { backoff: { baseMs: 5, capMs: 20 } })
   t.teardown(() => conn.close())
   return conn
 }
@@ -245,4 +231,27 @@ t.test('a listing that keeps shifting fails with a ZuoraError after the re-reads
   t.match(err, { kind: 'upstream', endpoint: 'users' })
   t.match(err.message, /Users listing kept changing while it was read \(3 full reads\): .*(does not start where page|distinct resources)/)
   t.equal(s.control.counters().pagesServed.users, (MAX_REREADS + 1) * 4, '1 + ceil(200/99) = 4 pages per read')
+})
+
+t.test('token single-flight: 1000 concurrent calls on a cold token → exactly 1 token request (simulator counter)', async t => {
+  const s = await sim(t, { users: 1000, groups: 1, seed: 71 })
+  const conn = connect(t, s, { maxConcurrency: 8 })
+  const ids = s.control.users().map(u => u.id)
+  const users = await Promise.all(ids.map(id => conn.getUser(id)))
+  t.equal(users.filter(u => u !== undefined).length, 1000, 'every call answered')
+  t.equal(s.control.counters().tokenRequests, 1, 'one token request for 1000 callers')
+})
+
+t.test('429 storm with a real Retry-After: the queue pauses, nothing is sent inside the window, nothing is lost', async t => {
+  const s = await sim(t, { users: 300, groups: 3, seed: 72, retryAfterSeconds: 1 })
+  const conn = connect(t, s, { usersPageSize: 50, maxAttempts: 10 })
+  s.control.failNext(8, '429')
+  const started = Date.now()
+  const read = await conn.readDirectory()
+  t.equal(read.users.length, 300, 'every user read')
+  const c = s.control.counters()
+  t.equal(c.faultsByKind['429'], 8, '8 × 429 injected')
+  t.equal(c.requestsDuringRetryAfter, 0, 'no request inside a Retry-After window')
+  t.ok(conn.stats().rateLimitWaits >= 1, 'the whole queue paused')
+  t.ok(Date.now() - started >= 1000, 'paused at least Retry-After')
 })
