@@ -10,9 +10,10 @@ import { spawn } from 'node:child_process'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { SERVICE_NODE_FLAGS } from './lib/service-process.ts'
 import { environment, log, markdownTable, RESULTS_DIR, textTable, writeResults, type BenchReport, type TargetResult } from './lib/report.ts'
 
-/** Each runs in its own process (`node --import tsx bench/<name>.ts`): no garbage or timers of one bench stall the next. */
+/** Each runs in its own process (`node <service flags> --import tsx bench/<name>.ts`): no garbage or timers of one bench stall the next. */
 const BENCHES = ['sync-vs-limit', 'memory', 'facade-throughput', 'token-storm', 'rate-limit'] as const
 const HERE = dirname(fileURLToPath(import.meta.url))
 
@@ -20,7 +21,8 @@ async function runAlone (name: string): Promise<BenchReport> {
   const file = join(RESULTS_DIR, `${name}.json`)
   await rm(file, { force: true })
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, `${name}.ts`)], {
+    // With the service's production Node flags, so in-process reads are measured as the service runs them.
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', join(HERE, `${name}.ts`)], {
       env: { ...process.env, BENCH_QUIET: '1' },
       stdio: ['ignore', 'inherit', 'inherit']
     })
