@@ -136,6 +136,10 @@ function isObject (v: unknown): v is Record<string, unknown> {
  * assignment it would become the copy's prototype and smuggle inherited attributes past the checks.
  */
 function dropNulls (o: Record<string, unknown>): Record<string, unknown> {
+  // Most objects have nothing to drop: keep them as parsed (no copy, less garbage on a 100k-user read).
+  let clean = true
+  for (const k of Object.keys(o)) if (o[k] === null || k === '__proto__') { clean = false; break }
+  if (clean) return o
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(o)) if (v !== null && k !== '__proto__') out[k] = v
   return out
