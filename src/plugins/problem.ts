@@ -15,6 +15,8 @@ import type { ZuoraError } from '../zuora/errors.ts'
 export default fp(async (app) => {
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
+  // No query parameter of this API repeats: `?pageSize=5&pageSize=6` gets a clear answer, not "must be integer".
+  app.addHook('preValidation', async (request) => { checkRepeatedQuery(request.query) })
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header(REQUEST_ID_HEADER, request.id)
     done(null, payload)
@@ -83,6 +85,19 @@ export function clientErrorHandler (err: NodeJS.ErrnoException, socket: import('
 
 // ---------------------------------------------------------------------------------------------------------
 // Mapping (pure)
+
+/** Throws a 400 problem when a query parameter is given more than once (the querystring parser makes it an array). */
+export function checkRepeatedQuery (query: unknown): void {
+  if (query === null || typeof query !== 'object') return
+  for (const [name, value] of Object.entries(query)) {
+    if (!Array.isArray(value)) continue
+    const message = `is given ${value.length} times; send it once`
+    throw new HttpProblem(400, 'Invalid request', `The query parameter '${name}' ${message}.`, {
+      type: 'invalid-request',
+      extra: { errors: [{ in: 'querystring', parameter: name, message }] }
+    })
+  }
+}
 
 /** The problem a thrown error becomes. Messages of unexpected errors never reach the caller. */
 export function problemFromError (err: unknown): HttpProblem {

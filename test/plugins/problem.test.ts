@@ -203,3 +203,13 @@ t.test('x-request-id: a well-formed incoming id is kept, anything else replaced'
   t.match(long.headers.get('x-request-id'), /^[0-9a-f-]{36}$/)
   await long.text()
 })
+
+t.test('a repeated query parameter is named, not reported as the wrong type', async t => {
+  const { url } = await start(t)
+  const res = await call(`${url}/items?pageSize=5&pageSize=6`)
+  t.equal(res.status, 400)
+  t.match(res.headers.get('content-type'), PROBLEM_JSON)
+  t.match(res.body.detail, /'pageSize' is given 2 times; send it once/)
+  t.same(res.body.errors, [{ in: 'querystring', parameter: 'pageSize', message: 'is given 2 times; send it once' }])
+  t.equal((await call(`${url}/items?pageSize=5`)).status, 200)
+})
