@@ -32,7 +32,7 @@ export async function runMemory (opts: MemoryOptions = {}): Promise<BenchReport>
   const notes: string[] = []
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-mem-'))
   log(`memory: simulator ${users} users / ${groups} groups, ${latencyMs} ms`)
-  const sim = await startRemoteSimulator({ users, groups, seed: 42, latencyMs }, 'arrival')
+  const sim = await startRemoteSimulator({ users, groups, seed: 42, latencyMs })
   // --expose-gc only serves the 'memory' command (retained heap), called when idle and at the very end
   const service = await startServiceProcess(sim.url, { DATA_DIR: dataDir, ZUORA_MAX_CONCURRENCY: '8' }, ['--expose-gc'])
   try {

@@ -7,17 +7,15 @@
  * list tells how many pages there are. With exactly the minimum requests the bound is 2 × 50 ms +
  * ceil((requests − 3) / 8) × 50 ms = 6.50 s — reported as a note.)
  *
- * Latency model (bench/lib/sim-child.ts): 'arrival' — each answer leaves 50 ms after its request arrived, as a
- * remote service with parallel capacity behaves. The simulator's own latencyMs (sleep, then render on its one
- * thread) is measured too, as information: against it even a client that discards the bodies cannot get near
- * the ideal (see the "stock simulator" rows).
+ * Latency: the simulator answers 50 ms after a request arrived (render included), as a remote service with
+ * parallel capacity behaves.
  *
  * Rows: readDirectory wall vs ideal; upstream requests vs the minimum; the floor (bench/lib/parallel-fetch.ts:
  * same pages, same concurrency, bodies discarded); a full engine sync (read + build + persist + publish) with
  * its phases; the sequential peer (bench/lib/sequential-pager.ts).
  *
- *   npx tsx bench/sync-vs-limit.ts     (env BENCH_USERS, BENCH_GROUPS, BENCH_LATENCY_MS; BENCH_SKIP_SEQUENTIAL=1,
- *                                       BENCH_SKIP_STOCK=1 skip the ≈ 55 s sequential peer / the stock-simulator rows)
+ *   npx tsx bench/sync-vs-limit.ts     (env BENCH_USERS, BENCH_GROUPS, BENCH_LATENCY_MS; BENCH_SKIP_SEQUENTIAL=1
+ *                                       skips the ≈ 55 s sequential peer)
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -30,7 +28,7 @@ import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '../src/simulator/index.ts'
 import type { DirectoryRead } from '../src/zuora/types.ts'
 import { pagePlan } from '../src/zuora/scim-client.ts'
 import { configForSimulator } from './lib/config.ts'
-import { startRemoteSimulator, type LatencyModel, type RemoteSimulator } from './lib/sim-process.ts'
+import { startRemoteSimulator, type RemoteSimulator } from './lib/sim-process.ts'
 import { sequentialRead } from './lib/sequential-pager.ts'
 import { parallelFetch } from './lib/parallel-fetch.ts'
 import { fmtMs, isMain, log, printReport, type BenchReport, type TargetResult } from './lib/report.ts'
@@ -43,8 +41,6 @@ export interface SyncVsLimitOptions {
   pageSize?: number
   /** Skip the sequential peer (≈ requests × latency). */
   skipSequential?: boolean
-  /** Skip the information rows against the simulator's own latency model. */
-  skipStock?: boolean
 }
 
 const BENCH = 'sync-vs-limit'
@@ -57,7 +53,6 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
   const concurrency = opts.concurrency ?? 8
   const pageSize = opts.pageSize ?? 100
   const skipSequential = opts.skipSequential ?? process.env.BENCH_SKIP_SEQUENTIAL === '1'
-  const skipStock = opts.skipStock ?? process.env.BENCH_SKIP_STOCK === '1'
   const minRequests = Math.ceil(users / pageSize) + Math.ceil(groups / pageSize) + 1
   const idealMs = Math.ceil(minRequests / concurrency) * latencyMs
   const dependencyBoundMs = 2 * latencyMs + Math.ceil((minRequests - 3) / concurrency) * latencyMs
@@ -89,10 +84,9 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
     }
   }
   const floorOf = (sim: RemoteSimulator) => parallelFetch({ baseUrl: sim.url, clientId: SIM_CLIENT_ID, clientSecret: SIM_CLIENT_SECRET, users, groups, concurrency, pageSize })
-  const start = (model: LatencyModel) => startRemoteSimulator({ users, groups, seed: 42, latencyMs }, model)
 
   log(`${BENCH}: starting simulator (${users} users, ${groups} groups, ${latencyMs} ms at arrival)`)
-  const sim = await start('arrival')
+  const sim = await startRemoteSimulator({ users, groups, seed: 42, latencyMs })
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-sync-'))
   try {
     // 1–2. readDirectory and the floor (same pages, same concurrency, bodies discarded unparsed), alternated
@@ -201,27 +195,6 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
     await rm(dataDir, { recursive: true, force: true })
   }
 
-  // 5. information: the simulator's own latency model (sleep, then render serially on one thread)
-  if (!skipStock) {
-    log(`${BENCH}: stock simulator latency model (floor, then readDirectory) …`)
-    const stock = await start('simulator')
-    try {
-      const floor = await floorOf(stock)
-      const { ms } = await timedRead(stock)
-      results.push({
-        bench: BENCH,
-        target: 'stock simulator latency: readDirectory vs floor',
-        goal: '(info) simulator-bound',
-        measured: `${fmtMs(ms)} vs floor ${fmtMs(floor.wallMs)} (floor ${(floor.wallMs / idealMs).toFixed(2)} × ideal)`,
-        ratio: ms / floor.wallMs,
-        pass: true,
-        data: { readMs: ms, floorMs: floor.wallMs, idealMs }
-      })
-      notes.push('stock simulator latency: it sleeps latencyMs, then renders each ≈ 100 KB page on its one thread; 8 concurrent requests cluster and every round costs ≈ latency + 8 renders, whatever the client does')
-    } finally {
-      await stock.close()
-    }
-  }
   return { bench: BENCH, results, notes }
 }
 

@@ -28,7 +28,7 @@ export async function runTokenStorm (opts: TokenStormOptions = {}): Promise<Benc
   const concurrency = opts.concurrency ?? 8
   const ttlSeconds = 2
   const orgOptions = { users: 2 * calls + 10, groups: 10, seed: 4 }
-  const sim = await startRemoteSimulator({ ...orgOptions, latencyMs, tokenTtlSeconds: ttlSeconds }, 'arrival')
+  const sim = await startRemoteSimulator({ ...orgOptions, latencyMs, tokenTtlSeconds: ttlSeconds })
   const config = configForSimulator(sim.url, { ZUORA_MAX_CONCURRENCY: String(concurrency) })
   const conn = createZuoraConnection(config.zuora)
   const ids = generateOrg(orgOptions).users.map(u => u.id) // the same seeded org the simulator serves

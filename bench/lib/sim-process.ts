@@ -30,13 +30,10 @@ async function call (url: string, method: 'GET' | 'POST', path: string, body?: u
   return json
 }
 
-/** How `latencyMs` is applied (see sim-child.ts): the simulator's sleep-then-render, or answer at arrival + latency. */
-export type LatencyModel = 'simulator' | 'arrival'
-
-export async function startRemoteSimulator (options: Omit<SimulatorOptions, 'org' | 'logger'>, latencyModel: LatencyModel = 'simulator'): Promise<RemoteSimulator> {
+export async function startRemoteSimulator (options: Omit<SimulatorOptions, 'org' | 'logger'>): Promise<RemoteSimulator> {
   const child: ChildProcess = fork(CHILD, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_SIM_OPTIONS: JSON.stringify(options), BENCH_SIM_LATENCY_MODEL: latencyModel },
+    env: { ...process.env, BENCH_SIM_OPTIONS: JSON.stringify(options) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   const url = await new Promise<string>((resolve, reject) => {

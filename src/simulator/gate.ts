@@ -8,9 +8,25 @@ import type { FaultKind } from './faults.ts'
 import { htmlErrorPage, scimError, statusText, UNAUTHORIZED_BODY, zuoraError } from './scim-shapes.ts'
 import type { RouteName } from './state.ts'
 
-export async function applyLatency (ctx: SimContext, route: RouteName): Promise<void> {
+/** Latency owed by each in-flight request (set by applyLatency, honoured by holdForLatency in onSend). */
+const owedLatency = new WeakMap<FastifyRequest, number>()
+
+/**
+ * Latency is counted from the request's ARRIVAL: the answer leaves `latencyMs` after the request came in, render
+ * included, like a remote service with parallel capacity (sleeping first and rendering after would bunch concurrent
+ * requests behind this one thread's renders).
+ */
+export function applyLatency (ctx: SimContext, req: FastifyRequest, route: RouteName): void {
   const ms = ctx.knobs.latencyMs + (ctx.knobs.routeLatencyMs[route] ?? 0)
-  if (ms > 0) await sleep(ms)
+  if (ms > 0) owedLatency.set(req, ms)
+}
+
+/** onSend: holds the answer until `latency` after arrival. */
+export async function holdForLatency (req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const ms = owedLatency.get(req)
+  if (ms === undefined) return
+  const left = ms - reply.elapsedTime
+  if (left > 0) await sleep(left)
 }
 
 export function bearerToken (req: FastifyRequest): string | undefined {
@@ -75,7 +91,7 @@ export interface PageRef { resource: 'users' | 'groups', page: number }
 export async function gate (ctx: SimContext, req: FastifyRequest, reply: FastifyReply, route: RouteName, page?: PageRef): Promise<boolean> {
   const arrived = Date.now()
   if (ctx.limiter.duringRetryAfter(arrived)) ctx.counters.requestsDuringRetryAfter++
-  await applyLatency(ctx, route)
+  applyLatency(ctx, req, route)
 
   const redirect = ctx.knobs.hostile.redirect
   if (redirect !== undefined && redirect !== false) {

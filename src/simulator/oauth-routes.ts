@@ -40,7 +40,7 @@ export function oauthRoutes (ctx: SimContext) {
 
     const handle = (route: RouteName, style: 'rest' | 'oneid') => async (req: FastifyRequest, reply: FastifyReply) => {
       ctx.counters.tokenRequests++
-      await applyLatency(ctx, route)
+      applyLatency(ctx, req, route)
       if (ctx.knobs.tokenRateLimited) {
         reply.header('retry-after', String(ctx.knobs.retryAfterSeconds))
         return sendJson(reply, 429, { error: 'rate_limited', error_description: 'Too many token requests' })

@@ -10,6 +10,7 @@ import {
 } from './context.ts'
 import { controlRoutes } from './control-routes.ts'
 import { FaultEngine, RateLimiter, type FailPageRule, type FaultKind, type FaultTarget, type RandomFaultOptions, type RateLimitOptions } from './faults.ts'
+import { holdForLatency } from './gate.ts'
 import { generateOrg, type GeneratedOrg, type SimGroup, type SimUser } from './org.ts'
 import { oauthRoutes } from './oauth-routes.ts'
 import type { Seed } from './random.ts'
@@ -237,6 +238,8 @@ export function buildSimulator (options: SimulatorOptions = {}): BuiltSimulator 
     const track = req.headers['zuora-track-id']
     if (typeof track === 'string') reply.header('zuora-track-id', track)
   })
+
+  app.addHook('onSend', async (req, reply) => { await holdForLatency(req, reply) })
 
   app.register(oauthRoutes(ctx))
   app.register(scimRoutes(ctx), { prefix: '/scim/v2' })
