@@ -14,7 +14,7 @@ import { etag, notModified } from '../../src/http/etag.ts'
 import { DEFAULT_PAGE_SIZE, NotModifiedResponse } from '../../src/http/list-query.ts'
 import { HttpProblem } from '../../src/http/problem.ts'
 import { currentSnapshot } from '../../src/http/snapshot-access.ts'
-import { acceptJsonBodiesOnly, badQuery, diffSince, NDJSON, notAcceptable, page, pageStart, sendJson, sendNdjson, wantsNdjson } from '../../src/http/sync-responses.ts'
+import { acceptJsonBodiesOnly, badQuery, diffSince, NDJSON, notAcceptable, page, sendJson, syncPageStart, sendNdjson, wantsNdjson } from '../../src/http/sync-responses.ts'
 import { problemResponses } from '../../src/plugins/schemas.ts'
 import { SyncDiffSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema } from '../../src/sync/sync-schemas.ts'
 import type { SyncJobBody } from '../../src/sync/sync-schemas.ts'
@@ -112,7 +112,7 @@ async function getSync (this: FastifyInstance, request: FastifyRequest<{ Queryst
     const tag = etag(snapshot.syncId, 'sync-ndjson')
     await (notModified(request, reply, tag) ? reply.code(304).send() : sendNdjson(reply, snapshot))
   } else {
-    const { snapshot, offset } = pageStart(this, pageToken)
+    const { snapshot, offset } = syncPageStart(this, pageToken)
     const tag = etag(snapshot.syncId, 'sync-page', String(offset), String(pageSize))
     await (notModified(request, reply, tag) ? reply.code(304).send() : sendJson(reply, page(snapshot, offset, pageSize)))
   }

@@ -11,8 +11,8 @@ import type { GrantingKind, Snapshot } from '../sync/snapshot.ts'
 import { etag, notModified } from './etag.ts'
 import { DEFAULT_PAGE_SIZE } from './list-query.ts'
 import type { ListQuery } from './list-query.ts'
-import { decodePageToken, encodePageToken, invalidPageToken } from './page-token.ts'
-import { HttpProblem } from './problem.ts'
+import { decodePageToken, invalidPageToken, nextPageToken } from './page-token.ts'
+import { HttpProblem, parameterProblem } from './problem.ts'
 import { currentSnapshot, heldSnapshot } from './snapshot-access.ts'
 import { slicePage, views } from './views.ts'
 
@@ -46,7 +46,7 @@ export function buildPage<T> (snapshot: Snapshot, scope: string, items: Seq<T>, 
   const { items: list, end, total } = slicePage(items, offset, pageSize)
   return {
     list,
-    nextPageToken: end < total ? encodePageToken({ syncId: snapshot.syncId, offset: end, scope }) : '',
+    nextPageToken: nextPageToken(snapshot.syncId, scope, end, total),
     syncId: snapshot.syncId,
     snapshotAt: snapshot.snapshotAt
   }
@@ -98,10 +98,7 @@ export function checkedId (kind: string, id: string): string {
   const reason = unsafeIdReason(id)
   if (reason === undefined) return id
   const detail = `The ${kind} id ${quoteId(id)} ${reason}; no ${kind} has such an id. Ids are used verbatim (URL-encoded in the path), never rewritten.`
-  throw new HttpProblem(400, 'Invalid id', detail, {
-    type: 'invalid-id',
-    extra: { errors: [{ in: 'params', parameter: 'id', message: `${kind} id ${reason}` }] }
-  })
+  throw parameterProblem('params', 'id', 'Invalid id', detail, { type: 'invalid-id', message: `${kind} id ${reason}` })
 }
 
 export function notFound (kind: string, id: string): HttpProblem {

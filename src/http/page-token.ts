@@ -8,7 +8,8 @@
  * (not a signature: tokens grant nothing a caller could not ask for directly) that catches truncated or edited tokens.
  */
 import { createHash } from 'node:crypto'
-import { HttpProblem } from './problem.ts'
+import { parameterProblem } from './problem.ts'
+import type { HttpProblem } from './problem.ts'
 import { isSyncId } from '../sync/sync-id.ts'
 
 export const PAGE_TOKEN_VERSION = 1
@@ -43,6 +44,11 @@ export function encodePageToken ({ syncId, offset, scope }: PageTokenContent): s
   const h = scopeHash(scope)
   const wire: WireToken = { v: PAGE_TOKEN_VERSION, s: syncId, o: offset, h, c: checksum(PAGE_TOKEN_VERSION, syncId, offset, h) }
   return Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url')
+}
+
+/** The nextPageToken of a page that ends at `end` of `total` items: "" when it is the last page. */
+export function nextPageToken (syncId: string, scope: string, end: number, total: number): string {
+  return end < total ? encodePageToken({ syncId, offset: end, scope }) : ''
 }
 
 /**
@@ -80,8 +86,5 @@ function isWireToken (x: unknown): x is WireToken {
 /** 400 `invalid-page-token`: says what is wrong and that the walk restarts without pageToken. */
 export function invalidPageToken (reason: string): HttpProblem {
   const detail = `${reason} Restart the walk without pageToken.`
-  return new HttpProblem(400, 'Invalid page token', detail, {
-    type: 'invalid-page-token',
-    extra: { errors: [{ in: 'querystring', parameter: 'pageToken', message: detail }] }
-  })
+  return parameterProblem('querystring', 'pageToken', 'Invalid page token', detail, { type: 'invalid-page-token' })
 }

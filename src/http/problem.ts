@@ -64,6 +64,17 @@ export class HttpProblem extends Error {
   }
 }
 
+/**
+ * 400 for one named request parameter: the detail for people, and `errors: [{in, parameter, message}]` for
+ * programs (the shape schema validation failures have too).
+ */
+export function parameterProblem (where: 'querystring' | 'params', parameter: string, title: string, detail: string, options: { type: string, message?: string }): HttpProblem {
+  return new HttpProblem(400, title, detail, {
+    type: options.type,
+    extra: { errors: [{ in: where, parameter, message: options.message ?? detail }] }
+  })
+}
+
 export function isHttpProblem (err: unknown): err is HttpProblem {
   return err instanceof HttpProblem
 }

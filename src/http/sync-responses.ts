@@ -9,18 +9,17 @@ import type { SnapshotDiff } from '../sync/snapshot-diff.ts'
 import type { Snapshot } from '../sync/snapshot.ts'
 import { ndjsonLines, sliceSections, syncHeader } from '../sync/sync-document.ts'
 import { isSyncId } from '../sync/sync-id.ts'
-import { decodePageToken, encodePageToken, invalidPageToken } from './page-token.ts'
-import { HttpProblem } from './problem.ts'
+import { pageStart } from './list-page.ts'
+import { invalidPageToken, nextPageToken } from './page-token.ts'
+import { HttpProblem, parameterProblem } from './problem.ts'
 import { currentSnapshot, heldSnapshot } from './snapshot-access.ts'
 
 export const NDJSON = 'application/x-ndjson'
 const PAGE_SCOPE = 'sync'
 
 /** Where a page starts: the current snapshot, or the snapshot and offset a page token pinned. */
-export function pageStart (app: FastifyInstance, pageToken: string | undefined): { snapshot: Snapshot, offset: number } {
-  if (pageToken === undefined) return { snapshot: currentSnapshot(app), offset: 0 }
-  const token = decodePageToken(pageToken, PAGE_SCOPE)
-  return { snapshot: heldSnapshot(app, token.syncId), offset: token.offset }
+export function syncPageStart (app: FastifyInstance, pageToken: string | undefined): { snapshot: Snapshot, offset: number } {
+  return pageStart(app, PAGE_SCOPE, pageToken)
 }
 
 /** One page of the global sequence (resource types → resources → entitlements → grants). */
@@ -33,7 +32,7 @@ export function page (snapshot: Snapshot, offset: number, pageSize: number) {
     ...sections,
     stats,
     integrity,
-    nextPageToken: end < total ? encodePageToken({ syncId: snapshot.syncId, offset: end, scope: PAGE_SCOPE }) : ''
+    nextPageToken: nextPageToken(snapshot.syncId, PAGE_SCOPE, end, total)
   }
 }
 
@@ -92,10 +91,7 @@ export function wantsNdjson (request: FastifyRequest): boolean {
 }
 
 export function badQuery (parameter: string, detail: string): HttpProblem {
-  return new HttpProblem(400, 'Invalid query parameter', detail, {
-    type: 'bad-request',
-    extra: { errors: [{ in: 'querystring', parameter, message: detail }] }
-  })
+  return parameterProblem('querystring', parameter, 'Invalid query parameter', detail, { type: 'bad-request' })
 }
 
 export function notAcceptable (detail: string): HttpProblem {

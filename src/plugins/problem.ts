@@ -8,7 +8,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import fp from 'fastify-plugin'
 import { REQUEST_ID_HEADER, pathOnly } from '../http/logging.ts'
-import { HttpProblem, PROBLEM_CONTENT_TYPE, isHttpProblem, problemType } from '../http/problem.ts'
+import { HttpProblem, PROBLEM_CONTENT_TYPE, isHttpProblem, parameterProblem, problemType } from '../http/problem.ts'
 import { isZuoraError } from '../zuora/errors.ts'
 import type { ZuoraError } from '../zuora/errors.ts'
 
@@ -92,10 +92,7 @@ export function checkRepeatedQuery (query: unknown): void {
   for (const [name, value] of Object.entries(query)) {
     if (!Array.isArray(value)) continue
     const message = `is given ${value.length} times; send it once`
-    throw new HttpProblem(400, 'Invalid request', `The query parameter '${name}' ${message}.`, {
-      type: 'invalid-request',
-      extra: { errors: [{ in: 'querystring', parameter: name, message }] }
-    })
+    throw parameterProblem('querystring', name, 'Invalid request', `The query parameter '${name}' ${message}.`, { type: 'invalid-request', message })
   }
 }
 
