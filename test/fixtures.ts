@@ -1,6 +1,7 @@
 /**
  * Pure fixtures (no app, no HTTP): directories and snapshots from the simulator's seeded org.
  */
+import { createHash } from 'node:crypto'
 import { normaliseGroup, normaliseUser } from '../src/directory/normalise.ts'
 import type { Directory, DirectoryGroup, DirectoryUser } from '../src/directory/types.ts'
 import { generateOrg } from '../src/simulator/index.ts'
@@ -8,6 +9,7 @@ import { renderGroup, renderUser } from '../src/simulator/scim-shapes.ts'
 import { buildDirectory } from '../src/sync/snapshot-build.ts'
 import { Snapshot } from '../src/sync/snapshot.ts'
 import { newSyncId } from '../src/sync/sync-id.ts'
+import type { PersistedSnapshot } from '../src/sync/types.ts'
 import type { ScimGroup, ScimUser } from '../src/zuora/scim-schemas.ts'
 
 /** A directory from the simulator's seeded org (same data the simulator serves with the same options). */
@@ -36,3 +38,13 @@ export function testSnapshot (opts: { users?: number, groups?: number, seed?: nu
   return snapshotOf(testDirectory(opts))
 }
 
+
+/**
+ * A version 1 snapshot file as older releases wrote it: a checksum line padded to 128 bytes, then the JSON. From
+ * 10,000,000 bytes of JSON on the line no longer fitted and its newline (and, from 100 MB, more) was cut off.
+ */
+export function v1SnapshotFile (persisted: PersistedSnapshot): Buffer {
+  const body = Buffer.from(JSON.stringify(persisted), 'utf8')
+  const header = `${JSON.stringify({ format: 'zuora-c1-snapshot-file', sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length }).padEnd(127, ' ')}\n`
+  return Buffer.concat([Buffer.from(header, 'utf8').subarray(0, 128), body])
+}

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import { createFileSnapshotStore } from '../sync/file-snapshot-store.ts'
 import { Snapshot } from '../sync/snapshot.ts'
 import { createSyncEngine } from '../sync/sync-engine.ts'
-import type { PersistedSnapshot, SnapshotStore, SyncEngine } from '../sync/types.ts'
+import type { LoadedSnapshots, PersistedSnapshot, SnapshotStore, SyncEngine } from '../sync/types.ts'
 import { VERSION } from '../version.ts'
 
 declare module 'fastify' {
@@ -32,29 +32,42 @@ export function snapshotSource (zuora: Pick<Config['zuora'], 'scimBaseUrl' | 'cl
 }
 
 /**
- * Publishes persisted snapshots (previous first), so a restart serves the last good one at once.
+ * Publishes the current persisted snapshot, so a restart serves the last good one at once, and returns a function
+ * that reads the previous one and holds it behind the current (for page tokens and `since`) — called once the
+ * service listens. When the current one cannot be restored the previous one is read and published before serving.
  * Snapshots of another directory (`source` differs: the tenant or the client changed) are skipped.
  */
-export async function restoreSnapshots (app: FastifyInstance, store: SnapshotStore, source: string): Promise<void> {
-  const loaded = await store.load()
-  for (const { file, reason } of loaded.rejected) {
-    app.log.warn({ file, reason }, 'ignoring a persisted snapshot that failed its integrity check')
+export async function restoreSnapshots (app: FastifyInstance, store: SnapshotStore, source: string): Promise<() => Promise<void>> {
+  const logRejected = (rejected: LoadedSnapshots['rejected']): void => {
+    for (const { file, reason } of rejected) app.log.warn({ file, reason }, 'ignoring a persisted snapshot that failed its integrity check')
   }
-  const restore = (persisted: PersistedSnapshot | undefined, label: string): void => {
-    if (persisted === undefined) return
+  const restore = (persisted: PersistedSnapshot | undefined, label: string, hold: (s: Snapshot) => void): boolean => {
+    if (persisted === undefined) return false
     if (persisted.meta.source !== source) {
       app.log.warn({ syncId: persisted.meta.syncId, label }, 'ignoring a persisted snapshot of another Zuora tenant or OAuth client (the configuration changed)')
-      return
+      return false
     }
     try {
-      app.snapshots.publish(Snapshot.build(persisted))
+      hold(Snapshot.build(persisted))
       app.log.info({ syncId: persisted.meta.syncId, snapshotAt: persisted.meta.snapshotAt }, `restored the ${label} snapshot from ${store.description}`)
+      return true
     } catch (err) {
       app.log.warn({ err, label }, 'ignoring a persisted snapshot that no longer validates')
+      return false
     }
   }
-  restore(loaded.previous, 'previous')
-  restore(loaded.current, 'current')
+  const loaded = await store.load()
+  logRejected(loaded.rejected)
+  const served = restore(loaded.current, 'current', (s) => { app.snapshots.publish(s) })
+  const restorePrevious = async (): Promise<void> => {
+    if (loaded.loadPrevious === undefined) return
+    const { previous, rejected } = await loaded.loadPrevious()
+    logRejected(rejected)
+    restore(previous, 'previous', (s) => { app.snapshots.adopt(s) })
+  }
+  if (served) return restorePrevious
+  await restorePrevious()
+  return async () => {}
 }
 
 export function createEngine (app: FastifyInstance, store: SnapshotStore, opts: SyncPluginOptions): SyncEngine {
@@ -75,9 +88,17 @@ export default fp<SyncPluginOptions>(async (app, opts) => {
   const engine = createEngine(app, store, opts)
   app.decorate('snapshotStore', store)
   app.decorate('syncEngine', engine)
+  // The previous snapshot is read in the background once the current one is served (a restart serves at once).
+  let previousRestored: Promise<void> = Promise.resolve()
   app.addHook('onReady', async () => {
-    await restoreSnapshots(app, store, snapshotSource(app.config.zuora))
+    const restorePrevious = await restoreSnapshots(app, store, snapshotSource(app.config.zuora))
+    previousRestored = new Promise<void>((resolve) => { setImmediate(resolve) })
+      .then(restorePrevious)
+      .catch((err: unknown) => { app.log.warn({ err }, 'could not restore the previous snapshot; only the current one is held') })
     if (opts.startSync !== false) engine.trigger('startup')
   })
-  app.addHook('preClose', async () => { await engine.close() })
+  app.addHook('preClose', async () => {
+    await previousRestored
+    await engine.close()
+  })
 }, { name: 'sync', dependencies: ['zuora', 'snapshots'] })

@@ -1,141 +1,116 @@
 /**
- * Snapshots on the local file system (DATA_DIR): one file per snapshot, `snapshot-<syncId>.json`, the two newest kept.
+ * Snapshots on the local file system (DATA_DIR): one file per snapshot, `snapshot-<syncId>.ndjson` (format v2,
+ * src/sync/snapshot-file.ts), the two newest kept. Version 1 files (`snapshot-<syncId>.json`, older releases) are
+ * still read, never written.
  *
- * A file is a checksum line followed by the snapshot JSON:
- *   {"format":"zuora-c1-snapshot-file","sha256":"<hex>","bytes":<n>}<spaces to 127 bytes>\n<json>
  * Writes are atomic (temp file + fsync + rename + directory fsync), so a crash leaves either the old set of files or
- * the new one. A file that is truncated, corrupt or fails its checksum is reported in `rejected` and never served.
+ * the new one; temp files a crash left behind are removed by the next `load()`. A file that is truncated, corrupt
+ * or fails its checksum is reported in `rejected` and never served. `load()` reads only the newest good snapshot;
+ * the one before it is read when `loadPrevious()` is called (after the service is serving).
  */
 import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { decodeSnapshotFileV1 } from './snapshot-file-v1.ts'
+import { decodeSnapshotStream, snapshotLines, trailerLine } from './snapshot-file.ts'
 import { isSyncId } from './sync-id.ts'
-import type { LoadedSnapshots, PersistedSnapshot, SnapshotStore } from './types.ts'
+import type { LoadedSnapshots, PersistedSnapshot, RejectedFile, SnapshotStore } from './types.ts'
 
-const FILE_FORMAT = 'zuora-c1-snapshot-file'
-const NAME = /^snapshot-([0-9A-Za-z]{27})\.json$/
+const NAME = /^snapshot-([0-9A-Za-z]{27})\.(nd)?json$/
+/** Temp files of writes by this store: `<snapshot file name>.<pid>.<ms>.tmp`. */
+const TEMP_NAME = /^snapshot-[0-9A-Za-z]{27}\.(nd)?json\.\d+\.\d+\.tmp$/
 const KEEP = 2
+/** Read size of the file stream. */
+const READ_CHUNK = 1 << 20
 
 export interface StoreLogger {
   warn(obj: object, msg?: string): void
+  info?(obj: object, msg?: string): void
 }
 
 export function snapshotFileName (syncId: string): string {
-  return `snapshot-${syncId}.json`
+  return `snapshot-${syncId}.ndjson`
 }
 
-/** Width of the checksum line (JSON padded with spaces): written last, over a placeholder, once the body is hashed. */
-const HEADER_BYTES = 128
-/** Body chunks of about this many characters: a 100k-user snapshot is never one string in memory. */
-const CHUNK_CHARS = 1 << 20
-
-/** The checksum line for a body of `bytes` bytes hashing to `sha256`, padded to HEADER_BYTES. */
-function headerLine (sha256: string, bytes: number): Buffer {
-  const json = JSON.stringify({ format: FILE_FORMAT, sha256, bytes })
-  return Buffer.from(`${json.padEnd(HEADER_BYTES - 1, ' ')}\n`, 'utf8')
-}
-
-/** The snapshot's JSON in chunks (users and groups a batch at a time), equal to JSON.stringify once joined. */
-export function * snapshotJsonChunks (snapshot: PersistedSnapshot): Generator<string> {
-  const { directory, ...rest } = snapshot
-  const j = JSON.stringify
-  yield `${j(rest).slice(0, -1)},"directory":{"roles":${j(directory.roles)},"users":[`
-  yield * arrayChunks(directory.users)
-  yield '],"groups":['
-  yield * arrayChunks(directory.groups)
-  yield ']}}'
-}
-
-function * arrayChunks (items: readonly unknown[]): Generator<string> {
-  let chunk = ''
-  for (let i = 0; i < items.length; i++) {
-    chunk += (i === 0 ? '' : ',') + JSON.stringify(items[i])
-    if (chunk.length >= CHUNK_CHARS) { yield chunk; chunk = '' }
-  }
-  if (chunk !== '') yield chunk
-}
-
-/** The file bytes of a snapshot: checksum line + JSON (in memory: for tests and small snapshots). */
-export function encodeSnapshotFile (snapshot: PersistedSnapshot): Buffer {
-  const body = Buffer.from([...snapshotJsonChunks(snapshot)].join(''), 'utf8')
-  return Buffer.concat([headerLine(createHash('sha256').update(body).digest('hex'), body.length), body])
-}
-
-/** Streams the snapshot into an open file: placeholder header, body chunks (hashed as written), then the header. */
+/** Streams the snapshot into an open file, hashing as it writes, then the trailer. */
 async function writeSnapshotFile (handle: FileHandle, snapshot: PersistedSnapshot): Promise<void> {
   const hash = createHash('sha256')
-  let position = HEADER_BYTES
-  await handle.write(Buffer.alloc(HEADER_BYTES, 0x20), 0, HEADER_BYTES, 0)
-  for (const chunk of snapshotJsonChunks(snapshot)) {
+  let position = 0
+  for (const chunk of snapshotLines(snapshot)) {
     const bytes = Buffer.from(chunk, 'utf8')
     hash.update(bytes)
     await handle.write(bytes, 0, bytes.length, position)
     position += bytes.length
   }
-  await handle.write(headerLine(hash.digest('hex'), position - HEADER_BYTES), 0, HEADER_BYTES, 0)
+  const trailer = Buffer.from(trailerLine(hash.digest('hex'), position), 'utf8')
+  await handle.write(trailer, 0, trailer.length, position)
 }
 
-/** Parses and verifies file bytes; throws an Error whose message says what is wrong. */
-export function decodeSnapshotFile (data: Buffer): PersistedSnapshot {
-  const newline = data.indexOf(0x0a)
-  if (newline < 0) throw new Error('no checksum line (file truncated or not a snapshot file)')
-  let header: { format?: unknown, sha256?: unknown, bytes?: unknown }
-  try {
-    header = JSON.parse(data.subarray(0, newline).toString('utf8'))
-  } catch {
-    throw new Error('the checksum line is not JSON')
-  }
-  if (header.format !== FILE_FORMAT || typeof header.sha256 !== 'string' || typeof header.bytes !== 'number') {
-    throw new Error('the checksum line is not a zuora-c1 snapshot header')
-  }
-  const body = data.subarray(newline + 1)
-  if (body.length !== header.bytes) throw new Error(`expected ${header.bytes} bytes of snapshot, found ${body.length} (truncated?)`)
-  const sha256 = createHash('sha256').update(body).digest('hex')
-  if (sha256 !== header.sha256) throw new Error('checksum mismatch (the file is corrupt)')
-  const parsed = JSON.parse(body.toString('utf8')) as PersistedSnapshot
-  if (parsed?.format !== 'zuora-c1-snapshot' || parsed.version !== 1) throw new Error('not a zuora-c1-snapshot v1 document')
-  return parsed
+/** Reads and verifies one snapshot file (v2 streamed, v1 whole); throws an Error saying what is wrong. */
+export async function readSnapshotFile (file: string): Promise<PersistedSnapshot> {
+  if (file.endsWith('.json')) return decodeSnapshotFileV1(await readFile(file))
+  return await decodeSnapshotStream(createReadStream(file, { highWaterMark: READ_CHUNK }))
 }
 
 export function createFileSnapshotStore (dir: string, options: { logger?: StoreLogger } = {}): SnapshotStore {
   const root = resolve(dir)
 
-  async function snapshotFiles (): Promise<string[]> {
-    let names: string[]
+  async function listDir (): Promise<string[]> {
     try {
-      names = await readdir(root)
+      return await readdir(root)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
       throw err
     }
-    return names.filter((n) => NAME.test(n)).sort().reverse() // newest first (sync ids sort by time)
+  }
+
+  /** Snapshot file names, newest first (sync ids sort by time). */
+  async function snapshotFiles (): Promise<string[]> {
+    return (await listDir()).filter((n) => NAME.test(n)).sort().reverse()
+  }
+
+  async function removeStaleTemps (): Promise<void> {
+    const stale = (await listDir()).filter((n) => TEMP_NAME.test(n))
+    for (const name of stale) await rm(join(root, name), { force: true })
+    if (stale.length > 0) options.logger?.info?.({ dir: root, removed: stale.length }, 'removed temp files left by interrupted snapshot writes')
+  }
+
+  /** The newest good snapshot among `names` (newest first), with the files rejected on the way. */
+  async function firstGood (names: readonly string[]): Promise<{ snapshot?: PersistedSnapshot, name?: string, rejected: RejectedFile[] }> {
+    const rejected: RejectedFile[] = []
+    for (const name of names) {
+      const file = join(root, name)
+      try {
+        const snapshot = await readSnapshotFile(file)
+        const syncId = NAME.exec(name)?.[1]
+        if (snapshot.meta?.syncId !== syncId || !isSyncId(syncId)) throw new Error('the file name does not match the snapshot it holds')
+        return { snapshot, name, rejected }
+      } catch (err) {
+        const reason = (err as Error).message
+        rejected.push({ file, reason })
+        options.logger?.warn({ file, reason }, 'snapshot file rejected; it will not be served')
+      }
+    }
+    return { rejected }
   }
 
   return {
     description: `files in ${root}`,
 
     async load (): Promise<LoadedSnapshots> {
-      const good: PersistedSnapshot[] = []
-      const rejected: Array<{ file: string, reason: string }> = []
-      for (const name of await snapshotFiles()) {
-        if (good.length === KEEP) break
-        const file = join(root, name)
-        try {
-          const snapshot = decodeSnapshotFile(await readFile(file))
-          const syncId = NAME.exec(name)?.[1]
-          if (snapshot.meta?.syncId !== syncId || !isSyncId(syncId)) throw new Error('the file name does not match the snapshot it holds')
-          good.push(snapshot)
-        } catch (err) {
-          const reason = (err as Error).message
-          rejected.push({ file, reason })
-          options.logger?.warn({ file, reason }, 'snapshot file rejected; it will not be served')
-        }
-      }
+      await removeStaleTemps()
+      const names = await snapshotFiles()
+      const current = await firstGood(names)
+      if (current.snapshot === undefined) return { rejected: current.rejected }
+      const older = names.slice(names.indexOf(current.name as string) + 1)
       return {
-        ...(good[0] !== undefined ? { current: good[0] } : {}),
-        ...(good[1] !== undefined ? { previous: good[1] } : {}),
-        rejected
+        current: current.snapshot,
+        rejected: current.rejected,
+        ...(older.length > 0
+          ? { loadPrevious: async () => { const p = await firstGood(older); return { ...(p.snapshot !== undefined ? { previous: p.snapshot } : {}), rejected: p.rejected } } }
+          : {})
       }
     },
 
@@ -148,9 +123,12 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
       try {
         await writeSnapshotFile(handle, snapshot)
         await handle.sync()
-      } finally {
+      } catch (err) {
         await handle.close()
+        await rm(temp, { force: true })
+        throw err
       }
+      await handle.close()
       try {
         await rename(temp, target)
       } catch (err) {
@@ -158,7 +136,7 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
         throw err
       }
       await syncDirectory(root)
-      // Keep the two newest snapshot files (temp files of a crashed write are never loaded).
+      // Keep the two newest snapshot files.
       for (const stale of (await snapshotFiles()).slice(KEEP)) await rm(join(root, stale), { force: true })
     }
   }

@@ -28,15 +28,23 @@ export interface PersistedSnapshot {
   readonly findings: DirectoryFindings
 }
 
+export interface RejectedFile {
+  readonly file: string
+  readonly reason: string
+}
+
 export interface LoadedSnapshots {
+  /** The newest snapshot that passed its integrity check. */
   readonly current?: PersistedSnapshot
-  readonly previous?: PersistedSnapshot
+  /** Reads the snapshot before `current` (absent when there is none to read): called once the service serves. */
+  readonly loadPrevious?: () => Promise<{ readonly previous?: PersistedSnapshot, readonly rejected: readonly RejectedFile[] }>
   /** Files that were present but rejected (corrupt, truncated, wrong checksum), with the reason. */
-  readonly rejected: readonly { readonly file: string, readonly reason: string }[]
+  readonly rejected: readonly RejectedFile[]
 }
 
 /** Where snapshots live. Files today; a shared store (object storage, Redis, Postgres) later. */
 export interface SnapshotStore {
+  /** The current snapshot (the previous one on demand); also clears what an interrupted write left behind. */
   load(): Promise<LoadedSnapshots>
   /** Atomically makes `snapshot` current and the old current previous. */
   save(snapshot: PersistedSnapshot): Promise<void>

@@ -18,6 +18,21 @@ t.test('a restart serves the persisted snapshot at once, before any sync', async
   t.equal(res.status, 200)
 })
 
+t.test('a restart serves the current snapshot, then holds the previous one behind it (page tokens, since)', async t => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sync-plugin-'))
+  const first = await startStack({ env: { DATA_DIR: dataDir }, simulator: { users: 20, groups: 2 } })
+  const older = first.app.snapshots.current()?.syncId
+  first.app.syncEngine.trigger('api')
+  await first.app.syncEngine.whenIdle()
+  const newer = first.app.snapshots.current()?.syncId
+  await first.close()
+
+  const again = await startTestApp({ t, startSync: false, env: { DATA_DIR: dataDir, ZUORA_TENANT_BASE_URL: first.sim.url } })
+  t.equal(again.app.snapshots.current()?.syncId, newer, 'the current one is served')
+  for (let i = 0; i < 500 && again.app.snapshots.get(older as string) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.same(again.app.snapshots.all().map((s) => s.syncId), [newer, older], 'the previous one is held behind it')
+})
+
 t.test('a snapshot of another tenant or OAuth client is never restored', async t => {
   const dataDir = await mkdtemp(join(tmpdir(), 'sync-plugin-'))
   const first = await startStack({ env: { DATA_DIR: dataDir }, simulator: { users: 5, groups: 1 } })
@@ -38,7 +53,7 @@ t.test('a truncated snapshot file is rejected, the older good one is served', as
   t.not(newer, older)
   await stack.close()
 
-  const files = (await readdir(dataDir)).filter(f => f.endsWith('.json')).sort()
+  const files = (await readdir(dataDir)).filter(f => f.endsWith('.ndjson')).sort()
   t.equal(files.length, 2)
   const newest = join(dataDir, files[1] as string)
   const bytes = await readFile(newest)

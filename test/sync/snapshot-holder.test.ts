@@ -20,3 +20,19 @@ t.test('holds the newest snapshots, current first', async t => {
   t.same(holder.all().map(s => s.syncId), [c.syncId, b.syncId])
   t.same(published.length, 2, 'unsubscribed listener not called')
 })
+
+t.test('adopt holds an older snapshot behind the current one, without publishing it', async t => {
+  const holder = createSnapshotHolder({ keep: 3 })
+  const published: string[] = []
+  holder.onPublish((s) => { published.push(s.syncId) })
+  const [a, b, c, d] = [testSnapshot({ users: 3 }), testSnapshot({ users: 3 }), testSnapshot({ users: 3 }), testSnapshot({ users: 3 })]
+  holder.adopt(b)
+  t.equal(holder.current(), b, 'with nothing held it is published')
+  holder.publish(d)
+  holder.adopt(a)
+  holder.adopt(c)
+  t.same(holder.all().map(s => s.syncId), [d.syncId, c.syncId, b.syncId], 'newest first; the oldest does not fit')
+  holder.adopt(c)
+  t.equal(holder.all().length, 3, 'adopting a held one is a no-op')
+  t.same(published, [b.syncId, d.syncId])
+})
