@@ -31,6 +31,18 @@ t.test('npm start, the Dockerfile and the benches run the service with the same 
   const { SERVICE_NODE_FLAGS } = await import('../bench/lib/service-process.ts')
   const pkg = JSON.parse(await readFile(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }
   const dockerfile = await readFile(new URL('Dockerfile', root), 'utf8')
-  t.equal(pkg.scripts.start, `node ${SERVICE_NODE_FLAGS.join(' ')} --import tsx src/server.ts`)
-  t.match(dockerfile, `ENTRYPOINT ["node", ${SERVICE_NODE_FLAGS.map(f => JSON.stringify(f)).join(', ')}, "--import", "tsx"]`)
+  t.equal(pkg.scripts.start, `node ${SERVICE_NODE_FLAGS.join(' ')} dist/src/server.js`)
+  t.match(dockerfile, `ENTRYPOINT ["node", ${SERVICE_NODE_FLAGS.map(f => JSON.stringify(f)).join(', ')}]`)
+  t.match(dockerfile, 'CMD ["dist/src/server.js"]')
+})
+
+t.test('the service is compiled once at install (npm ci runs prepare) and in the image build', async t => {
+  const pkg = JSON.parse(await readFile(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }
+  const dockerfile = await readFile(new URL('Dockerfile', root), 'utf8')
+  const compose = await readFile(new URL('docker-compose.yml', root), 'utf8')
+  t.equal(pkg.scripts.prepare, 'npm run build')
+  t.equal(pkg.scripts.build, 'tsc -p tsconfig.build.json')
+  t.match(dockerfile, 'RUN npm run build')
+  t.match(dockerfile, 'COPY --from=build /app/dist ./dist')
+  t.match(compose, 'command: ["dist/src/simulator/server.js"]')
 })

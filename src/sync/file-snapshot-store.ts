@@ -28,6 +28,7 @@ const READ_CHUNK = 1 << 20
 export interface StoreLogger {
   warn(obj: object, msg?: string): void
   info?(obj: object, msg?: string): void
+  debug?(obj: object, msg?: string): void
 }
 
 export function snapshotFileName (syncId: string): string {
@@ -120,6 +121,7 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
       const target = join(root, snapshotFileName(snapshot.meta.syncId))
       const temp = `${target}.${process.pid}.${Date.now()}.tmp`
       const handle = await open(temp, 'w', 0o600)
+      options.logger?.debug?.({ file: temp }, 'writing a snapshot file')
       try {
         await writeSnapshotFile(handle, snapshot)
         await handle.sync()
@@ -136,6 +138,7 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
         throw err
       }
       await syncDirectory(root)
+      options.logger?.debug?.({ file: target }, 'snapshot file renamed into place')
       // Keep the two newest snapshot files.
       for (const stale of (await snapshotFiles()).slice(KEEP)) await rm(join(root, stale), { force: true })
     }

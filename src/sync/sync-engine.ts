@@ -15,6 +15,7 @@ import { describeSyncError } from './sync-errors.ts'
 
 
 export interface SyncLogger {
+  debug?(obj: object, msg?: string): void
   info(obj: object, msg?: string): void
   warn(obj: object, msg?: string): void
   error(obj: object, msg?: string): void
@@ -104,8 +105,12 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
 
   async function execute (run: RunningSync, startedMs: number): Promise<void> {
     let read = EMPTY_READ
-    const setPhase = (phase: SyncProgress['phase']): void => update(run, { progress: progressOf(read, phase, startedMs) })
+    const setPhase = (phase: SyncProgress['phase']): void => {
+      update(run, { progress: progressOf(read, phase, startedMs) })
+      deps.logger.debug?.({ syncJob: run.job.id, phase }, 'sync phase')
+    }
     try {
+      deps.logger.debug?.({ syncJob: run.job.id, phase: 'reading' }, 'sync phase')
       const result: DirectoryRead = await deps.zuora.readDirectory({
         signal: run.controller.signal,
         onProgress: (p) => {
