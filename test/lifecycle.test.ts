@@ -1,54 +1,20 @@
 /**
- * The real process lifecycle: `node --import tsx src/server.ts` against a started simulator. SIGTERM while a sync
+ * The real process lifecycle: `node <flags> --import tsx src/server.ts` against a started simulator. SIGTERM while a sync
  * is reading Zuora → the process exits 0 within the grace period, the sync is aborted, and the snapshot files
  * persisted earlier are untouched. The captured logs carry neither the client secret nor the API token.
  */
-import { spawn } from 'node:child_process'
-import type { ChildProcessByStdio } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
 import t from 'tap'
 import { SIM_CLIENT_SECRET, startSimulator } from '../src/simulator/index.ts'
 import type { RunningSimulator } from '../src/simulator/index.ts'
+import { spawnService } from '../bench/lib/spawned-service.ts'
+import type { SpawnedService } from '../bench/lib/spawned-service.ts'
 import { API_TOKEN, testEnv } from './helper.ts'
 
-const ROOT = join(import.meta.dirname, '..')
-
-interface ServiceProcess {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>
-  readonly url: Promise<string>
-  readonly exited: Promise<number | null>
-  output(): string
-}
-
-function spawnService (sim: RunningSimulator, dataDir: string): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, ...testEnv({ ZUORA_TENANT_BASE_URL: sim.url, DATA_DIR: dataDir, LOG_LEVEL: 'debug' }) },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let out = ''
-  let resolveUrl: (url: string) => void
-  let rejectUrl: (err: Error) => void
-  const url = new Promise<string>((resolve, reject) => { resolveUrl = resolve; rejectUrl = reject })
-  const onData = (d: Buffer): void => {
-    out += d.toString()
-    const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
-    if (m !== null) resolveUrl(m[1] as string)
-  }
-  child.stdout.on('data', onData)
-  child.stderr.on('data', onData)
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('exit', (code) => {
-      rejectUrl(new Error(`service exited (${code}) before listening:\n${out}`))
-      resolve(code)
-    })
-  })
-  const killer = setTimeout(() => { child.kill('SIGKILL') }, 120_000)
-  void exited.then(() => clearTimeout(killer))
-  return { child, url, exited, output: () => out }
+function startService (sim: RunningSimulator, dataDir: string): SpawnedService {
+  return spawnService(testEnv({ ZUORA_TENANT_BASE_URL: sim.url, DATA_DIR: dataDir, LOG_LEVEL: 'debug' }))
 }
 
 async function getJson (url: string, path: string): Promise<{ status: number, body: any }> {
@@ -77,7 +43,7 @@ t.test('SIGTERM during a running sync: exit 0 within the grace period, previous 
   t.teardown(() => sim.close())
 
   // 1. A first run persists a snapshot, then stops on SIGTERM while idle.
-  const first = spawnService(sim, dataDir)
+  const first = startService(sim, dataDir)
   const firstUrl = await first.url
   await until('the first snapshot', async () => (await getJson(firstUrl, '/health/ready')).status === 200)
   const firstSyncId = (await getJson(firstUrl, '/health/ready')).body.syncId as string
@@ -88,7 +54,7 @@ t.test('SIGTERM during a running sync: exit 0 within the grace period, previous 
 
   // 2. A slow Zuora: the second run restores the snapshot and starts a sync that is still reading when SIGTERM comes.
   sim.control.set({ latencyMs: 1500 })
-  const second = spawnService(sim, dataDir)
+  const second = startService(sim, dataDir)
   const secondUrl = await second.url
   const ready = await getJson(secondUrl, '/health/ready')
   t.equal(ready.status, 200, 'the restored snapshot is served at once')

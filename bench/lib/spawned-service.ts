@@ -1,0 +1,62 @@
+/**
+ * The real service as `npm start` runs it, spawned as a child process with its output captured: for the lifecycle
+ * and crash tests and the restart and crash benches. `compiled: true` runs dist/src/server.js (`npm start`; needs
+ * `npm run build`), otherwise src/server.ts through tsx (tests: always the sources under test).
+ */
+import { spawn } from 'node:child_process'
+import type { ChildProcessByStdio } from 'node:child_process'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { SERVICE_NODE_FLAGS } from './service-process.ts'
+
+export const PROJECT_ROOT = join(import.meta.dirname, '..', '..')
+
+export interface SpawnedService {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>
+  /** The listening URL, from the "Server listening at" log line (LOG_LEVEL info or lower). */
+  readonly url: Promise<string>
+  /** Exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>
+  output(): string
+  /** Resolves when the output so far matches `pattern` (rejects if the process exits first). */
+  waitFor(pattern: RegExp): Promise<void>
+}
+
+export function serviceArgs (compiled: boolean): string[] {
+  return compiled ? [...SERVICE_NODE_FLAGS, 'dist/src/server.js'] : [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/server.ts']
+}
+
+export function spawnService (env: Record<string, string | undefined>, options: { compiled?: boolean, killAfterMs?: number } = {}): SpawnedService {
+  const child = spawn(process.execPath, serviceArgs(options.compiled === true), {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  let exitCode: number | null | undefined
+  const waiters = new Set<{ pattern: RegExp, resolve: () => void, reject: (err: Error) => void }>()
+  const onData = (d: Buffer): void => {
+    out += d.toString()
+    for (const w of waiters) if (w.pattern.test(out)) { waiters.delete(w); w.resolve() }
+  }
+  child.stdout.on('data', onData)
+  child.stderr.on('data', onData)
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => {
+      exitCode = code
+      for (const w of waiters) w.reject(new Error(`service exited (${code}) before logging ${w.pattern}:\n${out.slice(-4000)}`))
+      waiters.clear()
+      resolve(code)
+    })
+  })
+  const killer = setTimeout(() => { child.kill('SIGKILL') }, options.killAfterMs ?? 120_000)
+  void exited.then(() => clearTimeout(killer))
+  const waitFor = async (pattern: RegExp): Promise<void> => {
+    if (pattern.test(out)) return
+    if (exitCode !== undefined) throw new Error(`service exited (${exitCode}) before logging ${pattern}:\n${out.slice(-4000)}`)
+    await new Promise<void>((resolve, reject) => { waiters.add({ pattern, resolve, reject }) })
+  }
+  const url = waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/).then(() => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] as string)
+  url.catch(() => {})
+  return { child, url, exited, output: () => out, waitFor }
+}
