@@ -8,6 +8,8 @@ import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
 import routes from '../routes/index.ts'
 import type { Config } from './config.ts'
+import { lazySerializers } from './http/lazy-serializers.ts'
+import type { LazySerializers } from './http/lazy-serializers.ts'
 import { genReqId, loggerOptions } from './http/logging.ts'
 import auth from './plugins/auth.ts'
 import metrics from './plugins/metrics.ts'
@@ -48,8 +50,9 @@ export interface AppOptions {
 const MAX_PARAM_LENGTH = 3 * 1024 + 16
 
 /** Fastify options of the service (server.ts adds https and the logger destination). */
-export function serverOptions (config: Config): FastifyServerOptions {
+export function serverOptions (config: Config, serializers: LazySerializers = lazySerializers()): FastifyServerOptions {
   return {
+    schemaController: { compilersFactory: { buildSerializer: serializers.build } },
     logger: loggerOptions(config.logLevel),
     genReqId,
     requestIdHeader: false,
@@ -91,10 +94,17 @@ export interface BuildOptions extends AppOptions {
 }
 
 export async function buildApp (options: BuildOptions): Promise<FastifyInstance> {
-  const base = serverOptions(options.config)
+  const serializers = lazySerializers()
+  const base = serverOptions(options.config, serializers)
   const overrides = options.fastify ?? {}
   const fastifyOptions = overrides.loggerInstance !== undefined ? { ...base, logger: undefined, ...overrides } : { ...base, ...overrides }
   const app = Fastify(fastifyOptions) as unknown as FastifyInstance
   await app.register(serviceApp, options)
+  // Listening comes first; the response serializers not used yet are compiled right after.
+  app.addHook('onListen', async () => {
+    setImmediate(() => {
+      serializers.compileAll().catch((err: unknown) => { app.log.error({ err }, 'a response schema does not compile') })
+    })
+  })
   return app
 }

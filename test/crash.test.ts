@@ -10,34 +10,12 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { spawnService } from '../bench/lib/spawned-service.ts'
+import { servedSnapshot, spawnService } from '../bench/lib/spawned-service.ts'
 import type { SpawnedService } from '../bench/lib/spawned-service.ts'
 import { startSimulator } from '../src/simulator/index.ts'
 import { API_TOKEN, testEnv } from './helper.ts'
 
 const USERS = 1500
-
-async function getJson (url: string, path: string): Promise<{ status: number, body: any }> {
-  const res = await fetch(url + path, { headers: { authorization: `Bearer ${API_TOKEN}` } })
-  return { status: res.status, body: await res.json() }
-}
-
-/** The served snapshot: its sync id and how many users a full page walk finds (all pages from one snapshot). */
-async function served (url: string): Promise<{ syncId: string, users: number }> {
-  const ready = await getJson(url, '/health/ready')
-  if (ready.status !== 200) throw new Error(`not ready after the restart: ${JSON.stringify(ready.body)}`)
-  let users = 0
-  let token = ''
-  const syncIds = new Set<string>()
-  do {
-    const page = await getJson(url, `/users?pageSize=250${token === '' ? '' : `&pageToken=${encodeURIComponent(token)}`}`)
-    users += (page.body.list as unknown[]).length
-    syncIds.add(page.body.syncId as string)
-    token = page.body.nextPageToken as string
-  } while (token !== '')
-  if (syncIds.size !== 1) throw new Error(`one page walk read ${syncIds.size} snapshots`)
-  return { syncId: [...syncIds][0] as string, users }
-}
 
 const tempFiles = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((n) => n.endsWith('.tmp'))
 
@@ -57,7 +35,7 @@ t.test('SIGKILL while reading, building, persisting and right after the rename: 
   // A first snapshot on disk.
   const first = start('info')
   await first.waitFor(/sync succeeded; snapshot published/)
-  let before = await served(await first.url)
+  let before = await servedSnapshot(await first.url, API_TOKEN)
   t.equal(before.users, USERS, 'the first snapshot')
   first.child.kill('SIGKILL')
   await first.exited
@@ -81,7 +59,7 @@ t.test('SIGKILL while reading, building, persisting and right after the rename: 
     // The restart must serve from disk: its own start-up sync fails (Zuora refuses the secret; the snapshot's
     // source is the SCIM URL and the client id, so the files on disk are still this directory's).
     const restarted = start('info', { ZUORA_OAUTH_CLIENT_SECRET: 'not-the-secret' })
-    const now = await served(await restarted.url)
+    const now = await servedSnapshot(await restarted.url, API_TOKEN)
     if (now.syncId === before.syncId) {
       t.equal(now.users, before.users, `killed ${moment}: the previous snapshot is served whole`)
     } else {

@@ -8,8 +8,9 @@ import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '../../src/simulator/index.ts'
 /** A bearer token the façade accepts in benchmarks and suites (test-only, never a real credential). */
 export const BENCH_API_TOKEN = 'bench-api-token-0123456789abcdef'
 
-export function configForSimulator (simUrl: string, env: Record<string, string> = {}): Config {
-  return loadConfig({
+/** The service's environment against a simulator (for a spawned service process), with `env` on top. */
+export function simulatorEnv (simUrl: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
     ZUORA_TENANT_BASE_URL: simUrl,
     ZUORA_ALLOW_CUSTOM_HOSTS: 'true',
     ZUORA_OAUTH_CLIENT_ID: SIM_CLIENT_ID,
@@ -20,5 +21,9 @@ export function configForSimulator (simUrl: string, env: Record<string, string> 
     HOST: '127.0.0.1',
     PORT: '0',
     ...env
-  })
+  }
+}
+
+export function configForSimulator (simUrl: string, env: Record<string, string> = {}): Config {
+  return loadConfig(simulatorEnv(simUrl, env))
 }

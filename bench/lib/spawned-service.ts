@@ -60,3 +60,28 @@ export function spawnService (env: Record<string, string | undefined>, options: 
   url.catch(() => {})
   return { child, url, exited, output: () => out, waitFor }
 }
+
+/**
+ * The snapshot a service serves: its sync id and how many users one full page walk of GET /users finds (the
+ * walk stays on one snapshot; more than one would be an error). Throws when the service is not ready.
+ */
+export async function servedSnapshot (url: string, token: string): Promise<{ syncId: string, users: number }> {
+  const get = async (path: string): Promise<{ status: number, body: any }> => {
+    const res = await fetch(url + path, { headers: { authorization: `Bearer ${token}` } })
+    return { status: res.status, body: await res.json() }
+  }
+  const ready = await get('/health/ready')
+  if (ready.status !== 200) throw new Error(`not ready: ${JSON.stringify(ready.body)}`)
+  let users = 0
+  let pageToken = ''
+  const syncIds = new Set<string>()
+  do {
+    const page = await get(`/users?pageSize=250${pageToken === '' ? '' : `&pageToken=${encodeURIComponent(pageToken)}`}`)
+    if (page.status !== 200) throw new Error(`GET /users: HTTP ${page.status} ${JSON.stringify(page.body)}`)
+    users += (page.body.list as unknown[]).length
+    syncIds.add(page.body.syncId as string)
+    pageToken = page.body.nextPageToken as string
+  } while (pageToken !== '')
+  if (syncIds.size !== 1) throw new Error(`one page walk read ${syncIds.size} snapshots`)
+  return { syncId: [...syncIds][0] as string, users }
+}
