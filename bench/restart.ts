@@ -12,14 +12,14 @@
  *
  *   npx tsx bench/restart.ts            (env BENCH_USERS, BENCH_GROUPS to scale)
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BENCH_API_TOKEN, configForSimulator, simulatorEnv } from './lib/config.ts'
 import { fmtMb, fmtMs, isMain, log, printReport, type BenchReport, type TargetResult } from './lib/report.ts'
 import { procMemory, sampleRss, SERVICE_NODE_FLAGS } from './lib/service-process.ts'
-import { PROJECT_ROOT, spawnService } from './lib/spawned-service.ts'
+import { buildDist, spawnService } from './lib/spawned-service.ts'
 import { startRemoteSimulator } from './lib/sim-process.ts'
 import { normaliseGroup, normaliseUser } from '../src/directory/normalise.ts'
 import type { Directory } from '../src/directory/types.ts'
@@ -118,7 +118,7 @@ export async function runRestart (): Promise<BenchReport> {
   const results: TargetResult[] = []
   const notes: string[] = []
   log('restart: npm run build …')
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: PROJECT_ROOT, stdio: 'inherit' })
+  buildDist()
   const sim = await startRemoteSimulator({ users, groups, seed: 42, latencyMs: 50 })
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-restart-'))
   try {

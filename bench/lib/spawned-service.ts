@@ -3,13 +3,18 @@
  * and crash tests and the restart and crash benches. `compiled: true` runs dist/src/server.js (`npm start`; needs
  * `npm run build`), otherwise src/server.ts through tsx (tests: always the sources under test).
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import type { ChildProcessByStdio } from 'node:child_process'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { SERVICE_NODE_FLAGS } from './service-process.ts'
 
 export const PROJECT_ROOT = join(import.meta.dirname, '..', '..')
+
+/** `npm run build`: dist/ as `npm start` runs it (benches measure the compiled service). */
+export function buildDist (): void {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: PROJECT_ROOT, stdio: 'inherit' })
+}
 
 export interface SpawnedService {
   readonly child: ChildProcessByStdio<null, Readable, Readable>
