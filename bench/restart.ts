@@ -37,7 +37,7 @@ const LIMIT_RATIO = 4
 const LIMIT_RSS = 400 * 1024 * 1024
 
 /** Writes a current and a previous snapshot of the seeded org into `dataDir`. */
-async function seedDataDir (dataDir: string, simUrl: string, users: number, groups: number): Promise<void> {
+export async function seedDataDir (dataDir: string, simUrl: string, users: number, groups: number): Promise<void> {
   const org = generateOrg({ users, groups, seed: 42 })
   const ctx = { organizationId: org.organizationId, locationBase: simUrl }
   const { directory, findings } = buildDirectory({
