@@ -85,6 +85,8 @@ export interface Mapped {
   entitlements: Array<{ id: string, resourceType: string, resourceId: string, slug: string, displayName: string, description?: string, purpose: string, grantableTo: string[] }>
   grants: Array<{ id: string, entitlementId: string, principalType: string, principalId: string }>
   requests: string[]
+  /** Where (dot path in the config) a value was evaluated at least once. */
+  evaluated: Set<string>
 }
 
 export interface RunOptions { env: Record<string, string>, fetch?: typeof fetch, maxPages?: number }
@@ -98,7 +100,15 @@ export async function runConfig (config: Json, opts: RunOptions): Promise<Mapped
   for (const [k, v] of Object.entries(connect.request_defaults?.headers ?? {})) headers[k] = interpolate(String(v), opts.env)
   if (connect.auth.type === 'bearer') headers.authorization = `Bearer ${interpolate(connect.auth.token, opts.env)}`
   else if (connect.auth.type !== 'none') throw new Error(`auth ${String(connect.auth.type)} not supported by this runner`)
-  const out: Mapped = { resources: [], entitlements: [], grants: [], requests: [] }
+  const out: Mapped = { resources: [], entitlements: [], grants: [], requests: [], evaluated: new Set() }
+  const val = (value: string, vars: Record<string, unknown>, where: string): unknown => {
+    out.evaluated.add(where)
+    return evalValue(value, vars, where)
+  }
+  const str = (value: string, vars: Record<string, unknown>, where: string): string => {
+    out.evaluated.add(where)
+    return evalString(value, vars, where)
+  }
 
   async function * pages (request: Json, pagination: Json | undefined, where: string, vars: Json): AsyncGenerator<Json> {
     const p = pagination ?? connect.pagination ?? { strategy: 'none' }
@@ -140,30 +150,30 @@ export async function runConfig (config: Json, opts: RunOptions): Promise<Mapped
     for await (const body of pages(rt.list.request, rt.list.pagination, where, {})) {
       for (const item of items(body, rt.list.response.items_path, where)) {
         const resp = rt.list.response
-        if (resp.skip_if !== undefined && evalValue(resp.skip_if, { item }, `${where}.response.skip_if`) === true) continue
+        if (resp.skip_if !== undefined && val(resp.skip_if, { item }, `${where}.response.skip_if`) === true) continue
         const m = resp.resource_mapping
         const w = `${where}.response.resource_mapping`
         const r: Mapped['resources'][number] = {
           type,
-          id: evalString(m.id, { item }, `${w}.id`),
-          displayName: evalString(m.display_name, { item }, `${w}.display_name`)
+          id: str(m.id, { item }, `${w}.id`),
+          displayName: str(m.display_name, { item }, `${w}.display_name`)
         }
-        if (m.description !== undefined) r.description = evalString(m.description, { item }, `${w}.description`)
+        if (m.description !== undefined) r.description = str(m.description, { item }, `${w}.description`)
         const ut = m.user_traits
         if (ut !== undefined) {
-          if (ut.email !== undefined) r.email = evalString(ut.email, { item }, `${w}.user_traits.email`)
-          if (ut.login !== undefined) r.login = evalString(ut.login, { item }, `${w}.user_traits.login`)
+          if (ut.email !== undefined) r.email = str(ut.email, { item }, `${w}.user_traits.email`)
+          if (ut.login !== undefined) r.login = str(ut.login, { item }, `${w}.user_traits.login`)
           if (ut.status !== undefined) {
-            r.status = evalString(ut.status, { item }, `${w}.user_traits.status`)
+            r.status = str(ut.status, { item }, `${w}.user_traits.status`)
             if (r.status !== 'enabled' && r.status !== 'disabled') throw new Error(`${w}.user_traits.status: ${r.status} is neither enabled nor disabled`)
           }
           if (ut.profile !== undefined) {
-            r.profile = Object.fromEntries(Object.entries<string>(ut.profile).map(([k, v]) => [k, evalValue(v, { item }, `${w}.user_traits.profile.${k}`)]))
+            r.profile = Object.fromEntries(Object.entries<string>(ut.profile).map(([k, v]) => [k, val(v, { item }, `${w}.user_traits.profile.${k}`)]))
           }
         }
         const gt = m.group_traits
         if (gt?.profile !== undefined) {
-          r.profile = Object.fromEntries(Object.entries<string>(gt.profile).map(([k, v]) => [k, evalValue(v, { item }, `${w}.group_traits.profile.${k}`)]))
+          r.profile = Object.fromEntries(Object.entries<string>(gt.profile).map(([k, v]) => [k, val(v, { item }, `${w}.group_traits.profile.${k}`)]))
         }
         out.resources.push(r)
         mine.push({ id: r.id, display_name: r.displayName })
@@ -179,8 +189,8 @@ export async function runConfig (config: Json, opts: RunOptions): Promise<Mapped
           resourceType: type,
           resourceId: resource.id,
           slug,
-          displayName: evalString(se.display_name, { resource }, `${w}.display_name`),
-          ...(se.description !== undefined ? { description: evalString(se.description, { resource }, `${w}.description`) } : {}),
+          displayName: str(se.display_name, { resource }, `${w}.display_name`),
+          ...(se.description !== undefined ? { description: str(se.description, { resource }, `${w}.description`) } : {}),
           purpose: se.purpose,
           grantableTo: [...(se.grantable_to ?? [])]
         })
@@ -189,11 +199,11 @@ export async function runConfig (config: Json, opts: RunOptions): Promise<Mapped
         const w = `resource_types.${type}.grants[${i}]`
         for await (const body of pages(g.request, undefined, w, { resource })) {
           for (const item of items(body, g.response.items_path, w)) {
-            if (g.response.skip_if !== undefined && evalValue(g.response.skip_if, { item, resource }, `${w}.response.skip_if`) === true) continue
+            if (g.response.skip_if !== undefined && val(g.response.skip_if, { item, resource }, `${w}.response.skip_if`) === true) continue
             const gm = g.response.grant_mapping
-            const principalId = evalString(gm.principal_id, { item, resource }, `${w}.grant_mapping.principal_id`)
-            const principalType = evalString(gm.principal_type, { item, resource }, `${w}.grant_mapping.principal_type`)
-            const name = evalString(gm.entitlement_name, { item, resource }, `${w}.grant_mapping.entitlement_name`)
+            const principalId = str(gm.principal_id, { item, resource }, `${w}.response.grant_mapping.principal_id`)
+            const principalType = str(gm.principal_type, { item, resource }, `${w}.response.grant_mapping.principal_type`)
+            const name = str(gm.entitlement_name, { item, resource }, `${w}.response.grant_mapping.entitlement_name`)
             const entitlementId = `${type}:${resource.id}:${name}`
             out.grants.push({ id: `${entitlementId}:${principalType}:${principalId}`, entitlementId, principalType, principalId })
           }
@@ -217,5 +227,13 @@ export function valueLint (node: unknown, path = ''): string[] {
   }
   if (Array.isArray(node)) return node.flatMap((x, i) => valueLint(x, `${path}/${i}`))
   if (node !== null && typeof node === 'object') return Object.entries(node).flatMap(([k, v]) => valueLint(v, `${path}/${k}`))
+  return []
+}
+
+/** The dot paths (as runConfig names them) of every cel: value in the config. */
+export function celPaths (node: unknown, path = ''): string[] {
+  if (typeof node === 'string') return node.startsWith('cel:') ? [path] : []
+  if (Array.isArray(node)) return node.flatMap((x, i) => celPaths(x, `${path}[${i}]`))
+  if (node !== null && typeof node === 'object') return Object.entries(node).flatMap(([k, v]) => celPaths(v, path === '' ? k : `${path}.${k}`))
   return []
 }

@@ -8,7 +8,7 @@ import type { Test } from 'tap'
 import type { DirectoryGroup, DirectoryUser } from '../../src/directory/types.ts'
 import { snapshotOf, startStack, startTestApp, testDirectory } from '../helper.ts'
 import type { TestApp } from '../helper.ts'
-import { configErrors, loadConfig, runConfig, valueLint } from './baton-http-runner.ts'
+import { celPaths, configErrors, loadConfig, runConfig, valueLint } from './baton-http-runner.ts'
 import type { Mapped } from './baton-http-runner.ts'
 
 type Json = any
@@ -65,11 +65,14 @@ async function check (t: Test, app: TestApp): Promise<Mapped> {
   t.strictSame(sortBy(mapped.grants, g => g.id), sortBy(expected.grants, g => g.id), 'grants')
   t.ok(mapped.requests.every(r => r.includes('view=flat') && r.includes('pageSize=250')), 'every request asks for flat pages of 250')
   t.equal(new Set(mapped.requests).size, mapped.requests.length, 'no request is made twice')
+  const cel = celPaths(config)
+  t.ok(cel.length > 20, `${cel.length} cel: expressions in the config`)
+  t.strictSame(cel.filter(p => !mapped.evaluated.has(p)), [], 'every cel: expression was evaluated')
   return mapped
 }
 
 /** What baton-http must produce, derived from the protojson snapshot (GET /sync as NDJSON). */
-async function fromSync (t: Test, app: TestApp): Promise<Omit<Mapped, 'requests'>> {
+async function fromSync (t: Test, app: TestApp): Promise<Pick<Mapped, 'resources' | 'entitlements' | 'grants'>> {
   const res = await app.request('/sync', { headers: { accept: 'application/x-ndjson' } })
   t.equal(res.status, 200)
   const lines: Json[] = (await res.text()).split('\n').filter(l => l !== '').map(l => JSON.parse(l))
