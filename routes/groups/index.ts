@@ -3,12 +3,15 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { flatGroup, FlatGroupSchema } from '../../src/c1/flat.ts'
 import { ref, ResourceSchema } from '../../src/c1/model.ts'
 import { sendListPage } from '../../src/http/list-page.ts'
-import { ListQuerySchema, NotModifiedResponse, pageOf } from '../../src/http/list-query.ts'
-import type { ListQuery } from '../../src/http/list-query.ts'
+import { NotModifiedResponse, pageOf, viewPagesOf, ViewListQuerySchema } from '../../src/http/list-query.ts'
+import type { ViewListQuery } from '../../src/http/list-query.ts'
 import { problemResponses } from '../../src/plugins/schemas.ts'
 import { EXAMPLES } from '../../src/http/examples.ts'
+
+const PAGES = viewPagesOf(pageOf(ref(ResourceSchema), 'A page of groups', EXAMPLES.group), FlatGroupSchema, 'A page of groups', flatGroup(EXAMPLES.group))
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -18,9 +21,9 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'List groups',
       description: 'Zuora user groups as C1 `group` resources (GroupTrait, RawId), sorted by their immutable Zuora id. ' +
         'Mirrors baton ListResources(group).',
-      querystring: ListQuerySchema,
+      querystring: ViewListQuerySchema,
       response: {
-        200: pageOf(ref(ResourceSchema), 'A page of groups', EXAMPLES.group),
+        200: PAGES.schema,
         304: NotModifiedResponse,
         ...problemResponses(400, 401, 410, 503)
       }
@@ -31,7 +34,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
 
 export default plugin
 
-async function listGroups (this: FastifyInstance, request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply): Promise<void> {
-  const { pageSize, pageToken } = request.query
-  sendListPage(this, request, reply, { scope: 'groups', pageSize, pageToken, items: (snapshot) => snapshot.groups })
+async function listGroups (this: FastifyInstance, request: FastifyRequest<{ Querystring: ViewListQuery }>, reply: FastifyReply): Promise<void> {
+  const { pageSize, pageToken, view } = request.query
+  sendListPage(this, request, reply, { scope: 'groups', pageSize, pageToken, view, flat: flatGroup, proto: PAGES.proto, items: (snapshot) => snapshot.groups })
 }

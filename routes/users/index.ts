@@ -3,13 +3,16 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { flatUser, FlatUserSchema } from '../../src/c1/flat.ts'
 import { ref, ResourceSchema } from '../../src/c1/model.ts'
 import { sendListPage } from '../../src/http/list-page.ts'
-import { NotModifiedResponse, pageOf, UsersQuerySchema } from '../../src/http/list-query.ts'
+import { NotModifiedResponse, pageOf, UsersQuerySchema, viewPagesOf } from '../../src/http/list-query.ts'
 import type { UsersQuery } from '../../src/http/list-query.ts'
 import { isEmptyFilter, pickSeq, usersScope, views } from '../../src/http/views.ts'
 import { problemResponses } from '../../src/plugins/schemas.ts'
 import { EXAMPLES } from '../../src/http/examples.ts'
+
+const PAGES = viewPagesOf(pageOf(ref(ResourceSchema), 'A page of users', EXAMPLES.user), FlatUserSchema, 'A page of users', flatUser(EXAMPLES.user))
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -22,7 +25,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
         'first page. Filters (status, role, q) narrow the walk and are bound into its page tokens.',
       querystring: UsersQuerySchema,
       response: {
-        200: pageOf(ref(ResourceSchema), 'A page of users', EXAMPLES.user),
+        200: PAGES.schema,
         304: NotModifiedResponse,
         ...problemResponses(400, 401, 410, 503)
       }
@@ -34,12 +37,15 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
 export default plugin
 
 async function listUsers (this: FastifyInstance, request: FastifyRequest<{ Querystring: UsersQuery }>, reply: FastifyReply): Promise<void> {
-  const { pageSize, pageToken, status, role, q } = request.query
+  const { pageSize, pageToken, view, status, role, q } = request.query
   const filter = { status, role, q }
   sendListPage(this, request, reply, {
     scope: usersScope(filter),
     pageSize,
     pageToken,
+    view,
+    flat: flatUser,
+    proto: PAGES.proto,
     items: (snapshot) => isEmptyFilter(filter)
       ? snapshot.users
       : pickSeq(snapshot.users, views.userIndexes(snapshot.syncId, snapshot.directory.users, filter))

@@ -198,18 +198,65 @@ export function traitEmails (u: DirectoryUser): { emails: Array<{ address: strin
   return { emails, invalid }
 }
 
-/** protojson Timestamp: RFC 3339 in UTC. A value that is not a date is left out (it stays in no field). */
+// RFC 3339 date-time: date, 'T', time, optional fraction, 'Z' or a numeric offset.
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d{1,9})?([Zz]|[+-](\d\d):(\d\d))$/
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+function daysInMonth (year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1] as number
+}
+
+/**
+ * protojson Timestamp: RFC 3339 in UTC, or undefined when `s` is not a real instant. Strict where Date.parse is
+ * not: an impossible calendar date (2023-02-30, 24:00:00, a leap second, month 13) or any other format is left out,
+ * as a Go client's protojson would reject it and with it the whole object (the raw value stays in the profile).
+ */
 export function timestamp (s: string | undefined): string | undefined {
-  if (s === undefined) return undefined
-  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z$/.test(s)) {
-    return Number.isNaN(Date.parse(s)) || s.startsWith('0000') ? undefined : s
-  }
-  const ms = Date.parse(s)
+  if (typeof s !== 'string') return undefined
+  const m = RFC3339.exec(s)
+  if (m === null) return undefined
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined
+  if (day > daysInMonth(year, month)) return undefined
+  if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return undefined
+  if (m[8] === 'Z') return s
+  const ms = Date.parse(s.toUpperCase())
   if (Number.isNaN(ms)) return undefined
   const d = new Date(ms)
-  const year = d.getUTCFullYear()
-  if (year < 1 || year > 9999) return undefined
-  return d.toISOString()
+  const y = d.getUTCFullYear()
+  return y < 1 || y > 9999 ? undefined : d.toISOString()
+}
+
+const ANY_SURROGATE = /[\uD800-\uDFFF]/
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+/** `s` with every unpaired UTF-16 surrogate replaced by U+FFFD (a Go client rejects a string that is not UTF-8). */
+export function wellFormed (s: string): string {
+  return ANY_SURROGATE.test(s) ? s.replace(LONE_SURROGATES, '\uFFFD') : s
+}
+
+/**
+ * `wellFormed` on every string inside a freshly built object, changed in place where a string changes (shared
+ * frozen parts such as the user resource type have no surrogates and are never written).
+ */
+function wellFormedDeep<T> (v: T): T {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x = wellFormedDeep(v[i])
+      if (x !== v[i]) v[i] = x
+    }
+  } else if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>
+    for (const k of Object.keys(o)) {
+      const x = wellFormedDeep(o[k])
+      if (x !== o[k]) o[k] = x
+    }
+  } else if (typeof v === 'string') {
+    return wellFormed(v) as T
+  }
+  return v
 }
 
 function compact<T extends Record<string, unknown>> (o: T): T {
@@ -248,14 +295,14 @@ export function userResource (u: DirectoryUser, _ctx: MappingContext): Resource 
     ssoEnabled: u.ssoEnabled,
     invalidEmails: invalid.length > 0 ? invalid : undefined
   })
-  return compact({
+  return wellFormedDeep(compact({
     id: userRef(u.id),
     displayName: userDisplayName(u),
     annotations: [annotation('UserTrait', trait), annotation('RawId', { id: u.id })],
     profile,
     status: { status: status.resource, details: status.details },
     createdAt
-  }) as Resource
+  }) as Resource)
 }
 
 // --- roles ---------------------------------------------------------------------------------------
@@ -306,7 +353,7 @@ function groupName (g: Pick<DirectoryGroup, 'id' | 'displayName'>): string {
 export function groupResource (g: DirectoryGroup, _ctx: MappingContext): Resource {
   const name = groupName(g)
   const inactive = g.active === false
-  return {
+  return wellFormedDeep<Resource>({
     id: groupRef(g.id),
     displayName: clipBytes(name, MAX_DISPLAY_NAME),
     description: clipBytes(nonBlank(g.description) ?? `Zuora user group ${name}`, MAX_DESCRIPTION),
@@ -315,12 +362,12 @@ export function groupResource (g: DirectoryGroup, _ctx: MappingContext): Resourc
     status: inactive
       ? { status: 'RESOURCE_STATUS_DISABLED', details: 'active is false (deleted or deactivated in Zuora)' }
       : { status: 'RESOURCE_STATUS_ENABLED' }
-  }
+  })
 }
 
 export function groupEntitlement (groupId: string, displayName: string): Entitlement {
   const name = nonBlank(displayName) ?? groupId
-  return {
+  return wellFormedDeep<Entitlement>({
     id: groupEntitlementId(groupId),
     resource: { id: groupRef(groupId) },
     displayName: clipBytes(`${name} Group Member`, MAX_DISPLAY_NAME),
@@ -328,7 +375,7 @@ export function groupEntitlement (groupId: string, displayName: string): Entitle
     slug: GROUP_SLUG,
     purpose: 'PURPOSE_VALUE_ASSIGNMENT',
     grantableTo: [USER_RT]
-  }
+  })
 }
 
 export function groupGrant (groupId: string, userId: string): Grant {

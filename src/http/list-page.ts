@@ -3,14 +3,17 @@
  * items of the list in it, the ETag (304 when If-None-Match names it), then the page, serialised once per
  * (snapshot, list, offset, pageSize) and served from the view cache afterwards.
  */
+import type { TSchema } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { flatGrant } from '../c1/flat.ts'
+import type { ListView } from '../c1/flat.ts'
 import { quoteId, unsafeIdReason } from '../c1/ids.ts'
 import { seqFromArray } from '../sync/seq.ts'
 import type { Seq } from '../sync/seq.ts'
 import type { GrantingKind, Snapshot } from '../sync/snapshot.ts'
 import { etag, notModified } from './etag.ts'
 import { DEFAULT_PAGE_SIZE } from './list-query.ts'
-import type { ListQuery } from './list-query.ts'
+import type { ListQuery, ViewListQuery } from './list-query.ts'
 import { decodePageToken, invalidPageToken, nextPageToken } from './page-token.ts'
 import { HttpProblem, parameterProblem } from './problem.ts'
 import { currentSnapshot, heldSnapshot } from './snapshot-access.ts'
@@ -25,6 +28,10 @@ export interface ListRequest<T> {
   readonly pageToken: string | undefined
   /** The items of the list in `snapshot`; throw a 404 problem for an unknown parent resource. */
   readonly items: (snapshot: Snapshot) => Seq<T>
+  /** `?view`; flat needs `flat` (the item's flat form) and `proto` (the protojson page schema, for serialising). */
+  readonly view?: ListView | undefined
+  readonly flat?: (item: T) => object
+  readonly proto?: TSchema
 }
 
 export interface ListPage<T> {
@@ -61,14 +68,19 @@ export function sendListPage<T> (app: FastifyInstance, request: FastifyRequest, 
   const { snapshot, offset } = pageStart(app, req.scope, req.pageToken)
   const items = req.items(snapshot)
   if (offset > items.length) throw invalidPageToken('The pageToken points past the end of its list.')
-  const tag = etag(snapshot.syncId, req.scope, String(offset), String(pageSize))
+  const flat = req.view === 'flat' ? req.flat : undefined
+  if (req.view === 'flat' && flat === undefined) throw new Error(`no flat view for ${req.scope}`)
+  // The flat view adds its name to the tag and the cache key; the protojson ones are unchanged.
+  const viewPart = flat !== undefined ? ['flat'] : []
+  const tag = etag(snapshot.syncId, req.scope, String(offset), String(pageSize), ...viewPart)
   if (notModified(request, reply, tag)) {
     reply.code(304).send()
     return
   }
-  const body = views.page(snapshot.syncId, `${req.scope}\u0000${offset}\u0000${pageSize}`, () => {
+  const body = views.page(snapshot.syncId, [req.scope, offset, pageSize, ...viewPart].join('\u0000'), () => {
     const page = buildPage(snapshot, req.scope, items, offset, pageSize)
-    const serialize = reply.getSerializationFunction('200')
+    if (flat !== undefined) return JSON.stringify({ ...page, list: page.list.map(flat) })
+    const serialize = req.proto !== undefined ? reply.compileSerializationSchema(req.proto, '200') : reply.getSerializationFunction('200')
     return serialize !== undefined ? serialize(page as unknown as Record<string, unknown>) : JSON.stringify(page)
   })
   reply.type(JSON_TYPE).send(body)
@@ -124,12 +136,18 @@ export function entitlementsPage (app: FastifyInstance, request: FastifyRequest,
   })
 }
 
-/** `GET /<kind>s/:id/grants`: the grants of a role or group, paged (tokens bound to this resource). */
-export function grantsPage (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, kind: GrantingKind, id: string, query: ListQuery): void {
+/**
+ * `GET /<kind>s/:id/grants`: the grants of a role or group, paged (tokens bound to this resource); `proto` is the
+ * protojson page schema (the route's 200 answer also documents the flat view).
+ */
+export function grantsPage (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, kind: GrantingKind, id: string, query: ViewListQuery, proto: TSchema): void {
   sendListPage(app, request, reply, {
     scope: `${PLURAL[kind]}/${id}/grants`,
     pageSize: query.pageSize,
     pageToken: query.pageToken,
+    view: query.view,
+    flat: flatGrant,
+    proto,
     items: (snapshot) => {
       const grants = snapshot.grantsOf(kind, id)
       if (grants === undefined) throw notFound(kind, id)

@@ -5,6 +5,8 @@
  */
 import { Type } from '@sinclair/typebox'
 import type { Static, TSchema } from '@sinclair/typebox'
+import { LIST_VIEWS } from '../c1/flat.ts'
+import type { ListView } from '../c1/flat.ts'
 import { EXAMPLE_PAGE_META } from './examples.ts'
 import { MAX_PAGE_TOKEN_LENGTH } from './page-token.ts'
 
@@ -31,6 +33,15 @@ const PageToken = Type.String({
     'no longer held answers 410; restart without it.'
 })
 
+const View = Type.Unsafe<ListView>(Type.String({
+  enum: [...LIST_VIEWS],
+  default: 'protojson',
+  description: 'protojson (default): C1 c1.connector.v2 objects. flat: per item only always-present top-level scalars ' +
+    '(missing values are "" or 0), for config-driven connectors such as baton-http. Same paging, page tokens (a walk may ' +
+    'switch view), snapshot binding and ETags (which differ between the views).',
+  examples: ['flat']
+}))
+
 /** `?pageSize&pageToken` (every list). */
 export const ListQuerySchema = Type.Object({
   pageSize: Type.Optional(PageSize),
@@ -38,10 +49,19 @@ export const ListQuerySchema = Type.Object({
 })
 export type ListQuery = Static<typeof ListQuerySchema>
 
+/** `?pageSize&pageToken&view` (the lists that also have a flat view). */
+export const ViewListQuerySchema = Type.Object({
+  pageSize: Type.Optional(PageSize),
+  pageToken: Type.Optional(PageToken),
+  view: Type.Optional(View)
+})
+export type ViewListQuery = Static<typeof ViewListQuerySchema>
+
 /** `GET /users` adds filters; they are part of the walk (a token only continues the same filters). */
 export const UsersQuerySchema = Type.Object({
   pageSize: Type.Optional(PageSize),
   pageToken: Type.Optional(PageToken),
+  view: Type.Optional(View),
   status: Type.Optional(Type.Unsafe<UserStatusFilter>(Type.String({
     enum: [...USER_STATUS_FILTERS],
     description: 'Only users with this C1 status: enabled (Zuora ACTIVE) or disabled (INACTIVE, PENDING_ACTIVATION, active:false)',
@@ -82,6 +102,15 @@ export function pageOf<T extends TSchema> (item: T, description: string, example
     syncId: SyncIdField,
     snapshotAt: SnapshotAtField
   }, { description, examples: [{ list: [example], nextPageToken: '', ...EXAMPLE_PAGE_META }] })
+}
+
+/**
+ * The 200 answer of a list with two views: the protojson page (`proto`, what sendListPage serialises with) or the
+ * flat page of `flatItem` (`flatExample`: one flat item).
+ */
+export function viewPagesOf<P extends TSchema, F extends TSchema> (proto: P, flatItem: F, description: string, flatExample: object) {
+  const flat = pageOf(flatItem, `${description} (view=flat)`, flatExample)
+  return { proto, schema: Type.Union([proto, flat], { description: `${description}: protojson by default, flat with view=flat` }) }
 }
 
 /** `{resource, syncId, snapshotAt}` of a single resource; `example`: the resource. */

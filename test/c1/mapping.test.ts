@@ -3,7 +3,7 @@ import { unsafeIdReason } from '../../src/c1/ids.ts'
 import {
   RESOURCE_TYPES, clipBytes, groupEntitlement, groupEntitlementId, groupGrant, groupGrantId, groupResource, isValidEmail,
   roleEntitlement, roleEntitlementId, roleGrant, roleGrantId, roleResource, timestamp, traitEmails, userDisplayName,
-  userResource, userStatus
+  userResource, userStatus, wellFormed
 } from '../../src/c1/mapping.ts'
 import { ANNOTATION_PREFIX } from '../../src/c1/model.ts'
 import type { DirectoryGroup, DirectoryUser } from '../../src/directory/types.ts'
@@ -155,6 +155,34 @@ t.test('timestamps: RFC 3339 UTC or left out', async t => {
   t.equal(timestamp(undefined), undefined)
   t.equal(timestamp('0000-01-01T00:00:00Z'), undefined)
   t.equal(userResource(user({ created: 'garbage' }), ctx).createdAt, undefined)
+})
+
+t.test('timestamps: impossible calendar dates are left out, never passed on', async t => {
+  for (const bad of ['2023-02-30T10:00:00Z', '2023-01-01T24:00:00Z', '2023-02-29T00:00:00Z', '1900-02-29T00:00:00Z',
+    '2023-12-31T23:59:60Z', '2023-13-01T00:00:00Z', '2023-04-31T00:00:00Z', '2023-01-01T10:60:00Z', '2023-01-01T10:00:00+24:00',
+    '0001-01-01T00:30:00+01:00', '2023-07-13', '2023-07-13 06:15:25Z']) {
+    t.equal(timestamp(bad), undefined, bad)
+  }
+  t.equal(timestamp('2024-02-29T00:00:00Z'), '2024-02-29T00:00:00Z', 'a real leap day')
+  t.equal(timestamp('2000-02-29T23:59:59.999999999Z'), '2000-02-29T23:59:59.999999999Z')
+  const r = userResource(user({ created: '2023-02-30T10:00:00Z' }), ctx)
+  t.equal(r.createdAt, undefined, 'not in Resource.createdAt')
+  t.equal((trait(r, 'UserTrait') as { createdAt?: string }).createdAt, undefined, 'nor in UserTrait.createdAt')
+  t.equal((r.profile as { created?: string }).created, '2023-02-30T10:00:00Z', 'the raw value stays in the profile')
+})
+
+t.test('lone UTF-16 surrogates become U+FFFD; paired ones stay', async t => {
+  t.equal(wellFormed('a\ud800b'), 'a\ufffdb')
+  t.equal(wellFormed('\udc00x\ud83d'), '\ufffdx\ufffd')
+  t.equal(wellFormed('👩‍💻 ok'), '👩‍💻 ok')
+  const r = userResource(user({ displayName: 'Bad \ud800', userName: 'lone\udc00@example.com', givenName: 'G\ud83d' }), ctx)
+  const text = JSON.stringify(r)
+  t.notMatch(text, /\\ud[89ab]/i, 'no surrogate escapes left in the JSON')
+  t.equal(r.displayName, 'Bad \ufffd')
+  t.equal((trait(r, 'UserTrait') as { login?: string }).login, 'lone\ufffd@example.com', 'the user is kept, login repaired')
+  const g = groupResource({ id: 'g1', displayName: 'Grp \udfff', members: [] }, ctx)
+  t.equal(g.displayName, 'Grp \ufffd')
+  t.equal(groupEntitlement('g1', 'Grp \udfff').displayName, 'Grp \ufffd Group Member')
 })
 
 t.test('roles: resource, the `assigned` entitlement and grants with the SDK ids', async t => {

@@ -3,12 +3,15 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { flatGrant, FlatGrantSchema } from '../../../../src/c1/flat.ts'
 import { GrantSchema, ref } from '../../../../src/c1/model.ts'
 import { checkedId, grantsPage } from '../../../../src/http/list-page.ts'
-import { IdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf } from '../../../../src/http/list-query.ts'
-import type { IdParams, ListQuery } from '../../../../src/http/list-query.ts'
+import { IdParamsSchema, NotModifiedResponse, pageOf, viewPagesOf, ViewListQuerySchema } from '../../../../src/http/list-query.ts'
+import type { IdParams, ViewListQuery } from '../../../../src/http/list-query.ts'
 import { problemResponses } from '../../../../src/plugins/schemas.ts'
 import { EXAMPLES } from '../../../../src/http/examples.ts'
+
+const PAGES = viewPagesOf(pageOf(ref(GrantSchema), 'A page of the group\'s grants', EXAMPLES.groupGrant), FlatGrantSchema, 'A page of the group\'s grants', flatGrant(EXAMPLES.groupGrant))
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -19,9 +22,9 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       description: 'One grant per user in the group: id `group:<id>:member:user:<userId>`, with entitlement and principal ' +
         'references, sorted by user id. Paged like the lists (tokens are bound to this group). Mirrors baton ListGrants(group).',
       params: IdParamsSchema,
-      querystring: ListQuerySchema,
+      querystring: ViewListQuerySchema,
       response: {
-        200: pageOf(ref(GrantSchema), 'A page of the group\'s grants', EXAMPLES.groupGrant),
+        200: PAGES.schema,
         304: NotModifiedResponse,
         ...problemResponses(400, 401, 404, 410, 503)
       }
@@ -32,6 +35,6 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
 
 export default plugin
 
-async function listGroupGrants (this: FastifyInstance, request: FastifyRequest<{ Params: IdParams, Querystring: ListQuery }>, reply: FastifyReply): Promise<void> {
-  grantsPage(this, request, reply, 'group', checkedId('group', request.params.id), request.query)
+async function listGroupGrants (this: FastifyInstance, request: FastifyRequest<{ Params: IdParams, Querystring: ViewListQuery }>, reply: FastifyReply): Promise<void> {
+  grantsPage(this, request, reply, 'group', checkedId('group', request.params.id), request.query, PAGES.proto)
 }

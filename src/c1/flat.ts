@@ -1,0 +1,115 @@
+/**
+ * The flat view of the lists (`?view=flat`), for config-driven connectors such as C1's baton-http: per item only
+ * top-level scalars that are always present (a missing value is "" or 0, never absent or null), so every CEL
+ * expression in a baton-http config is a plain field access that cannot fail. Pure functions of the protojson
+ * objects the snapshot already holds, so both views always say the same thing.
+ */
+import { Type } from '@sinclair/typebox'
+import type { Static } from '@sinclair/typebox'
+import { ANNOTATION_PREFIX } from './model.ts'
+import type { Annotation, Grant, Resource } from './model.ts'
+
+export const LIST_VIEWS = ['protojson', 'flat'] as const
+export type ListView = typeof LIST_VIEWS[number]
+
+const Status = Type.String({ enum: ['enabled', 'disabled'], description: 'C1 user status: enabled, or disabled (every other state)' })
+
+export const FlatUserSchema = Type.Object({
+  id: Type.String({ description: 'Immutable Zuora user id (the C1 resource id)' }),
+  displayName: Type.String(),
+  email: Type.String({ description: 'Primary email (else the first valid one); "" when the user has none' }),
+  login: Type.String({ description: 'Zuora userName; "" when none' }),
+  status: Status,
+  zuoraStatus: Type.String({ description: 'Raw Zuora status (ACTIVE, INACTIVE, PENDING_ACTIVATION, …); "" when Zuora sent none' }),
+  statusDetails: Type.String({ description: 'Why that C1 status, with the raw value' }),
+  createdAt: Type.String({ description: 'Creation in Zuora (RFC 3339); "" when unknown or not a real date' })
+}, { additionalProperties: false, description: 'A user in the flat view' })
+export type FlatUser = Static<typeof FlatUserSchema>
+
+export const FlatRoleSchema = Type.Object({
+  id: Type.String({ description: 'The role value, e.g. ADMIN (the C1 resource id)' }),
+  displayName: Type.String(),
+  description: Type.String(),
+  memberCount: Type.Integer({ minimum: 0 })
+}, { additionalProperties: false, description: 'A role in the flat view' })
+export type FlatRole = Static<typeof FlatRoleSchema>
+
+export const FlatGroupSchema = Type.Object({
+  id: Type.String({ description: 'Immutable Zuora group id (the C1 resource id)' }),
+  displayName: Type.String(),
+  description: Type.String(),
+  status: Status,
+  memberCount: Type.Integer({ minimum: 0 })
+}, { additionalProperties: false, description: 'A group in the flat view' })
+export type FlatGroup = Static<typeof FlatGroupSchema>
+
+export const FlatGrantSchema = Type.Object({
+  id: Type.String({ description: '<entitlementId>:<principalType>:<principalId>' }),
+  entitlementId: Type.String({ description: '<resourceType>:<resourceId>:<slug>' }),
+  resourceType: Type.String({ description: 'role or group' }),
+  resourceId: Type.String(),
+  principalType: Type.String({ description: 'Always user' }),
+  principalId: Type.String({ description: 'The user id' })
+}, { additionalProperties: false, description: 'A grant in the flat view' })
+export type FlatGrant = Static<typeof FlatGrantSchema>
+
+function trait (r: Resource, name: string): Annotation | undefined {
+  return r.annotations.find((a) => a['@type'] === `${ANNOTATION_PREFIX}${name}`)
+}
+
+function profileField (r: Resource, key: string): unknown {
+  return (r.profile as Record<string, unknown> | undefined)?.[key]
+}
+
+function str (v: unknown): string {
+  return typeof v === 'string' ? v : ''
+}
+
+function count (v: unknown): number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0
+}
+
+function flatStatus (r: Resource): 'enabled' | 'disabled' {
+  return r.status?.status === 'RESOURCE_STATUS_ENABLED' ? 'enabled' : 'disabled'
+}
+
+export function flatUser (r: Resource): FlatUser {
+  const t = trait(r, 'UserTrait')
+  const emails = Array.isArray(t?.emails) ? t.emails as Array<{ address: string, isPrimary?: boolean }> : []
+  const email = emails.find((e) => e.isPrimary === true) ?? emails[0]
+  return {
+    id: r.id.resource,
+    displayName: r.displayName,
+    email: str(email?.address),
+    login: str(t?.login),
+    status: flatStatus(r),
+    zuoraStatus: str(profileField(r, 'rawStatus')),
+    statusDetails: str(r.status?.details),
+    createdAt: str(r.createdAt)
+  }
+}
+
+export function flatRole (r: Resource): FlatRole {
+  return { id: r.id.resource, displayName: r.displayName, description: str(r.description), memberCount: count(profileField(r, 'memberCount')) }
+}
+
+export function flatGroup (r: Resource): FlatGroup {
+  return {
+    id: r.id.resource,
+    displayName: r.displayName,
+    description: str(r.description),
+    status: flatStatus(r),
+    memberCount: count(profileField(r, 'memberCount'))
+  }
+}
+
+export function flatGrant (g: Grant): FlatGrant {
+  return {
+    id: g.id,
+    entitlementId: g.entitlement.id,
+    resourceType: g.entitlement.resource.id.resourceType,
+    resourceId: g.entitlement.resource.id.resource,
+    principalType: g.principal.id.resourceType,
+    principalId: g.principal.id.resource
+  }
+}
