@@ -48,8 +48,16 @@ t.test('every operation documents its success and its errors', async t => {
     const errors = statuses.filter(s => /^[45]/.test(s))
     if (!NO_ERROR_RESPONSES.has(op.operationId)) t.ok(errors.length > 0, `${name}: error responses documented`)
     for (const s of errors) {
-      t.same(op.responses[s].content, { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-        `${name}: ${s} is a problem`)
+      const content = op.responses[s].content as Record<string, Json>
+      t.same(Object.keys(content), ['application/problem+json'], `${name}: ${s} is a problem`)
+      const media = content['application/problem+json'] as Json
+      t.same(media.schema, { $ref: '#/components/schemas/Problem' }, `${name}: ${s} is a Problem`)
+      const examples = Object.entries((media.examples ?? {}) as Record<string, Json>)
+      t.ok(examples.length > 0, `${name}: ${s} has examples`)
+      for (const [key, example] of examples) {
+        t.equal(example.value.status, Number(s), `${name}: ${s} example ${key} has status ${s}`)
+        t.ok(String(example.value.type).endsWith(`/${key.replace(/-\d+$/, '')}`), `${name}: ${s} example ${key} is named for its type`)
+      }
     }
     const isPublic = Array.isArray(op.security) && op.security.length === 0
     if (!isPublic) t.ok(statuses.includes('401'), `${name}: needs a token, so documents 401`)

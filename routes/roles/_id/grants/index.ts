@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { GrantSchema, ref } from '../../../../src/c1/model.ts'
 import { checkedId, grantsPage } from '../../../../src/http/list-page.ts'
-import { IdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf } from '../../../../src/http/list-query.ts'
+import { RoleIdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf } from '../../../../src/http/list-query.ts'
 import type { IdParams, ListQuery } from '../../../../src/http/list-query.ts'
 import { problemResponses } from '../../../../src/plugins/schemas.ts'
 import { EXAMPLES } from '../../../../src/http/examples.ts'
@@ -18,7 +18,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'List a role\'s grants',
       description: 'One grant per user holding the role: id `role:<id>:assigned:user:<userId>`, with entitlement and principal ' +
         'references, sorted by user id. Paged like the lists (tokens are bound to this role). Mirrors baton ListGrants(role).',
-      params: IdParamsSchema,
+      params: RoleIdParamsSchema,
       querystring: ListQuerySchema,
       response: {
         200: pageOf(ref(GrantSchema), 'A page of the role\'s grants', EXAMPLES.roleGrant),
