@@ -81,6 +81,12 @@ export function formatAge (seconds: number): string {
   return seconds < 60 ? `${seconds} s` : formatDuration(seconds * 1000)
 }
 
+/** "2026-09-01T12:00:04.210Z" → "2026-09-01 12:00:04 UTC" (anything else as given). */
+export function formatTime (iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(iso)
+  return m !== null ? `${m[1]} ${m[2]} UTC` : iso
+}
+
 const fmt = (n: number): string => n.toLocaleString('en-US')
 
 export function renderStatusPage (view: StatusView): string {
@@ -91,6 +97,7 @@ export function renderStatusPage (view: StatusView): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="${refresh}">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(view.title)} · status</title>
 <style>${CSS}</style>
 </head>
@@ -121,7 +128,7 @@ function snapshotSection (snapshot: StatusSnapshot | null, maxAgeSeconds: number
     ['grants', 'Grants', snapshot.grants, 'role + group memberships']
   ]
   return `<section id="snapshot"><h2>Snapshot served</h2>
-<p>syncId <code id="sync-id">${escapeHtml(snapshot.syncId)}</code>, taken ${escapeHtml(snapshot.snapshotAt)} (<span id="age">${escapeHtml(formatAge(snapshot.ageSeconds))}</span> old; limit ${escapeHtml(formatAge(maxAgeSeconds))})</p>
+<p>syncId <code id="sync-id">${escapeHtml(snapshot.syncId)}</code>, taken ${escapeHtml(formatTime(snapshot.snapshotAt))} (<span id="age">${escapeHtml(formatAge(snapshot.ageSeconds))}</span> old; limit ${escapeHtml(formatAge(maxAgeSeconds))})</p>
 <dl class="counts">${counts.map(([id, label, n, note]) => `<div><dt>${label}</dt><dd id="count-${id}">${fmt(n)}</dd>${note !== '' ? `<dd class="note">${escapeHtml(note)}</dd>` : ''}</div>`).join('')}</dl>
 </section>`
 }
@@ -135,7 +142,7 @@ function runningSection (running: StatusView['running']): string {
     : '<progress id="sync-progress"></progress> counting pages…'
   const eta = p.estimatedRemainingMs !== null ? `, about ${escapeHtml(formatDuration(p.estimatedRemainingMs))} left` : ''
   return `<section id="running"><h2>Running sync</h2>
-<p><code>${escapeHtml(running.id)}</code> (${escapeHtml(running.trigger)}), phase <strong>${escapeHtml(p.phase)}</strong>, started ${escapeHtml(running.startedAt)}</p>
+<p><code>${escapeHtml(running.id)}</code> (${escapeHtml(running.trigger)}), phase <strong>${escapeHtml(p.phase)}</strong>, started ${escapeHtml(formatTime(running.startedAt))}</p>
 <p>${bar}</p>
 <p>${fmt(p.usersRead)} users and ${fmt(p.groupsRead)} groups read, ${fmt(p.retries)} retries, ${escapeHtml(formatDuration(p.elapsedMs))} elapsed${eta}</p>
 </section>`
@@ -148,7 +155,7 @@ function jobsSection (jobs: readonly StatusJob[]): string {
     const ms = job.durationMs ?? 0
     const width = Math.max(1, Math.round(100 * ms / longest))
     const outcome = job.error !== undefined ? `${job.status}: ${job.error.title}` : job.status
-    return `<tr class="${escapeHtml(job.status)}"><td><code>${escapeHtml(job.id)}</code></td><td>${escapeHtml(job.trigger)}</td><td>${escapeHtml(job.startedAt)}</td>` +
+    return `<tr class="${escapeHtml(job.status)}"><td><code>${escapeHtml(job.id)}</code></td><td>${escapeHtml(job.trigger)}</td><td class="time">${escapeHtml(formatTime(job.startedAt))}</td>` +
       `<td class="outcome">${escapeHtml(outcome)}</td><td class="num">${escapeHtml(formatDuration(ms))}</td>` +
       `<td class="chart"><span class="bar" style="width:${width}%"></span></td></tr>`
   }).join('\n')
@@ -186,7 +193,7 @@ code{font:13px ui-monospace,monospace;background:#f2f4f8;padding:0 .25rem;border
 .counts dt{color:#4a5566}.counts dd{margin:0;font-size:1.6rem;font-weight:600}.counts dd.note{font-size:.8rem;font-weight:400;color:#4a5566}
 progress{width:20rem;height:1rem;vertical-align:middle}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.2rem .5rem;border-bottom:1px solid #eef0f4}.num{text-align:right}
-.chart{width:12rem}.bar{display:inline-block;height:.8rem;background:#3b6fd4;border-radius:2px;vertical-align:middle}
+.chart{width:12rem}.time{white-space:nowrap}.bar{display:inline-block;height:.8rem;background:#3b6fd4;border-radius:2px;vertical-align:middle}
 tr.failed .bar,tr.aborted .bar{background:#c2410c}tr.failed .outcome,tr.aborted .outcome{color:#a4161a}
 footer{margin-top:2rem;color:#6b7687;font-size:.85rem}
 `

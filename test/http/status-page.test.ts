@@ -1,6 +1,6 @@
 /** The status page renderer: pure, every value escaped, no script, the sections an admin needs. */
 import t from 'tap'
-import { escapeHtml, formatAge, formatDuration, renderStatusPage, REFRESH_IDLE_SECONDS, REFRESH_RUNNING_SECONDS } from '../../src/http/status-page.ts'
+import { escapeHtml, formatAge, formatDuration, formatTime, renderStatusPage, REFRESH_IDLE_SECONDS, REFRESH_RUNNING_SECONDS } from '../../src/http/status-page.ts'
 import type { StatusView } from '../../src/http/status-page.ts'
 
 const HOSTILE = '<script>alert("x")</script>&\''
@@ -95,4 +95,7 @@ t.test('durations and ages read naturally', async t => {
   t.equal(formatDuration(7_500_000), '2 h 5 min')
   t.equal(formatAge(42), '42 s')
   t.equal(formatAge(7500), '2 h 5 min')
+  t.equal(formatTime('2026-09-01T12:00:04.210Z'), '2026-09-01 12:00:04 UTC')
+  t.equal(formatTime('2026-09-01T12:00:04Z'), '2026-09-01 12:00:04 UTC')
+  t.equal(formatTime('yesterday'), 'yesterday')
 })
