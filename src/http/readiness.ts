@@ -1,8 +1,9 @@
 /**
  * The readiness verdict of GET /health/ready (and of the status page at /): is a snapshot held, and is it young
- * enough? Pure, from what the process holds; never calls Zuora.
+ * enough? `readiness` is pure; `readinessInput` reads what the process holds. Never calls Zuora.
  */
 import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
 import type { Static } from '@sinclair/typebox'
 import { SyncProgressSchema } from '../sync/sync-schemas.ts'
 import type { SyncJob } from '../sync/types.ts'
@@ -49,6 +50,19 @@ export interface ReadinessInput {
   readonly last: SyncJob | undefined
   readonly maxAgeSeconds: number
   readonly now: number
+}
+
+/** What the process holds now: the current snapshot and the sync engine's running and last finished jobs. */
+export function readinessInput (app: FastifyInstance, now: number): ReadinessInput {
+  const current = app.snapshots.current()
+  const engine = app.hasDecorator('syncEngine') ? app.syncEngine : undefined
+  return {
+    snapshot: current !== undefined ? { syncId: current.syncId, snapshotAt: current.snapshotAt } : undefined,
+    running: engine?.running(),
+    last: engine?.lastFinished(),
+    maxAgeSeconds: app.config.sync.maxAgeSeconds,
+    now
+  }
 }
 
 /** Pure: the readiness verdict and body from what the process holds. */

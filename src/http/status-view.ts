@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Snapshot } from '../sync/snapshot.ts'
 import type { SyncJob } from '../sync/types.ts'
 import { VERSION } from '../version.ts'
-import { readiness } from './readiness.ts'
+import { readiness, readinessInput } from './readiness.ts'
 import type { StatusJob, StatusSnapshot, StatusView } from './status-page.ts'
 
 export const STATUS_TITLE = 'Zuora → ConductorOne access façade'
@@ -14,14 +14,7 @@ export const STATUS_TITLE = 'Zuora → ConductorOne access façade'
 export function statusView (app: FastifyInstance, now: number): StatusView {
   const current = app.snapshots.current()
   const engine = app.hasDecorator('syncEngine') ? app.syncEngine : undefined
-  const running = engine?.running()
-  const state = readiness({
-    snapshot: current !== undefined ? { syncId: current.syncId, snapshotAt: current.snapshotAt } : undefined,
-    running,
-    last: engine?.lastFinished(),
-    maxAgeSeconds: app.config.sync.maxAgeSeconds,
-    now
-  })
+  const state = readiness(readinessInput(app, now))
   return {
     title: STATUS_TITLE,
     version: VERSION,

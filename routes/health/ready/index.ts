@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { HttpProblem } from '../../../src/http/problem.ts'
 import { problemResponses } from '../../../src/plugins/schemas.ts'
-import { readiness, ReadinessSchema } from '../../../src/http/readiness.ts'
+import { readiness, readinessInput, ReadinessSchema } from '../../../src/http/readiness.ts'
 import type { Readiness } from '../../../src/http/readiness.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
@@ -31,15 +31,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
 export default plugin
 
 async function ready (this: FastifyInstance): Promise<Readiness> {
-  const current = this.snapshots.current()
-  const engine = this.hasDecorator('syncEngine') ? this.syncEngine : undefined
-  const state = readiness({
-    snapshot: current !== undefined ? { syncId: current.syncId, snapshotAt: current.snapshotAt } : undefined,
-    running: engine?.running(),
-    last: engine?.lastFinished(),
-    maxAgeSeconds: this.config.sync.maxAgeSeconds,
-    now: Date.now()
-  })
+  const state = readiness(readinessInput(this, Date.now()))
   if (state.ready) return state
   throw new HttpProblem(503, 'Not ready', state.reason, {
     type: 'not-ready',
