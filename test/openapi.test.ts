@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { OPENAPI_FILE, generateOpenApi, renderOpenApi } from '../scripts/generate-openapi.ts'
+import { DEMO_IDS } from '../src/http/examples.ts'
 
 const STALE = 'openapi/openapi.json is stale: run `npm run openapi` and commit the result'
 /** Public operations that cannot fail with a 4xx/5xx of their own. */
@@ -61,6 +62,21 @@ t.test('every operation documents its success and its errors', async t => {
     }
     const isPublic = Array.isArray(op.security) && op.security.length === 0
     if (!isPublic) t.ok(statuses.includes('401'), `${name}: needs a token, so documents 401`)
+  }
+})
+
+t.test('Try it out needs no edits: optional filters are not pre-filled, resource ids are demo ids', async t => {
+  const doc = JSON.parse(await readFile(OPENAPI_FILE, 'utf8')) as Json
+  const idFor: Record<string, string> = { users: DEMO_IDS.user, groups: DEMO_IDS.group, roles: DEMO_IDS.role }
+  for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
+    for (const method of METHODS) {
+      for (const p of (item[method]?.parameters ?? []) as Json[]) {
+        const where = `${method.toUpperCase()} ${path} ${p.name}`
+        if (p.in === 'query' && p.name !== 'pageSize') t.equal(p.example, undefined, `${where}: no pre-filled example`)
+        const kind = path.split('/')[1] as string
+        if (p.in === 'path' && kind in idFor) t.equal(p.example, idFor[kind], `${where}: an id of the demo`)
+      }
+    }
   }
 })
 
