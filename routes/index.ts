@@ -1,5 +1,6 @@
 /**
- * The service's URL map: every route module and the prefix it serves (folders mirror the URL; `_id` = `:id`).
+ * The service's URL map: every route module and the prefix it serves (folders mirror the URL; `_id` = `:id`;
+ * status-page is `/`).
  * Listed explicitly rather than autoloaded, so the same map works under tsx, tap and Node's own type stripping.
  */
 import type { FastifyPluginAsync } from 'fastify'
@@ -15,6 +16,7 @@ import roles from './roles/index.ts'
 import role from './roles/_id/index.ts'
 import roleEntitlements from './roles/_id/entitlements/index.ts'
 import roleGrants from './roles/_id/grants/index.ts'
+import statusPage from './status-page/index.ts'
 import sync from './sync/index.ts'
 import syncJobs from './sync/jobs/index.ts'
 import syncJob from './sync/jobs/_id/index.ts'
@@ -23,6 +25,7 @@ import user from './users/_id/index.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const ROUTES: ReadonlyArray<readonly [prefix: string, plugin: FastifyPluginAsync<any>]> = [
+  ['', statusPage],
   ['/resource-types', resourceTypes],
   ['/users', users],
   ['/users/:id', user],

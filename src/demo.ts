@@ -21,6 +21,9 @@ import { banner } from './demo/banner.ts'
 import { progressLine } from './demo/progress-bar.ts'
 import type { SyncJob } from './sync/types.ts'
 
+/** The demo's directory size when DEMO_USERS / DEMO_GROUPS are not set (the simulator's seed is always 1). */
+export const DEMO_DEFAULTS = { users: 2000, groups: 40 } as const
+
 export interface DemoOptions {
   readonly env?: NodeJS.ProcessEnv
   /** Where the progress bar and the banner go (default process.stdout). */
@@ -49,8 +52,8 @@ function intEnv (env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 export async function startDemo (options: DemoOptions = {}): Promise<RunningDemo> {
   const env = options.env ?? process.env
   const out = options.out ?? process.stdout
-  const users = intEnv(env, 'DEMO_USERS', 2000, 0, 1_000_000)
-  const groups = intEnv(env, 'DEMO_GROUPS', 40, 0, 100_000)
+  const users = intEnv(env, 'DEMO_USERS', DEMO_DEFAULTS.users, 0, 1_000_000)
+  const groups = intEnv(env, 'DEMO_GROUPS', DEMO_DEFAULTS.groups, 0, 100_000)
   const latencyMs = intEnv(env, 'DEMO_LATENCY_MS', 150, 0, 60_000)
   const port = intEnv(env, 'PORT', 3000, 0, 65535)
   const logLevel = env.LOG_LEVEL ?? 'warn'

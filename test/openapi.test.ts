@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { OPENAPI_FILE, generateOpenApi, renderOpenApi } from '../scripts/generate-openapi.ts'
+import { DEMO_IDS } from '../src/http/examples.ts'
 
 const STALE = 'openapi/openapi.json is stale: run `npm run openapi` and commit the result'
 /** Public operations that cannot fail with a 4xx/5xx of their own. */
-const NO_ERROR_RESPONSES = new Set(['getLiveness', 'getOpenApi'])
+const NO_ERROR_RESPONSES = new Set(['getLiveness', 'getOpenApi', 'getStatusPage'])
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
 
 type Json = any
@@ -48,11 +49,34 @@ t.test('every operation documents its success and its errors', async t => {
     const errors = statuses.filter(s => /^[45]/.test(s))
     if (!NO_ERROR_RESPONSES.has(op.operationId)) t.ok(errors.length > 0, `${name}: error responses documented`)
     for (const s of errors) {
-      t.same(op.responses[s].content, { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-        `${name}: ${s} is a problem`)
+      const content = op.responses[s].content as Record<string, Json>
+      t.same(Object.keys(content), ['application/problem+json'], `${name}: ${s} is a problem`)
+      const media = content['application/problem+json'] as Json
+      t.same(media.schema, { $ref: '#/components/schemas/Problem' }, `${name}: ${s} is a Problem`)
+      const examples = Object.entries((media.examples ?? {}) as Record<string, Json>)
+      t.ok(examples.length > 0, `${name}: ${s} has examples`)
+      for (const [key, example] of examples) {
+        t.equal(example.value.status, Number(s), `${name}: ${s} example ${key} has status ${s}`)
+        t.ok(String(example.value.type).endsWith(`/${key.replace(/-\d+$/, '')}`), `${name}: ${s} example ${key} is named for its type`)
+      }
     }
     const isPublic = Array.isArray(op.security) && op.security.length === 0
     if (!isPublic) t.ok(statuses.includes('401'), `${name}: needs a token, so documents 401`)
+  }
+})
+
+t.test('Try it out needs no edits: optional filters are not pre-filled, resource ids are demo ids', async t => {
+  const doc = JSON.parse(await readFile(OPENAPI_FILE, 'utf8')) as Json
+  const idFor: Record<string, string> = { users: DEMO_IDS.user, groups: DEMO_IDS.group, roles: DEMO_IDS.role }
+  for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
+    for (const method of METHODS) {
+      for (const p of (item[method]?.parameters ?? []) as Json[]) {
+        const where = `${method.toUpperCase()} ${path} ${p.name}`
+        if (p.in === 'query' && p.name !== 'pageSize') t.equal(p.example, undefined, `${where}: no pre-filled example`)
+        const kind = path.split('/')[1] as string
+        if (p.in === 'path' && kind in idFor) t.equal(p.example, idFor[kind], `${where}: an id of the demo`)
+      }
+    }
   }
 })
 

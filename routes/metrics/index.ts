@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { HttpProblem } from '../../src/http/problem.ts'
+import { metricsUnauthorized } from '../../src/plugins/auth.ts'
 import { problemResponses } from '../../src/plugins/schemas.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
@@ -47,11 +47,7 @@ async function requireMetricsToken (this: FastifyInstance, request: FastifyReque
   if (expected === undefined) return
   const presented = bearerToken(request.headers.authorization)
   if (presented !== undefined && sameSecret(presented, expected.reveal())) return
-  throw new HttpProblem(401, 'Unauthorized',
-    presented === undefined
-      ? 'GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.'
-      : 'The bearer token is not the metrics token (METRICS_TOKEN).',
-    { type: 'unauthorized', headers: { 'www-authenticate': 'Bearer realm="metrics"' } })
+  throw metricsUnauthorized(presented === undefined)
 }
 
 function bearerToken (header: string | undefined): string | undefined {

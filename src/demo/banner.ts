@@ -47,7 +47,7 @@ export function banner (input: BannerInput): string {
     `  ${syncLine(input.job)}`,
     ...(input.portNote !== undefined ? [`  note: ${input.portNote}`] : []),
     '',
-    `  Base URL     ${url}`,
+    `  Base URL     ${url}   (status page: open it in a browser)`,
     `  API token    ${token}`,
     `  Swagger UI   ${url}/docs   (Authorize → paste the API token, then "Try it out")`,
     `  OpenAPI      ${url}/openapi.json`,

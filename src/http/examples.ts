@@ -1,6 +1,8 @@
 /**
  * OpenAPI examples made by the real mapping (src/c1/mapping.ts), so the documented shapes are exactly what the
- * service serves: a user, a role, a group, their entitlements and grants.
+ * service serves: a user, a role, a group, their entitlements and grants. The user's and the group's ids are those
+ * of records in the demo's seeded directory (`npm run demo`: seed 1, 40 groups), so Swagger UI's "Try it out" on `{id}` paths
+ * starts from ids the demo really holds (test/http/examples.test.ts checks them against the generator).
  */
 import {
   groupEntitlement, groupGrant, groupResource, roleEntitlement, roleGrant, roleResource, userResource
@@ -8,26 +10,34 @@ import {
 import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts'
 
 const ctx = { tenant: 'rest.eu.zuora.com' }
+
+/** Ids that exist in the demo's directory: the first user and the first group its generator makes, and a role. */
+export const DEMO_IDS = {
+  user: 'b6b4fe59-0dff-4995-8b08-3c2668434820',
+  group: 'ae5e1489-d7b0-482f-ad3e-a16d67104659',
+  role: 'ADMIN'
+} as const
+
 const USER: DirectoryUser = {
-  id: 'eb48a32d-2fe6-48d1-8a18-797919f3810a',
-  userName: 'amy@example.com',
-  displayName: 'Amy Lawrence',
-  givenName: 'Amy',
-  familyName: 'Lawrence',
-  emails: [{ value: 'amy@example.com', type: 'work', primary: true }],
+  id: DEMO_IDS.user,
+  userName: 'elena.haddad@hooli.example.com',
+  displayName: 'Elena Haddad',
+  givenName: 'Elena',
+  familyName: 'Haddad',
+  emails: [{ value: 'elena.haddad@hooli.example.com', type: 'work', primary: true }],
   active: true,
   status: 'ACTIVE',
   ssoEnabled: false,
-  region: 'EU',
+  region: 'US',
   organizationId: '5619df2e-fa8c-47fa-9c1e-16ab5af4936e',
-  created: '2023-07-13T06:15:25.836Z',
+  created: '2024-10-13T18:32:02.767Z',
   roles: ['ADMIN'],
-  groups: ['7f5c248e-44e8-48d3-bacc-b5bd1253c2e4']
+  groups: [DEMO_IDS.group]
 }
 const GROUP: DirectoryGroup = {
-  id: '7f5c248e-44e8-48d3-bacc-b5bd1253c2e4',
+  id: DEMO_IDS.group,
   displayName: 'Finance',
-  description: 'Finance team',
+  description: 'Finance team access',
   organizationId: '5619df2e-fa8c-47fa-9c1e-16ab5af4936e',
   active: true,
   members: [USER.id]

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox'
 import type { Static, TSchema } from '@sinclair/typebox'
 import { LIST_VIEWS } from '../c1/flat.ts'
 import type { ListView } from '../c1/flat.ts'
-import { EXAMPLE_PAGE_META } from './examples.ts'
+import { DEMO_IDS, EXAMPLE_PAGE_META } from './examples.ts'
 import { MAX_PAGE_TOKEN_LENGTH } from './page-token.ts'
 
 export const DEFAULT_PAGE_SIZE = 100
@@ -57,36 +57,41 @@ export const ViewListQuerySchema = Type.Object({
 })
 export type ViewListQuery = Static<typeof ViewListQuerySchema>
 
-/** `GET /users` adds filters; they are part of the walk (a token only continues the same filters). */
+/**
+ * `GET /users` adds filters; they are part of the walk (a token only continues the same filters). Their examples
+ * live in the descriptions, never in `examples`: Swagger UI pre-fills a parameter's example, and "Try it out" on
+ * GET /users would then answer a filtered (often empty) page.
+ */
 export const UsersQuerySchema = Type.Object({
   pageSize: Type.Optional(PageSize),
   pageToken: Type.Optional(PageToken),
   view: Type.Optional(View),
   status: Type.Optional(Type.Unsafe<UserStatusFilter>(Type.String({
     enum: [...USER_STATUS_FILTERS],
-    description: 'Only users with this C1 status: enabled (Zuora ACTIVE) or disabled (INACTIVE, PENDING_ACTIVATION, active:false)',
-    examples: ['enabled']
+    description: 'Only users with this C1 status: enabled (Zuora ACTIVE) or disabled (INACTIVE, PENDING_ACTIVATION, active:false). Example: enabled'
   }))),
-  role: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Only users holding this role (exact role id, e.g. ADMIN)', examples: ['ADMIN'] })),
+  role: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Only users holding this role (exact role id). Example: ADMIN' })),
   q: Type.Optional(Type.String({
     minLength: 1,
     maxLength: 256,
-    description: 'Only users whose userName, an email address or displayName contains this text (case-insensitive)',
-    examples: ['amy']
+    description: 'Only users whose userName, an email address or displayName contains this text (case-insensitive). Example: haddad'
   }))
 })
 export type UsersQuery = Static<typeof UsersQuerySchema>
 
-/** Path parameter `:id` of a user, role or group (the role value for roles, URL-encoded). */
-export const IdParamsSchema = Type.Object({
-  id: Type.String({
-    minLength: 1,
-    maxLength: 1024,
-    description: 'Immutable id of the resource (for roles: the role value, URL-encoded, e.g. ADMIN)',
-    examples: ['ADMIN']
+/**
+ * Path parameter `:id` of a user, role or group (the role value for roles, URL-encoded). The example is an id the
+ * demo's directory holds for that kind, so Swagger UI's "Try it out" starts from a real resource.
+ */
+function idParams (description: string, example: string) {
+  return Type.Object({
+    id: Type.String({ minLength: 1, maxLength: 1024, description, examples: [example] })
   })
-})
-export type IdParams = Static<typeof IdParamsSchema>
+}
+export const UserIdParamsSchema = idParams('Immutable Zuora id of the user', DEMO_IDS.user)
+export const GroupIdParamsSchema = idParams('Immutable Zuora id of the user group', DEMO_IDS.group)
+export const RoleIdParamsSchema = idParams('The role value, URL-encoded (e.g. ADMIN, USER or a custom role)', DEMO_IDS.role)
+export type IdParams = Static<typeof UserIdParamsSchema>
 
 const SyncIdField = Type.String({ description: 'The snapshot this page comes from (KSUID); the same on every page of a walk' })
 const SnapshotAtField = Type.String({ format: 'date-time', description: 'When that snapshot was taken (RFC 3339, UTC)' })

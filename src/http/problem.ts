@@ -75,6 +75,18 @@ export function parameterProblem (where: 'querystring' | 'params', parameter: st
   })
 }
 
+/** The JSON body of a problem answered at `instance` (standard members win over extension members). */
+export function problemJson (problem: HttpProblem, instance: string): Record<string, unknown> {
+  return {
+    ...problem.extra,
+    type: problem.type,
+    title: problem.title,
+    status: problem.statusCode,
+    detail: problem.detail,
+    instance
+  }
+}
+
 export function isHttpProblem (err: unknown): err is HttpProblem {
   return err instanceof HttpProblem
 }

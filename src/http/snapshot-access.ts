@@ -17,27 +17,36 @@ export function currentSnapshot (app: FastifyInstance): Snapshot {
   const snapshot = app.snapshots.current()
   if (snapshot !== undefined) return snapshot
   const { running, last } = syncJobs(app)
+  return throwProblem(snapshotNotReady(running, last))
+}
+
+/** The 503 `snapshot-not-ready` problem, from the running and the last finished sync (pure). */
+export function snapshotNotReady (running: SyncJob | undefined, last: SyncJob | undefined): HttpProblem {
   const detail = running !== undefined
     ? `The first snapshot of the Zuora directory is being built (sync ${running.id}, phase ${running.progress.phase}); retry in a few seconds.`
     : last?.status === 'failed'
       ? `No snapshot of the Zuora directory exists yet: the last sync failed (${last.error?.title ?? 'unknown error'}); it is retried on schedule or with POST /sync.`
       : 'No snapshot of the Zuora directory exists yet; start one with POST /sync or wait for the scheduled sync.'
-  return throwProblem(new HttpProblem(503, 'Snapshot not ready', detail, {
+  return new HttpProblem(503, 'Snapshot not ready', detail, {
     type: 'snapshot-not-ready',
     headers: { 'retry-after': String(running !== undefined ? NOT_READY_RETRY_AFTER_SECONDS : NO_SYNC_RETRY_AFTER_SECONDS) },
     extra: { sync: jobSummary(running ?? last) }
-  }))
+  })
 }
 
 /** The snapshot a page token names; HttpProblem 410 `snapshot-expired` when it is no longer held. */
 export function heldSnapshot (app: FastifyInstance, syncId: string): Snapshot {
   const snapshot = app.snapshots.get(syncId)
   if (snapshot !== undefined) return snapshot
-  const current = app.snapshots.current()
-  return throwProblem(new HttpProblem(410, 'Snapshot expired',
+  return throwProblem(snapshotExpired(syncId, app.snapshots.current()?.syncId))
+}
+
+/** The 410 `snapshot-expired` problem of a page token whose snapshot is no longer held (pure). */
+export function snapshotExpired (syncId: string, currentSyncId: string | undefined): HttpProblem {
+  return new HttpProblem(410, 'Snapshot expired',
     `The pageToken belongs to snapshot ${syncId}, which is no longer held (newer syncs replaced it). ` +
     'Restart the walk without pageToken; every page of the new walk comes from the current snapshot.',
-    { type: 'snapshot-expired', extra: { syncId, ...(current !== undefined ? { currentSyncId: current.syncId } : {}) } }))
+    { type: 'snapshot-expired', extra: { syncId, ...(currentSyncId !== undefined ? { currentSyncId } : {}) } })
 }
 
 function syncJobs (app: FastifyInstance): { running?: SyncJob, last?: SyncJob } {

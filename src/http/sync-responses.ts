@@ -94,6 +94,12 @@ export function badQuery (parameter: string, detail: string): HttpProblem {
   return parameterProblem('querystring', parameter, 'Invalid query parameter', detail, { type: 'bad-request' })
 }
 
+export function syncJobNotFound (id: string): HttpProblem {
+  return new HttpProblem(404, 'Sync job not found',
+    `No sync job ${id} is known: it never existed or has left the bounded history (GET /sync/jobs lists the recent ones).`,
+    { type: 'not-found' })
+}
+
 export function notAcceptable (detail: string): HttpProblem {
   return new HttpProblem(406, 'Not acceptable', detail, { type: 'not-acceptable' })
 }

@@ -49,6 +49,15 @@ export function unauthorized (err: Pick<FastifyError, 'code'>): HttpProblem {
       'This endpoint needs an API token: send the header "Authorization: Bearer <token>" with a token from API_TOKENS.',
       { type: 'unauthorized', headers: { 'www-authenticate': `Bearer realm="${AUTH_REALM}"` } })
     : new HttpProblem(401, 'Invalid API token',
-      'The Authorization header does not carry a valid API token for this service; send "Authorization: Bearer <token>" with a token from API_TOKENS.',
+      'The bearer token sent is not one of this service\'s API tokens (API_TOKENS or API_TOKENS_FILE); send "Authorization: Bearer <token>" with one of them.',
       { type: 'unauthorized', headers: { 'www-authenticate': `Bearer realm="${AUTH_REALM}", error="invalid_token"` } })
+}
+
+/** 401 problem of GET /metrics when METRICS_TOKEN is set: no bearer token, or not that one. */
+export function metricsUnauthorized (missing: boolean): HttpProblem {
+  return new HttpProblem(401, 'Unauthorized',
+    missing
+      ? 'GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.'
+      : 'The bearer token is not the metrics token (METRICS_TOKEN).',
+    { type: 'unauthorized', headers: { 'www-authenticate': 'Bearer realm="metrics"' } })
 }

@@ -8,7 +8,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import fp from 'fastify-plugin'
 import { REQUEST_ID_HEADER, pathOnly } from '../http/logging.ts'
-import { HttpProblem, PROBLEM_CONTENT_TYPE, isHttpProblem, parameterProblem, problemType } from '../http/problem.ts'
+import { HttpProblem, PROBLEM_CONTENT_TYPE, isHttpProblem, parameterProblem, problemJson, problemType } from '../http/problem.ts'
 import { isZuoraError } from '../zuora/errors.ts'
 import type { ZuoraError } from '../zuora/errors.ts'
 
@@ -222,14 +222,7 @@ export function problemInstance (request: FastifyRequest): string {
 
 /** The body of a problem answer (standard members win over extension members). */
 export function problemBody (problem: HttpProblem, request: FastifyRequest): Record<string, unknown> {
-  return {
-    ...problem.extra,
-    type: problem.type,
-    title: problem.title,
-    status: problem.statusCode,
-    detail: problem.detail,
-    instance: problemInstance(request)
-  }
+  return problemJson(problem, problemInstance(request))
 }
 
 export function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: HttpProblem): FastifyReply {

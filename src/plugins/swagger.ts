@@ -10,6 +10,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import { problemExamples } from '../http/problem-examples.ts'
 import { PROBLEM_CONTENT_TYPE } from '../http/problem.ts'
 import { VERSION } from '../version.ts'
 
@@ -68,7 +69,8 @@ export default fp(async (app) => {
   await app.register(swagger, SWAGGER_OPTIONS)
   await app.register(swaggerUi, {
     routePrefix: DOCS_PREFIX,
-    uiConfig: { deepLinking: true },
+    // One document URL: the UI loads (and links) /openapi.json, as the README does; /docs/json serves the same document.
+    uiConfig: { deepLinking: true, urls: [{ url: OPENAPI_PATH, name: OPENAPI_PATH }] },
     theme: { title: 'Zuora → ConductorOne façade · API' }
   })
   app.get(OPENAPI_PATH, {
@@ -105,19 +107,23 @@ export function publicRoutesWithoutSecurity ({ schema, url, route }: TransformAr
 }
 
 interface OpenApiDocument {
-  paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>>
+  paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string }, examples?: unknown }> }> }>>
   [key: string]: unknown
 }
 
-/** Error responses whose schema is the Problem component are served as application/problem+json: say so. */
+/**
+ * Error responses whose schema is the Problem component are served as application/problem+json: say so, with one
+ * example per problem type that path answers with at that status (src/http/problem-examples.ts).
+ */
 export function problemMediaTypes (doc: OpenApiDocument): OpenApiDocument {
-  for (const pathItem of Object.values(doc.paths ?? {})) {
-    for (const operation of Object.values(pathItem)) {
+  for (const [path, pathItem] of Object.entries(doc.paths ?? {})) {
+    for (const [method, operation] of Object.entries(pathItem)) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const json = response.content?.['application/json']
         if (!/^[45]/.test(status) || json?.schema?.$ref !== PROBLEM_REF || response.content === undefined) continue
         delete response.content['application/json']
-        response.content[PROBLEM_MEDIA_TYPE] = json
+        const examples = problemExamples(method, path, Number(status))
+        response.content[PROBLEM_MEDIA_TYPE] = Object.keys(examples).length > 0 ? { ...json, examples } : json
       }
     }
   }

@@ -69,6 +69,7 @@ t.test('wrong token → 401, the token is never echoed (response or log)', async
   }
   const invalid = await get(`${url}/private`, `Bearer ${forged}`)
   t.equal(JSON.parse(invalid.text).title, 'Invalid API token')
+  t.match(JSON.parse(invalid.text).detail, /not one of this service's API tokens \(API_TOKENS/, 'says plainly the token is not one of API_TOKENS')
   t.equal(invalid.headers.get('www-authenticate'), 'Bearer realm="zuora-c1-facade", error="invalid_token"')
   const posted = await get(`${url}/private`, `Bearer ${forged}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })
   t.equal(posted.status, 401, 'rejected before the body is parsed')

@@ -70,7 +70,10 @@ t.test('GET /openapi.json is public and describes the API', async t => {
   t.notOk('security' in op, 'private routes inherit the global bearer requirement')
   t.same(op.responses['200'].content['application/json'].schema, { $ref: '#/components/schemas/Resource' })
   for (const status of ['400', '401', '404']) {
-    t.same(op.responses[status].content, { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }, status)
+    const media = op.responses[status].content['application/problem+json']
+    t.same(Object.keys(op.responses[status].content), ['application/problem+json'], status)
+    t.same(media.schema, { $ref: '#/components/schemas/Problem' }, status)
+    for (const example of Object.values(media.examples ?? {}) as Array<{ value: { status: number } }>) t.equal(example.value.status, Number(status), `${status} example`)
   }
   t.same(doc.paths['/health/live'].get.security, [], 'public routes need no token')
   t.same(doc.paths['/openapi.json'].get.security, [])
@@ -88,7 +91,10 @@ t.test('Swagger UI at /docs needs no token', async t => {
   await redirect.text()
   const spec = await fetch(`${url}/docs/json`)
   t.equal(spec.status, 200)
-  t.equal(((await spec.json()) as { openapi: string }).openapi, '3.1.0')
+  const official = await fetch(`${url}/openapi.json`)
+  t.same(await spec.json(), await official.json(), '/docs/json and /openapi.json serve the same document')
+  const init = await fetch(`${url}/docs/static/swagger-initializer.js`)
+  t.match(await init.text(), /"url":"\/openapi\.json"/, 'Swagger UI loads /openapi.json')
   const asset = await fetch(`${url}/docs/static/swagger-ui-bundle.js`)
   t.equal(asset.status, 200)
   await asset.arrayBuffer()

@@ -2,7 +2,7 @@
  * /health/live and /health/ready over real HTTP: public, problem+json when not ready, never a call to Zuora.
  */
 import t from 'tap'
-import { readiness } from '../../routes/health/ready/index.ts'
+import { readiness } from '../../src/http/readiness.ts'
 import type { SyncJob } from '../../src/sync/types.ts'
 import { snapshotOf, startStack, startTestApp, testDirectory, testSnapshot } from '../helper.ts'
 

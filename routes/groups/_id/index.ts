@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ref, ResourceSchema } from '../../../src/c1/model.ts'
 import { checkedId, sendOne } from '../../../src/http/list-page.ts'
-import { IdParamsSchema, NotModifiedResponse, singleOf } from '../../../src/http/list-query.ts'
+import { GroupIdParamsSchema, NotModifiedResponse, singleOf } from '../../../src/http/list-query.ts'
 import type { IdParams } from '../../../src/http/list-query.ts'
 import { problemResponses } from '../../../src/plugins/schemas.ts'
 import { EXAMPLES } from '../../../src/http/examples.ts'
@@ -17,7 +17,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'getGroup',
       summary: 'Get a group',
       description: 'One Zuora user group (by its immutable Zuora id) as a C1 `group` resource, from the current snapshot.',
-      params: IdParamsSchema,
+      params: GroupIdParamsSchema,
       response: {
         200: singleOf(ref(ResourceSchema), 'The group', EXAMPLES.group),
         304: NotModifiedResponse,

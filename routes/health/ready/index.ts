@@ -3,50 +3,12 @@
  * than SYNC_MAX_AGE_SECONDS; otherwise 503 problem+json. Reads only what this process holds: never calls Zuora
  * (an upstream outage keeps the last good snapshot served until it is too old).
  */
-import { Type } from '@sinclair/typebox'
-import type { Static } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { HttpProblem } from '../../../src/http/problem.ts'
 import { problemResponses } from '../../../src/plugins/schemas.ts'
-import { SyncProgressSchema } from '../../../src/sync/sync-schemas.ts'
-import type { SyncJob } from '../../../src/sync/types.ts'
-
-export const ReadinessSchema = Type.Object({
-  ready: Type.Boolean({ description: 'true: send traffic here' }),
-  reason: Type.String({ description: 'Why the service is (not) ready' }),
-  syncId: Type.Union([Type.String(), Type.Null()], { description: 'The snapshot being served' }),
-  snapshotAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  ageSeconds: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'Age of the snapshot being served' }),
-  maxAgeSeconds: Type.Integer({ minimum: 1, description: 'SYNC_MAX_AGE_SECONDS (derived from the interval when 0)' }),
-  lastSync: Type.Union([Type.Object({
-    id: Type.String(),
-    status: Type.String({ enum: ['succeeded', 'failed', 'aborted'] }),
-    trigger: Type.String(),
-    finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
-    durationMs: Type.Optional(Type.Integer({ minimum: 0 })),
-    error: Type.Optional(Type.Object({ title: Type.String(), detail: Type.String() }))
-  }), Type.Null()], { description: 'Outcome of the last finished sync of this process' }),
-  runningSync: Type.Union([Type.Object({
-    id: Type.String(),
-    trigger: Type.String(),
-    startedAt: Type.String({ format: 'date-time' }),
-    progress: SyncProgressSchema
-  }), Type.Null()], { description: 'The sync running now, with its progress' })
-}, {
-  description: 'Readiness: the snapshot being served and the sync state',
-  examples: [{
-    ready: true,
-    reason: 'serving snapshot 2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a (42 s old, limit 7500 s)',
-    syncId: '2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a',
-    snapshotAt: '2026-09-01T12:00:04Z',
-    ageSeconds: 42,
-    maxAgeSeconds: 7500,
-    lastSync: { id: 'job_2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a', status: 'succeeded', trigger: 'startup', finishedAt: '2026-09-01T12:00:04.210Z', durationMs: 4210 },
-    runningSync: null
-  }]
-})
-export type Readiness = Static<typeof ReadinessSchema>
+import { readiness, readinessInput, ReadinessSchema } from '../../../src/http/readiness.ts'
+import type { Readiness } from '../../../src/http/readiness.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -69,65 +31,11 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
 export default plugin
 
 async function ready (this: FastifyInstance): Promise<Readiness> {
-  const current = this.snapshots.current()
-  const engine = this.hasDecorator('syncEngine') ? this.syncEngine : undefined
-  const state = readiness({
-    snapshot: current !== undefined ? { syncId: current.syncId, snapshotAt: current.snapshotAt } : undefined,
-    running: engine?.running(),
-    last: engine?.lastFinished(),
-    maxAgeSeconds: this.config.sync.maxAgeSeconds,
-    now: Date.now()
-  })
+  const state = readiness(readinessInput(this, Date.now()))
   if (state.ready) return state
   throw new HttpProblem(503, 'Not ready', state.reason, {
     type: 'not-ready',
     headers: { 'retry-after': '5' },
     extra: state
   })
-}
-
-export interface ReadinessInput {
-  readonly snapshot: { readonly syncId: string, readonly snapshotAt: string } | undefined
-  readonly running: SyncJob | undefined
-  readonly last: SyncJob | undefined
-  readonly maxAgeSeconds: number
-  readonly now: number
-}
-
-/** Pure: the readiness verdict and body from what the process holds. */
-export function readiness (input: ReadinessInput): Readiness {
-  const { snapshot, running, last, maxAgeSeconds, now } = input
-  const ageSeconds = snapshot !== undefined ? Math.max(0, Math.floor((now - Date.parse(snapshot.snapshotAt)) / 1000)) : null
-  const base = {
-    syncId: snapshot?.syncId ?? null,
-    snapshotAt: snapshot?.snapshotAt ?? null,
-    ageSeconds,
-    maxAgeSeconds,
-    lastSync: last !== undefined ? lastSyncOf(last) : null,
-    runningSync: running !== undefined ? { id: running.id, trigger: running.trigger, startedAt: running.startedAt, progress: running.progress } : null
-  }
-  if (snapshot === undefined || ageSeconds === null) {
-    const why = running !== undefined
-      ? `no snapshot yet: the first sync (${running.id}) is in phase ${running.progress.phase}`
-      : last?.status === 'failed'
-        ? `no snapshot yet: the last sync failed (${last.error?.title ?? 'unknown error'})`
-        : 'no snapshot yet'
-    return { ready: false, reason: why, ...base }
-  }
-  if (ageSeconds > maxAgeSeconds) {
-    const lastFailure = last !== undefined && last.status !== 'succeeded' ? `; the last sync ${last.status} (${last.error?.title ?? 'no detail'})` : ''
-    return { ready: false, reason: `snapshot ${snapshot.syncId} is ${ageSeconds} s old, older than the ${maxAgeSeconds} s limit${lastFailure}`, ...base }
-  }
-  return { ready: true, reason: `serving snapshot ${snapshot.syncId} (${ageSeconds} s old, limit ${maxAgeSeconds} s)`, ...base }
-}
-
-function lastSyncOf (job: SyncJob): NonNullable<Readiness['lastSync']> {
-  return {
-    id: job.id,
-    status: job.status,
-    trigger: job.trigger,
-    ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
-    ...(job.durationMs !== undefined ? { durationMs: job.durationMs } : {}),
-    ...(job.error !== undefined ? { error: { title: job.error.title, detail: job.error.detail } } : {})
-  }
 }

@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ref, ResourceSchema } from '../../../src/c1/model.ts'
 import { checkedId, sendOne } from '../../../src/http/list-page.ts'
-import { IdParamsSchema, NotModifiedResponse, singleOf } from '../../../src/http/list-query.ts'
+import { RoleIdParamsSchema, NotModifiedResponse, singleOf } from '../../../src/http/list-query.ts'
 import type { IdParams } from '../../../src/http/list-query.ts'
 import { problemResponses } from '../../../src/plugins/schemas.ts'
 import { EXAMPLES } from '../../../src/http/examples.ts'
@@ -18,7 +18,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Get a role',
       description: 'One role as a C1 `role` resource. The id is the role value (e.g. ADMIN), URL-encoded in the path; ' +
         'a value that cannot be a C1 id (containing \':\', \'/\', \'\\\', control characters, edge spaces, over 1024 bytes) is refused with 400.',
-      params: IdParamsSchema,
+      params: RoleIdParamsSchema,
       response: {
         200: singleOf(ref(ResourceSchema), 'The role', EXAMPLES.role),
         304: NotModifiedResponse,

@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { EntitlementSchema, ref } from '../../../../src/c1/model.ts'
 import { checkedId, entitlementsPage } from '../../../../src/http/list-page.ts'
-import { IdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf } from '../../../../src/http/list-query.ts'
+import { GroupIdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf } from '../../../../src/http/list-query.ts'
 import type { IdParams, ListQuery } from '../../../../src/http/list-query.ts'
 import { problemResponses } from '../../../../src/plugins/schemas.ts'
 import { EXAMPLES } from '../../../../src/http/examples.ts'
@@ -18,7 +18,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'List a group\'s entitlements',
       description: 'Exactly one entitlement: `group:<id>:member` (slug member, purpose ASSIGNMENT, grantable to users). ' +
         'Mirrors baton ListEntitlements(group).',
-      params: IdParamsSchema,
+      params: GroupIdParamsSchema,
       querystring: ListQuerySchema,
       response: {
         200: pageOf(ref(EntitlementSchema), 'The group\'s entitlements (one)', EXAMPLES.groupEntitlement),

@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { EntitlementSchema, ref } from '../../../../src/c1/model.ts'
 import { checkedId, entitlementsPage } from '../../../../src/http/list-page.ts'
-import { IdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf } from '../../../../src/http/list-query.ts'
+import { RoleIdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf } from '../../../../src/http/list-query.ts'
 import type { IdParams, ListQuery } from '../../../../src/http/list-query.ts'
 import { problemResponses } from '../../../../src/plugins/schemas.ts'
 import { EXAMPLES } from '../../../../src/http/examples.ts'
@@ -18,7 +18,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'List a role\'s entitlements',
       description: 'Exactly one entitlement: `role:<id>:assigned` (slug assigned, purpose ASSIGNMENT, grantable to users). ' +
         'Mirrors baton ListEntitlements(role).',
-      params: IdParamsSchema,
+      params: RoleIdParamsSchema,
       querystring: ListQuerySchema,
       response: {
         200: pageOf(ref(EntitlementSchema), 'The role\'s entitlements (one)', EXAMPLES.roleEntitlement),

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { flatGrant, FlatGrantSchema } from '../../../../src/c1/flat.ts'
 import { GrantSchema, ref } from '../../../../src/c1/model.ts'
 import { checkedId, grantsPage } from '../../../../src/http/list-page.ts'
-import { IdParamsSchema, NotModifiedResponse, pageOf, viewPagesOf, ViewListQuerySchema } from '../../../../src/http/list-query.ts'
+import { RoleIdParamsSchema, NotModifiedResponse, pageOf, viewPagesOf, ViewListQuerySchema } from '../../../../src/http/list-query.ts'
 import type { IdParams, ViewListQuery } from '../../../../src/http/list-query.ts'
 import { problemResponses } from '../../../../src/plugins/schemas.ts'
 import { EXAMPLES } from '../../../../src/http/examples.ts'
@@ -21,7 +21,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'List a role\'s grants',
       description: 'One grant per user holding the role: id `role:<id>:assigned:user:<userId>`, with entitlement and principal ' +
         'references, sorted by user id. Paged like the lists (tokens are bound to this role). Mirrors baton ListGrants(role).',
-      params: IdParamsSchema,
+      params: RoleIdParamsSchema,
       querystring: ViewListQuerySchema,
       response: {
         200: PAGES.schema,

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ref } from '../../../../src/c1/model.ts'
-import { HttpProblem } from '../../../../src/http/problem.ts'
+import { syncJobNotFound } from '../../../../src/http/sync-responses.ts'
 import { problemResponses } from '../../../../src/plugins/schemas.ts'
 import { SyncJobParamsSchema, SyncJobSchema } from '../../../../src/sync/sync-schemas.ts'
 import type { SyncJobBody } from '../../../../src/sync/sync-schemas.ts'
@@ -31,9 +31,7 @@ export default plugin
 async function getJob (this: FastifyInstance, request: FastifyRequest<{ Params: { id: string } }>): Promise<SyncJobBody> {
   const job = this.syncEngine.job(request.params.id)
   if (job === undefined) {
-    throw new HttpProblem(404, 'Sync job not found',
-      `No sync job ${request.params.id} is known: it never existed or has left the bounded history (GET /sync/jobs lists the recent ones).`,
-      { type: 'not-found' })
+    throw syncJobNotFound(request.params.id)
   }
   return job as SyncJobBody
 }

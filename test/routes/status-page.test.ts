@@ -1,0 +1,41 @@
+/** GET / over real HTTP: public HTML under helmet's CSP, the counts of the snapshot served and the last sync. */
+import t from 'tap'
+import { snapshotCounts } from '../../src/http/status-view.ts'
+import { startStack, startTestApp, testSnapshot } from '../helper.ts'
+
+t.test('GET / is a public HTML page with the snapshot counts, under the CSP', async t => {
+  const snapshot = testSnapshot({ users: 12, groups: 3 })
+  const app = await startTestApp({ snapshot, t })
+  const res = await fetch(`${app.url}/`)
+  t.equal(res.status, 200, 'no token needed')
+  t.match(res.headers.get('content-type'), /^text\/html; charset=utf-8/)
+  t.match(res.headers.get('content-security-policy'), /script-src 'self'/)
+  t.equal(res.headers.get('cache-control'), 'no-store')
+  const html = await res.text()
+  const counts = snapshotCounts(snapshot, 0)
+  t.match(html, `<code id="sync-id">${snapshot.syncId}</code>`)
+  t.match(html, `<dd id="count-users">${counts.users}</dd>`)
+  t.match(html, `<dd id="count-groups">${counts.groups}</dd>`)
+  t.match(html, `<dd id="count-grants">${counts.grants.toLocaleString('en-US')}</dd>`)
+  t.notMatch(html, new RegExp(app.token), 'never a secret')
+  t.notMatch(html, /@/, 'no user data (no email address)')
+})
+
+t.test('before any snapshot the page still answers 200 and says not ready', async t => {
+  const app = await startTestApp({ startSync: false, t })
+  const res = await fetch(`${app.url}/`)
+  t.equal(res.status, 200)
+  const html = await res.text()
+  t.match(html, /not ready/)
+  t.match(html, /No snapshot yet/)
+})
+
+t.test('after a sync against the simulator it lists that sync with its outcome', async t => {
+  const stack = await startStack({ t })
+  const job = stack.app.syncEngine.lastFinished()
+  const html = await (await fetch(`${stack.url}/`)).text()
+  t.ok(job)
+  t.match(html, `<code>${job!.id}</code>`)
+  t.match(html, /class="outcome">succeeded</)
+  t.match(html, '<dd id="count-users">50</dd>')
+})
