@@ -141,7 +141,12 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
         const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, used !== undefined ? [used] : [])
         const e = errorFromResponse({ endpoint, status: 401, body, requestId: res.requestId, what })
         const why = wasAccepted ? ` after ${round - 1} token refreshes` : ' even with a freshly issued token'
-        throw new ZuoraError(e.message.replace(`. Hint: ${AUTH_HINT}`, `${why}. Hint: ${AUTH_HINT}`), {
+        // the token endpoint accepted the client, so the usual cause is a SCIM host of another data center
+        const hint = wasAccepted
+          ? AUTH_HINT
+          : `${AUTH_HINT}; here the token endpoint (${new URL(config.tokenUrl).host}) issued the token and the SCIM API (${new URL(base).host}) refused it: ` +
+            'ZUORA_TOKEN_URL and ZUORA_SCIM_BASE_URL probably belong to different data centers (or one to OneID, https://one.zuora.com), or the client may not use SCIM'
+        throw new ZuoraError(e.message.replace(`. Hint: ${AUTH_HINT}`, `${why}. Hint: ${hint}`), {
           kind: 'auth', endpoint, upstreamStatus: 401,
           ...(e.code !== undefined ? { code: e.code } : {}),
           ...(e.requestId !== undefined ? { requestId: e.requestId } : {})
@@ -282,21 +287,28 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
         throw new ZuoraError(`SCIM ${RESOURCE_PATH[resource]} listing claims ${T} resources, more than the ${MAX_TOTAL_RESULTS} this client reads`, { kind: 'payload', endpoint: resource })
       }
       const n = first.items.length
-      if (n > first.count && n < T) {
-        throw new ZuoraError(
-          `SCIM ${RESOURCE_PATH[resource]}: the server ignores count: startIndex=1&count=${first.count} returned ${n} resources of ${T} ` +
-          '(RFC 7644 §3.4.2.4: never more than count), so the remaining pages cannot be planned. No partial directory is returned; ' +
-          'check the SCIM base URL, or ask the server\'s operator to honour count.',
-          { kind: 'upstream', endpoint: resource })
-      }
+      refuseIgnoredCount(resource, first)
       const count = n > first.count ? n : n > 0 && n < Math.min(first.count, T) ? n : first.count
       return { count, ...pagePlan(semantics, T, count) }
+    }
+
+    /** More resources than count on a first page that is not the whole listing: pages cannot be planned. */
+    const refuseIgnoredCount = (resource: ScimResource, first: ScimPage<unknown>): void => {
+      const n = first.items.length
+      const T = first.totalResults
+      if (n <= first.count || n >= T) return
+      throw new ZuoraError(
+        `SCIM ${RESOURCE_PATH[resource]}: the server ignores count: startIndex=1&count=${first.count} returned ${n} resources of ${T} ` +
+        '(RFC 7644 §3.4.2.4: never more than count), so the remaining pages cannot be planned. No partial directory is returned; ' +
+        'check the SCIM base URL, or ask the server\'s operator to honour count.',
+        { kind: 'upstream', endpoint: resource })
     }
 
     /** The semantics this read uses for a resource: configured, already detected, or detected now by one probe. */
     const semanticsFor = async (resource: ScimResource, first: ScimPage<{ id: string }>): Promise<StartIndexSemantics> => {
       const known = configured(resource) ?? detected[resource]
       if (known !== undefined) return known
+      refuseIgnoredCount(resource, first)
       const n = first.items.length
       // one page, or pages of one resource (both semantics then ask for the same pages): nothing to tell apart
       if (first.totalResults <= n || n < 2) return 'item'
