@@ -146,11 +146,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
           ? AUTH_HINT
           : `${AUTH_HINT}; here the token endpoint (${new URL(config.tokenUrl).host}) issued the token and the SCIM API (${new URL(base).host}) refused it: ` +
             'ZUORA_TOKEN_URL and ZUORA_SCIM_BASE_URL probably belong to different data centers (or one to OneID, https://one.zuora.com), or the client may not use SCIM'
-        throw new ZuoraError(e.message.replace(`. Hint: ${AUTH_HINT}`, `${why}. Hint: ${hint}`), {
-          kind: 'auth', endpoint, upstreamStatus: 401,
-          ...(e.code !== undefined ? { code: e.code } : {}),
-          ...(e.requestId !== undefined ? { requestId: e.requestId } : {})
-        })
+        throw e.withMessage(e.message.replace(`. Hint: ${AUTH_HINT}`, `${why}. Hint: ${hint}`))
       }
       options.logger?.info({ endpoint, requestId: res.requestId, round, revoked: wasAccepted }, 'zuora answered 401: refreshing the token and retrying')
     }
@@ -187,11 +183,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     const hint = `. Hint: no SCIM ${RESOURCE_PATH[resource]} endpoint at ${base}/${RESOURCE_PATH[resource]}: check ZUORA_SCIM_BASE_URL ` +
       '(it must end in the SCIM root, e.g. https://one.zuora.com/scim/v2, without /Users) and the data center of ZUORA_TENANT_BASE_URL'
     const [head, requestId] = e.message.split(' [Zuora-Request-Id ')
-    return new ZuoraError(`${head}${hint}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}` : ''}`, {
-      kind: 'upstream', endpoint: resource, upstreamStatus: 404,
-      ...(e.code !== undefined ? { code: e.code } : {}),
-      ...(e.requestId !== undefined ? { requestId: e.requestId } : {})
-    })
+    return e.withMessage(`${head}${hint}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}` : ''}`)
   }
 
   /** A fixed semantics for the public page readers; 'auto' falls back to what Zuora documents (Users item, Groups page). */

@@ -99,17 +99,6 @@ export function clientRefused (err: unknown): boolean {
   return err.upstreamStatus === 400 && /^(invalid_client|invalid_request|unauthorized_client)$/.test(err.code ?? '')
 }
 
-function rethrowWithHint (err: ZuoraError, message: string): ZuoraError {
-  return new ZuoraError(message, {
-    kind: err.kind,
-    endpoint: err.endpoint,
-    ...(err.upstreamStatus !== undefined ? { upstreamStatus: err.upstreamStatus } : {}),
-    ...(err.code !== undefined ? { code: err.code } : {}),
-    ...(err.requestId !== undefined ? { requestId: err.requestId } : {}),
-    ...(err.processId !== undefined ? { processId: err.processId } : {})
-  })
-}
-
 export function parseLifetimeMs (expiresIn: unknown): number | undefined {
   const n = typeof expiresIn === 'number' ? expiresIn : typeof expiresIn === 'string' && /^\d+$/.test(expiresIn.trim()) ? Number(expiresIn) : NaN
   return Number.isFinite(n) && n > 0 ? n * 1000 : undefined
@@ -214,7 +203,7 @@ export function createTokenManager (options: TokenManagerOptions): TokenManager 
           const why = setting === 'auto'
             ? `${METHOD_LABEL[method]} worked earlier in this process`
             : `ZUORA_OAUTH_CLIENT_AUTH=${setting} sends ${METHOD_LABEL[method]}`
-          throw rethrowWithHint(refused, `${refused.message.replace(/\. Hint: .*$/, '')}. Hint: ${AUTH_HINT}; ${why}: if the token endpoint only accepts ${METHOD_LABEL[other]}, set ZUORA_OAUTH_CLIENT_AUTH=${other} (or auto)` +
+          throw refused.withMessage(`${refused.message.replace(/\. Hint: .*$/, '')}. Hint: ${AUTH_HINT}; ${why}: if the token endpoint only accepts ${METHOD_LABEL[other]}, set ZUORA_OAUTH_CLIENT_AUTH=${other} (or auto)` +
             (refused.requestId !== undefined ? ` [Zuora-Request-Id ${refused.requestId}]` : ''))
         }
         const other: ClientAuthMethod = 'basic'
@@ -225,7 +214,7 @@ export function createTokenManager (options: TokenManagerOptions): TokenManager 
           if (!clientRefused(err2)) throw err2
           const second = err2 as ZuoraError
           const what = (e: ZuoraError): string => `HTTP ${e.upstreamStatus ?? '?'}${e.code !== undefined ? ` ${e.code}` : ''}`
-          throw rethrowWithHint(second,
+          throw second.withMessage(
             `OAuth token request refused the client with both authentication methods (${METHOD_LABEL.post}: ${what(refused)}; ` +
             `${METHOD_LABEL.basic}: ${what(second)}). Hint: ${AUTH_HINT}` +
             (second.requestId !== undefined ? ` [Zuora-Request-Id ${second.requestId}]` : ''))
