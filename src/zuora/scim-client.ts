@@ -304,14 +304,29 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
       const n = first.items.length
       // one page, or pages of one resource (both semantics then ask for the same pages): nothing to tell apart
       if (first.totalResults <= n || n < 2) return 'item'
-      if (pagesTotal !== null) pagesTotal++
       const what = `SCIM ${RESOURCE_PATH[resource]} start-index probe (startIndex ${PROBE_START_INDEX}, count ${PROBE_COUNT})`
-      const probe = await listAt<{ id: string }>(resource, PROBE_START_INDEX, PROBE_COUNT, what, reqOpts)
-      pagesDone++
-      report()
-      const firstIds = first.items.map(item => item.id)
-      const probeIds = probe.items.map(item => item.id)
-      const verdict = classifyProbe(firstIds, probeIds)
+      const probeOnce = async (): Promise<string[]> => {
+        if (pagesTotal !== null) pagesTotal++
+        const probe = await listAt<{ id: string }>(resource, PROBE_START_INDEX, PROBE_COUNT, what, reqOpts)
+        pagesDone++
+        report()
+        return probe.items.map(item => item.id)
+      }
+      let firstIds = first.items.map(item => item.id)
+      let probeIds = await probeOnce()
+      let verdict = classifyProbe(firstIds, probeIds)
+      if ('problem' in verdict && verdict.problem === 'neither') {
+        // the listing may have changed between the two answers: look once more (first page and probe together)
+        if (pagesTotal !== null) pagesTotal++
+        const [again, ids] = await Promise.all([
+          listAt<{ id: string }>(resource, 1, first.count, `SCIM ${RESOURCE_PATH[resource]} page 1 again (start-index detection)`, reqOpts)
+            .then(p => { pagesDone++; return p }),
+          probeOnce()
+        ])
+        firstIds = again.items.map(item => item.id)
+        probeIds = ids
+        verdict = classifyProbe(firstIds, probeIds)
+      }
       if ('semantics' in verdict) {
         detected[resource] = verdict.semantics
         options.logger?.info({ resource, semantics: verdict.semantics, setting: startIndexSetting(resource) }, 'zuora startIndex semantics detected')

@@ -4,7 +4,7 @@
  * RFC 7644 makes startIndex a 1-based item index; Zuora documents Groups with a page number. After the first
  * page (startIndex=1), the probe asks for PROBE_COUNT resources from startIndex=2: an item index answers with the
  * first page's 2nd and 3rd resources, a page number with its 3rd and 4th (page 2 of size 2). Anything else is
- * named with the evidence (ids per startIndex), never guessed.
+ * looked at once more by the reader, then named with the evidence (ids per startIndex), never guessed.
  */
 import type { StartIndexSemantics } from '../config.ts'
 

@@ -76,13 +76,30 @@ t.test('auto, answers that fit neither semantics: the message names the setting 
   const agent = mockAgent(t)
   commonMocks(agent)
   const all = ids('u', 10)
-  serve(agent, '/scim/v2/Users?startIndex=1&count=4', listResponse(users(all.slice(0, 4)), 10))
-  serve(agent, '/scim/v2/Users?startIndex=2&count=2', listResponse(users(['zz1', 'zz2']), 10))
+  // the same answers twice: detection looks once more (the listing may have moved between two answers)
+  for (let i = 0; i < 2; i++) {
+    serve(agent, '/scim/v2/Users?startIndex=1&count=4', listResponse(users(all.slice(0, 4)), 10))
+    serve(agent, '/scim/v2/Users?startIndex=2&count=2', listResponse(users(['zz1', 'zz2']), 10))
+  }
   const err = await failure(mockConnect(t, agent).readDirectory())
   t.match(err, { kind: 'upstream', endpoint: 'users' })
   t.match(err.message, /could not tell how the server reads startIndex \(ZUORA_USERS_START_INDEX=auto/)
   t.match(err.message, /startIndex=1&count=4 returned \["u000", "u001", "u002", "u003"\]; startIndex=2&count=2 returned \["zz1", "zz2"\]/)
   t.match(err.message, /set ZUORA_USERS_START_INDEX=item or ZUORA_USERS_START_INDEX=page/)
+})
+
+t.test('a listing that moved between the first page and the probe: detection looks once more and succeeds', async t => {
+  const agent = mockAgent(t)
+  commonMocks(agent)
+  const all = ids('u', 6)
+  const moved = ['u000', 'new', ...all.slice(1)] // 'new' inserted after the first answer, then removed again
+  serve(agent, '/scim/v2/Users?startIndex=1&count=4', listResponse(users(all.slice(0, 4)), 6))
+  serve(agent, '/scim/v2/Users?startIndex=2&count=2', listResponse(users(moved.slice(1, 3)), 6))
+  serve(agent, '/scim/v2/Users?startIndex=1&count=4', listResponse(users(all.slice(0, 4)), 6))
+  serve(agent, '/scim/v2/Users?startIndex=2&count=2', listResponse(users(all.slice(1, 3)), 6))
+  serve(agent, '/scim/v2/Users?startIndex=4&count=4', listResponse(users(all.slice(3, 6)), 6))
+  const read = await mockConnect(t, agent).readDirectory()
+  t.same(read.users.map(u => u.id), all)
 })
 
 t.test('a server that ignores startIndex is named as such (no setting can fix it)', async t => {
