@@ -60,7 +60,9 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
   // per page to catch a listing that shifts during the read; groups ('page' startIndex) are read twice
   const usersPlan = pagePlan('item', users, pageSize)
   const groupsPlan = pagePlan('page', groups, pageSize)
-  const plannedRequests = 1 + usersPlan.pages * (usersPlan.verifyPass ? 2 : 1) + groupsPlan.pages * (groupsPlan.verifyPass ? 2 : 1)
+  // ZUORA_*_START_INDEX=auto (the default): one start-index probe per listing longer than its first page
+  const probes = (users > pageSize ? 1 : 0) + (groups > pageSize ? 1 : 0)
+  const plannedRequests = 1 + probes + usersPlan.pages * (usersPlan.verifyPass ? 2 : 1) + groupsPlan.pages * (groupsPlan.verifyPass ? 2 : 1)
   const results: TargetResult[] = []
   const notes: string[] = [
     `simulator: ${users} users, ${groups} groups, ${latencyMs} ms/request (answer at arrival + latency), own process; concurrency ${concurrency}, page size ${pageSize}`,
@@ -124,10 +126,10 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
       goal: `= ${minRequests} (minimum)`,
       measured: `${requestCounts.join(', ')} (${tokenRequests} token each; reader's plan ${plannedRequests}: ` +
         `${usersPlan.pages} users pages${usersPlan.step < pageSize ? ` overlapping by ${pageSize - usersPlan.step}` : ''}, ` +
-        `${groupsPlan.pages}${groupsPlan.verifyPass ? ' × 2' : ''} groups pages), max ${maxConcurrent} in flight`,
+        `${groupsPlan.pages}${groupsPlan.verifyPass ? ' × 2' : ''} groups pages, ${probes} start-index probes), max ${maxConcurrent} in flight`,
       ratio: Math.max(...requestCounts) / minRequests,
       pass: requestCounts.every(n => n === minRequests) && maxConcurrent <= concurrency,
-      data: { requestCounts, tokenRequests, maxConcurrent, minRequests, plannedRequests, usersPlan, groupsPlan }
+      data: { requestCounts, tokenRequests, maxConcurrent, minRequests, plannedRequests, probes, usersPlan, groupsPlan }
     })
     results.push({
       bench: BENCH,

@@ -36,10 +36,12 @@ export const EnvSchema = Type.Object({
   ZUORA_USERS_PAGE_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 100 }),
   /** SCIM page size for Groups (Zuora caps count at 100). */
   ZUORA_GROUPS_PAGE_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 100 }),
-  /** How Zuora reads Users' startIndex: 'item' (RFC 7644, 1-based item index) or 'page' (page number). */
-  ZUORA_USERS_START_INDEX: Type.Union([Type.Literal('item'), Type.Literal('page')], { default: 'item' }),
-  /** How Zuora reads Groups' startIndex: Zuora documents a page number ('page'). */
-  ZUORA_GROUPS_START_INDEX: Type.Union([Type.Literal('item'), Type.Literal('page')], { default: 'page' }),
+  /** How the server reads Users' startIndex: 'auto' (detected by a probe), 'item' (RFC 7644, 1-based item index) or 'page' (page number). */
+  ZUORA_USERS_START_INDEX: Type.Union([Type.Literal('auto'), Type.Literal('item'), Type.Literal('page')], { default: 'auto' }),
+  /** How the server reads Groups' startIndex: 'auto' (detected), 'item' or 'page' (what Zuora documents for Groups). */
+  ZUORA_GROUPS_START_INDEX: Type.Union([Type.Literal('auto'), Type.Literal('item'), Type.Literal('page')], { default: 'auto' }),
+  /** OAuth client authentication: 'auto' (form body, then HTTP Basic once; remembers what worked), 'basic' or 'post'. */
+  ZUORA_OAUTH_CLIENT_AUTH: Type.Union([Type.Literal('auto'), Type.Literal('basic'), Type.Literal('post')], { default: 'auto' }),
   /** Comma-separated API tokens accepted as `Authorization: Bearer <token>`; or API_TOKENS_FILE. */
   API_TOKENS: Type.Optional(Type.String()),
   /** Set to true to serve without API tokens (development only; warned in the log). */
@@ -68,6 +70,10 @@ export const EnvSchema = Type.Object({
 
 export type Env = Static<typeof EnvSchema>
 export type StartIndexSemantics = 'item' | 'page'
+/** A configured start-index setting: a fixed semantics, or detected per read. */
+export type StartIndexSetting = StartIndexSemantics | 'auto'
+/** How the token request authenticates the client (RFC 6749 §2.3.1: client_secret_post or client_secret_basic). */
+export type ClientAuthSetting = 'auto' | 'basic' | 'post'
 
 export interface Config {
   readonly zuora: {
@@ -81,8 +87,10 @@ export interface Config {
     readonly maxAttempts: number
     readonly usersPageSize: number
     readonly groupsPageSize: number
-    readonly usersStartIndex: StartIndexSemantics
-    readonly groupsStartIndex: StartIndexSemantics
+    readonly usersStartIndex: StartIndexSetting
+    readonly groupsStartIndex: StartIndexSetting
+    /** Token-request client authentication (absent: 'auto'). */
+    readonly clientAuth?: ClientAuthSetting
   }
   readonly http: {
     readonly host: string
@@ -257,7 +265,8 @@ export function loadConfig (rawEnv: NodeJS.ProcessEnv = process.env): Config {
       usersPageSize: env.ZUORA_USERS_PAGE_SIZE,
       groupsPageSize: env.ZUORA_GROUPS_PAGE_SIZE,
       usersStartIndex: env.ZUORA_USERS_START_INDEX,
-      groupsStartIndex: env.ZUORA_GROUPS_START_INDEX
+      groupsStartIndex: env.ZUORA_GROUPS_START_INDEX,
+      clientAuth: env.ZUORA_OAUTH_CLIENT_AUTH
     },
     http: {
       host: env.HOST,

@@ -43,8 +43,9 @@ t.test('a minimal environment: defaults and derived URLs', async t => {
     maxAttempts: 5,
     usersPageSize: 100,
     groupsPageSize: 100,
-    usersStartIndex: 'item',
-    groupsStartIndex: 'page'
+    usersStartIndex: 'auto',
+    groupsStartIndex: 'auto',
+    clientAuth: 'auto'
   })
   t.ok(c.zuora.clientSecret instanceof Secret)
   t.equal(c.zuora.clientSecret.reveal(), SECRET)
@@ -73,6 +74,7 @@ t.test('every variable set', async t => {
     ZUORA_GROUPS_PAGE_SIZE: '20',
     ZUORA_USERS_START_INDEX: 'page',
     ZUORA_GROUPS_START_INDEX: 'item',
+    ZUORA_OAUTH_CLIENT_AUTH: 'basic',
     API_TOKENS: `${API_TOKEN}, second-token-abcdefghij\n`,
     TLS_CERT_FILE: '/run/secrets/cert.pem',
     TLS_KEY_FILE: '/run/secrets/key.pem',
@@ -95,7 +97,8 @@ t.test('every variable set', async t => {
     usersPageSize: 50,
     groupsPageSize: 20,
     usersStartIndex: 'page',
-    groupsStartIndex: 'item'
+    groupsStartIndex: 'item',
+    clientAuth: 'basic'
   })
   t.same(c.http, { host: '127.0.0.1', port: 8443, tls: { certFile: '/run/secrets/cert.pem', keyFile: '/run/secrets/key.pem' }, trustProxy: ['10.0.0.0/8', '127.0.0.1'] })
   t.same(c.auth.tokens.map(s => s.reveal()), [API_TOKEN, 'second-token-abcdefghij'])
@@ -178,6 +181,7 @@ t.test('missing and invalid values: every problem named, all at once', async t =
     ZUORA_GROUPS_PAGE_SIZE: '1000',
     ZUORA_USERS_START_INDEX: 'offset',
     ZUORA_GROUPS_START_INDEX: 'x',
+    ZUORA_OAUTH_CLIENT_AUTH: 'mtls',
     PORT: '70000',
     SYNC_INTERVAL_SECONDS: '-1',
     SYNC_MAX_AGE_SECONDS: '1.5',
@@ -187,12 +191,13 @@ t.test('missing and invalid values: every problem named, all at once', async t =
   const names = p.map(line => line.split(':')[0])
   t.same(names.sort(), [
     'AUTH_DISABLED', 'LOG_LEVEL', 'PORT', 'SYNC_INTERVAL_SECONDS', 'SYNC_MAX_AGE_SECONDS', 'ZUORA_GROUPS_PAGE_SIZE',
-    'ZUORA_GROUPS_START_INDEX', 'ZUORA_MAX_ATTEMPTS', 'ZUORA_MAX_CONCURRENCY', 'ZUORA_REQUEST_TIMEOUT_MS',
+    'ZUORA_GROUPS_START_INDEX', 'ZUORA_MAX_ATTEMPTS', 'ZUORA_MAX_CONCURRENCY', 'ZUORA_OAUTH_CLIENT_AUTH', 'ZUORA_REQUEST_TIMEOUT_MS',
     'ZUORA_USERS_PAGE_SIZE', 'ZUORA_USERS_START_INDEX'
   ], 'one line per variable')
   t.ok(p.includes('ZUORA_MAX_CONCURRENCY: must be <= 40'))
   t.ok(p.includes('LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'))
-  t.ok(p.includes('ZUORA_USERS_START_INDEX: must be one of item, page'))
+  t.ok(p.includes('ZUORA_USERS_START_INDEX: must be one of auto, item, page'))
+  t.ok(p.includes('ZUORA_OAUTH_CLIENT_AUTH: must be one of auto, basic, post'))
 })
 
 t.test('API tokens, TLS pair and auth rules', async t => {

@@ -7,6 +7,9 @@
  * - group → Resource with GroupTrait + RawId.
  * - role `assigned` / group `member` ASSIGNMENT entitlements, grantable to users.
  * - grants with ids byte-identical to baton-sdk's NewEntitlementID / NewGrantID.
+ * - a nested group (RFC 7643 member of type Group) holds its parent's `member` entitlement through a grant to the
+ *   group, annotated GrantExpandable{entitlementIds:[group:<child>:member]} so C1 expands it to the child's
+ *   members (transitively); it is never flattened into user grants (c1-model.md §1.8, §1.10).
  */
 import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts'
 import { entitlementId, grantId } from './ids.ts'
@@ -88,6 +91,10 @@ export function roleGrantId (roleId: string, userId: string): string {
 
 export function groupGrantId (groupId: string, userId: string): string {
   return grantId(groupEntitlementId(groupId), USER_TYPE, userId)
+}
+
+export function nestedGroupGrantId (groupId: string, nestedGroupId: string): string {
+  return grantId(groupEntitlementId(groupId), GROUP_TYPE, nestedGroupId)
 }
 
 function annotation (type: string, fields: Record<string, unknown> = {}): Annotation {
@@ -287,6 +294,7 @@ export function userResource (u: DirectoryUser, _ctx: MappingContext): Resource 
     active: u.active,
     roles: [...u.roles],
     groups: [...u.groups],
+    indirectGroups: u.indirectGroups !== undefined ? [...u.indirectGroups] : undefined,
     region: u.region,
     organizationId: u.organizationId,
     created: u.created,
@@ -358,14 +366,20 @@ export function groupResource (g: DirectoryGroup, _ctx: MappingContext): Resourc
     displayName: clipBytes(name, MAX_DISPLAY_NAME),
     description: clipBytes(nonBlank(g.description) ?? `Zuora user group ${name}`, MAX_DESCRIPTION),
     annotations: [annotation('GroupTrait'), annotation('RawId', { id: g.id })],
-    profile: compact({ organizationId: g.organizationId, active: g.active, memberCount: g.members.length }),
+    profile: compact({
+      organizationId: g.organizationId,
+      active: g.active,
+      memberCount: g.members.length,
+      nestedGroups: g.nestedGroups !== undefined ? [...g.nestedGroups] : undefined
+    }),
     status: inactive
       ? { status: 'RESOURCE_STATUS_DISABLED', details: 'active is false (deleted or deactivated in Zuora)' }
       : { status: 'RESOURCE_STATUS_ENABLED' }
   })
 }
 
-export function groupEntitlement (groupId: string, displayName: string): Entitlement {
+/** `nested`: the group has nested groups, so its entitlement is also grantable to groups. */
+export function groupEntitlement (groupId: string, displayName: string, nested = false): Entitlement {
   const name = nonBlank(displayName) ?? groupId
   return wellFormedDeep<Entitlement>({
     id: groupEntitlementId(groupId),
@@ -374,7 +388,7 @@ export function groupEntitlement (groupId: string, displayName: string): Entitle
     description: clipBytes(`Member of the ${name} group in Zuora`, MAX_DESCRIPTION),
     slug: GROUP_SLUG,
     purpose: 'PURPOSE_VALUE_ASSIGNMENT',
-    grantableTo: [USER_RT]
+    grantableTo: nested ? [USER_RT, GROUP_RT] : [USER_RT]
   })
 }
 
@@ -384,5 +398,16 @@ export function groupGrant (groupId: string, userId: string): Grant {
     id: grantId(entId, USER_TYPE, userId),
     entitlement: { id: entId, resource: { id: groupRef(groupId) } },
     principal: { id: userRef(userId) }
+  }
+}
+
+/** The parent's `member` grant to a nested group, expanded by C1 to the nested group's members. */
+export function nestedGroupGrant (groupId: string, nestedGroupId: string): Grant {
+  const entId = groupEntitlementId(groupId)
+  return {
+    id: grantId(entId, GROUP_TYPE, nestedGroupId),
+    entitlement: { id: entId, resource: { id: groupRef(groupId) } },
+    principal: { id: groupRef(nestedGroupId) },
+    annotations: [annotation('GrantExpandable', { entitlementIds: [groupEntitlementId(nestedGroupId)], resourceTypeIds: [USER_TYPE] })]
   }
 }

@@ -190,7 +190,7 @@ export const GrantSchema = Type.Object({
   annotations: Type.Optional(Type.Array(ref(AnnotationSchema)))
 }, {
   $id: 'Grant',
-  description: 'c1.connector.v2.Grant: a principal (user) holding an entitlement.',
+  description: 'c1.connector.v2.Grant: a principal (a user, or a nested group with a GrantExpandable annotation) holding an entitlement.',
   examples: [{
     id: `role:ADMIN:assigned:user:${EX_USER_ID}`,
     entitlement: { id: 'role:ADMIN:assigned', resource: { id: { resourceType: 'role', resource: 'ADMIN' } } },

@@ -55,11 +55,26 @@ export function normaliseUser (user: ScimUser): DirectoryUser {
   put(out, 'locale', user.locale)
   put(out, 'created', user.meta?.created)
   out.roles = sortedDistinct((user.roles ?? []).map(r => r.value))
-  out.groups = sortedDistinct((user.groups ?? []).map(g => g.value))
+  const entries = user.groups ?? []
+  out.groups = sortedDistinct(entries.filter(g => !isIndirect(g)).map(g => g.value))
+  const indirect = sortedDistinct(entries.filter(isIndirect).map(g => g.value))
+  if (indirect.length > 0) out.indirectGroups = indirect
   return out as unknown as DirectoryUser
 }
 
-/** Member entries typed "Group" (nested groups, not used by Zuora) are not users and are left out. */
+/** RFC 7643 §4.1.2: a user's groups[] entry typed "indirect" is a membership through a nested group. */
+function isIndirect (entry: { type?: string | undefined }): boolean {
+  return (entry.type ?? '').toLowerCase() === 'indirect'
+}
+
+/** RFC 7643 §4.2: a member typed "Group", or untyped with a $ref to a Groups resource, is a nested group. */
+export function isGroupMember (member: { type?: string | undefined, $ref?: string | undefined }): boolean {
+  const type = (member.type ?? '').toLowerCase()
+  if (type !== '') return type === 'group'
+  return /\/Groups\/[^/?#]+\/?(?:[?#].*)?$/.test(member.$ref ?? '')
+}
+
+/** Members are users; nested groups (RFC 7643 members of type Group, never users) are kept apart. */
 export function normaliseGroup (group: ScimGroup): DirectoryGroup {
   const ext = group[GROUP_EXTENSION_URN] ?? undefined
   const displayName = typeof group.displayName === 'string' && group.displayName !== '' ? group.displayName : group.id
@@ -67,6 +82,9 @@ export function normaliseGroup (group: ScimGroup): DirectoryGroup {
   put(out, 'description', ext?.description)
   put(out, 'organizationId', ext?.organizationId)
   put(out, 'active', ext?.active)
-  out.members = sortedDistinct((group.members ?? []).filter(m => (m.type ?? '').toLowerCase() !== 'group').map(m => m.value))
+  const members = group.members ?? []
+  out.members = sortedDistinct(members.filter(m => !isGroupMember(m)).map(m => m.value))
+  const nested = sortedDistinct(members.filter(isGroupMember).map(m => m.value))
+  if (nested.length > 0) out.nestedGroups = nested
   return out as unknown as DirectoryGroup
 }

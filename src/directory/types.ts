@@ -36,8 +36,10 @@ export interface DirectoryUser {
   readonly created?: string
   /** Distinct role values, sorted. */
   readonly roles: readonly string[]
-  /** Distinct group ids from the user's `groups[]`, sorted. */
+  /** Distinct group ids of the user's direct (or untyped) `groups[]` entries, sorted. */
   readonly groups: readonly string[]
+  /** Groups reached through nested groups (`groups[]` entries typed "indirect"), sorted; absent when none. */
+  readonly indirectGroups?: readonly string[]
 }
 
 export interface DirectoryGroup {
@@ -47,8 +49,10 @@ export interface DirectoryGroup {
   readonly organizationId?: string
   /** GroupExtension.active (a deleted group comes back with active:false). */
   readonly active?: boolean
-  /** Distinct member user ids from `members[]`, sorted. */
+  /** Distinct member user ids from `members[]`, sorted (nested groups are not users). */
   readonly members: readonly string[]
+  /** Nested group ids (members typed Group, or with a $ref to /Groups/), sorted; absent when none. */
+  readonly nestedGroups?: readonly string[]
 }
 
 /** What the sync noticed while building the directory; reported in snapshot stats, never silently dropped. */
@@ -56,7 +60,10 @@ export interface DirectoryFindings {
   /** (groupId, userId) pairs seen on only one side (group.members vs user.groups). */
   readonly membershipOnlyInGroup: number
   readonly membershipOnlyInUser: number
-  /** Members whose user id is not in the users read (kept out of grants: no principal to point at). */
+  /**
+   * Members whose user id is not in the users read, and nested groups not in the groups read (`userId` then
+   * holds the group id): kept out of grants, no principal to point at.
+   */
   readonly unknownMembers: readonly { readonly groupId: string, readonly userId: string }[]
   /** user.groups[] entries naming a group that is not in the groups read. */
   readonly unknownGroups: readonly { readonly userId: string, readonly groupId: string }[]

@@ -24,6 +24,10 @@ export interface HostileOptions {
 }
 
 export type StartIndexMode = 'item' | 'page'
+/** Which server the simulator behaves like: Zuora as documented, or a plain RFC 7643/7644 SCIM server. */
+export type SimFlavor = 'zuora' | 'standard'
+/** How the token endpoints authenticate the client: form body (client_secret_post) or HTTP Basic only. */
+export type TokenClientAuth = 'post' | 'basic'
 export type ErrorShape = 'scim' | 'zuora' | 'html'
 
 /** Everything that can change at run time through `control.set()` or POST /_sim/options. */
@@ -57,6 +61,13 @@ export interface SimulatorKnobs {
   locationBase: string
   /** Like Zuora: gzip SCIM answers over 1000 bytes when the request accepts gzip (off by default). */
   gzip: boolean
+  /** Client authentication the token endpoints accept (Zuora documents the form body). */
+  tokenClientAuth: TokenClientAuth
+  /**
+   * RFC 7643 memberships: user groups[] entries typed direct/indirect (through nested groups) with $ref, group
+   * members typed User/Group with $ref (every other nested group given by $ref only, no type).
+   */
+  rfcMemberships: boolean
 }
 
 export const DEFAULT_KNOBS: Readonly<SimulatorKnobs> = Object.freeze({
@@ -78,7 +89,23 @@ export const DEFAULT_KNOBS: Readonly<SimulatorKnobs> = Object.freeze({
   gatewayTimeoutDelayMs: 0,
   hostile: {},
   locationBase: DEFAULT_LOCATION_BASE,
-  gzip: false
+  gzip: false,
+  tokenClientAuth: 'post',
+  rfcMemberships: false
+})
+
+/**
+ * The standards flavour: capital `Resources`, item-index Groups, a Basic-only token endpoint, RFC 7643 typed
+ * memberships (indirect groups[] entries, nested groups), and a page-size cap below the client's count (100).
+ */
+export const STANDARD_KNOBS: Readonly<Partial<SimulatorKnobs>> = Object.freeze({
+  listKey: 'Resources',
+  groupsStartIndex: 'item',
+  usersMaxCount: 50,
+  groupsMaxCount: 40,
+  groupsDefaultCount: 100,
+  tokenClientAuth: 'basic',
+  rfcMemberships: true
 })
 
 export interface PageHook {

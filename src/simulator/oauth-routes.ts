@@ -1,7 +1,8 @@
 /**
  * Token endpoints: POST /oauth/token (tenant REST style: 32-hex token, "bearer", 3599 s) and
  * POST /oauth2/token (OneID style: JWT-looking token, "Bearer", 3600 s, scope "admin <orgId>").
- * Form-encoded client credentials only (zuora-api.md §2).
+ * Client credentials in the form body (what Zuora documents, zuora-api.md §2), or, with the knob
+ * tokenClientAuth 'basic' (the standards flavour), only in an HTTP Basic header (RFC 6749 §2.3.1).
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -10,6 +11,18 @@ import { applyFault, applyLatency } from './gate.ts'
 import type { RouteName } from './state.ts'
 
 const FORM = 'application/x-www-form-urlencoded'
+
+/** id and secret from `Authorization: Basic base64(urlenc(id):urlenc(secret))`, or undefined. */
+export function basicClient (header: unknown): { id: string, secret: string } | undefined {
+  if (typeof header !== 'string') return undefined
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)
+  if (m === null) return undefined
+  const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon < 0) return undefined
+  const dec = (s: string): string => new URLSearchParams(`v=${s}`).get('v') ?? ''
+  return { id: dec(decoded.slice(0, colon)), secret: dec(decoded.slice(colon + 1)) }
+}
 
 function b64url (value: string | Buffer): string {
   return Buffer.from(value).toString('base64url')
@@ -53,7 +66,14 @@ export function oauthRoutes (ctx: SimContext) {
       }
       const form = req.body as Record<string, string | undefined>
       if (form.grant_type !== 'client_credentials') return sendJson(reply, 400, { error: 'unsupported_grant_type' })
-      if (form.client_id !== ctx.clientId || form.client_secret !== ctx.clientSecret) {
+      if (ctx.knobs.tokenClientAuth === 'basic') {
+        const basic = basicClient(req.headers.authorization)
+        if (basic === undefined || form.client_secret !== undefined) {
+          reply.header('www-authenticate', 'Basic realm="token"')
+          return sendJson(reply, 401, { error: 'invalid_client', error_description: 'client authentication must use HTTP Basic (client_secret_basic)' })
+        }
+        if (basic.id !== ctx.clientId || basic.secret !== ctx.clientSecret) return sendJson(reply, 401, { error: 'invalid_client' })
+      } else if (form.client_id !== ctx.clientId || form.client_secret !== ctx.clientSecret) {
         return sendJson(reply, 401, { error: 'invalid_client' })
       }
       const ttl = ctx.knobs.tokenTtlSeconds ?? (style === 'rest' ? 3599 : 3600)

@@ -39,6 +39,8 @@ export interface SimGroup {
   active: boolean
   /** User ids, sorted. */
   members: string[]
+  /** Nested group ids (RFC 7643 members of type Group), sorted; absent = none. */
+  memberGroups?: string[]
   organizationId?: string
 }
 
@@ -57,6 +59,8 @@ export interface GenerateOrgOptions {
   seed?: Seed
   /** Custom role values handed to some users besides ADMIN/USER. */
   rolesPool?: readonly string[]
+  /** Nest some active groups in others (acyclic, up to 3 levels); the rest of the org is unchanged. */
+  nestedGroups?: boolean
 }
 
 export const DEFAULT_ROLES_POOL: readonly string[] = Object.freeze(['BILLING_ADMIN', 'REPORTING_VIEWER', 'PAYMENTS_OPERATOR', 'FINANCE_APPROVER'])
@@ -108,6 +112,24 @@ function pickRoles (rng: Rng, pool: readonly string[]): readonly string[] {
   const extra2 = rng.chance(0.15) ? pool[rng.int(pool.length)] : undefined
   const set = new Set([...base, extra, ...(extra2 === undefined ? [] : [extra2])])
   return [...set]
+}
+
+/**
+ * Deterministic nesting without the random stream (the rest of the org stays identical): every 6th active group
+ * joins the one before it, every 6th + 1 the one two before, and every 12th's parent joins the group 6 before
+ * that. A parent always precedes its child, so there is no cycle.
+ */
+function nestGroups (active: SimGroup[]): void {
+  const nest = (parent: SimGroup | undefined, child: SimGroup | undefined): void => {
+    if (parent === undefined || child === undefined || parent === child) return
+    const list = parent.memberGroups ?? (parent.memberGroups = [])
+    if (!list.includes(child.id)) { list.push(child.id); list.sort() }
+  }
+  for (let i = 6; i < active.length; i++) {
+    if (i % 6 === 0) nest(active[i - 1], active[i])
+    if (i % 6 === 1) nest(active[i - 2], active[i])
+    if (i % 12 === 0) nest(active[i - 6], active[i - 1])
+  }
 }
 
 /** Builds a deterministic organisation for the seed. */
@@ -192,5 +214,6 @@ export function generateOrg (options: GenerateOrgOptions = {}): GeneratedOrg {
   for (const u of users) {
     for (const gid of u.groups) groupById.get(gid)!.members.push(u.id) // users are sorted, so members are too
   }
+  if (options.nestedGroups === true) nestGroups(groups.filter(g => g.active))
   return { seed, organizationId, users, groups }
 }

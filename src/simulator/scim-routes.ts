@@ -78,7 +78,11 @@ export function scimRoutes (ctx: SimContext) {
       return await gzipAsync(payload)
     })
 
-    const rctx = (): RenderContext => ({ organizationId: ctx.dir.organizationId, locationBase: ctx.knobs.locationBase })
+    const rctx = (): RenderContext => ({
+      organizationId: ctx.dir.organizationId,
+      locationBase: ctx.knobs.locationBase,
+      ...(ctx.knobs.rfcMemberships ? { rfc: { ancestorsOf: (id: string) => ctx.dir.ancestorsOf(id) } } : {})
+    })
 
     const list = <T extends SimUser | SimGroup>(resource: 'users' | 'groups') => async (req: FastifyRequest, reply: FastifyReply) => {
       const q = req.query as Record<string, unknown>

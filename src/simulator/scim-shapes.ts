@@ -13,6 +13,23 @@ export interface RenderContext {
   organizationId: string
   /** meta.location prefix; Zuora's samples show an internal http://localhost:9900. */
   locationBase: string
+  /** RFC 7643 typed memberships (standards flavour): the groups a group is nested in, transitively. */
+  rfc?: { ancestorsOf: (groupId: string) => readonly string[] }
+}
+
+function ref (ctx: RenderContext, path: 'Users' | 'Groups', id: string): string {
+  return `${ctx.locationBase}/scim/v2/${path}/${id}`
+}
+
+/** RFC 7643 §4.1.2 user groups[]: direct memberships, then the groups reached through nesting as "indirect". */
+function rfcUserGroups (u: SimUser, ctx: RenderContext, ancestorsOf: (groupId: string) => readonly string[]): Array<Record<string, unknown>> {
+  const direct = new Set(u.groups)
+  const indirect = new Set<string>()
+  for (const gid of u.groups) for (const a of ancestorsOf(gid)) if (!direct.has(a)) indirect.add(a)
+  return [
+    ...u.groups.map(value => ({ value, $ref: ref(ctx, 'Groups', value), display: '', type: 'direct' })),
+    ...[...indirect].sort().map(value => ({ value, $ref: ref(ctx, 'Groups', value), type: 'indirect' }))
+  ]
 }
 
 export function renderUser (u: SimUser, ctx: RenderContext): Record<string, unknown> {
@@ -36,7 +53,12 @@ export function renderUser (u: SimUser, ctx: RenderContext): Record<string, unkn
   const emails: Array<Record<string, unknown>> = [{ value: u.workEmail, display: u.workEmail, type: 'work', primary: true }]
   if (u.homeEmail !== undefined) emails.push({ value: u.homeEmail, display: u.homeEmail, type: 'home', primary: false })
   out.emails = emails
-  if (u.groups.length > 0) out.groups = u.groups.map(value => ({ value, display: '' }))
+  if (ctx.rfc !== undefined) {
+    const groups = rfcUserGroups(u, ctx, ctx.rfc.ancestorsOf)
+    if (groups.length > 0) out.groups = groups
+  } else if (u.groups.length > 0) {
+    out.groups = u.groups.map(value => ({ value, display: '' }))
+  }
   out.roles = u.roles.map(value => ({ value, display: value }))
   out[USER_EXT] = {
     schemas: [USER_EXT],
@@ -59,12 +81,20 @@ export function renderGroup (g: SimGroup, ctx: RenderContext, memberName?: (user
     displayName: g.displayName
   }
   if (g.active || g.members.length > 0) {
-    out.members = memberName === undefined
+    const members: Array<Record<string, unknown>> = memberName === undefined
       ? g.members.map(value => ({ value }))
       : g.members.map(value => {
         const display = memberName(value)
         return display === undefined ? { value } : { value, display }
       })
+    if (ctx.rfc !== undefined) {
+      for (const m of members) Object.assign(m, { $ref: ref(ctx, 'Users', m.value as string), type: 'User' })
+      // every other nested group is given by $ref alone (type is optional in RFC 7643)
+      ;(g.memberGroups ?? []).forEach((value, i) => {
+        members.push(i % 2 === 0 ? { value, $ref: ref(ctx, 'Groups', value), type: 'Group' } : { value, $ref: ref(ctx, 'Groups', value) })
+      })
+    }
+    out.members = members
   }
   out[GROUP_EXT] = {
     schemas: [GROUP_EXT],

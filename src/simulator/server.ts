@@ -1,7 +1,8 @@
 /**
  * Standalone Zuora simulator (npm run simulator; docker-compose service `zuora-simulator`).
  * Env: SIM_PORT (8080), SIM_HOST (0.0.0.0), SIM_USERS (250), SIM_GROUPS (12), SIM_SEED (1),
- * SIM_LATENCY_MS (0), SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_LOG_LEVEL (info).
+ * SIM_LATENCY_MS (0), SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_LOG_LEVEL (info),
+ * SIM_FLAVOR (zuora: Zuora as documented; standard: a plain RFC 7643/7644 server, see STANDARD_KNOBS).
  */
 import { pathToFileURL } from 'node:url'
 import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from './context.ts'
@@ -27,7 +28,10 @@ export function simulatorConfigFromEnv (env: NodeJS.ProcessEnv = process.env): S
   const level = env.SIM_LOG_LEVEL ?? 'info'
   if (!LEVELS.includes(level)) throw new Error(`SIM_LOG_LEVEL must be one of ${LEVELS.join(', ')}`)
   const seedRaw = env.SIM_SEED
+  const flavor = env.SIM_FLAVOR === undefined || env.SIM_FLAVOR.trim() === '' ? 'zuora' : env.SIM_FLAVOR.trim()
+  if (flavor !== 'zuora' && flavor !== 'standard') throw new Error(`SIM_FLAVOR must be zuora or standard (got "${flavor}")`)
   return {
+    flavor,
     host: env.SIM_HOST ?? '0.0.0.0',
     port: intVar(env, 'SIM_PORT', 8080, 0, 65535),
     users: intVar(env, 'SIM_USERS', 250, 0, 1_000_000),
@@ -43,7 +47,7 @@ export function simulatorConfigFromEnv (env: NodeJS.ProcessEnv = process.env): S
 export async function main (env: NodeJS.ProcessEnv = process.env): Promise<RunningSimulator> {
   const config = simulatorConfigFromEnv(env)
   const sim = await startSimulator(config)
-  sim.app.log.info({ url: sim.url, users: config.users, groups: config.groups, seed: config.seed, clientId: config.clientId },
+  sim.app.log.info({ url: sim.url, flavor: config.flavor, users: config.users, groups: config.groups, seed: config.seed, clientId: config.clientId },
     'Zuora simulator listening (token: /oauth/token and /oauth2/token, SCIM: /scim/v2, control: /_sim)')
   let closing = false
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import {
-  DEFAULT_KNOBS, SIM_CLIENT_ID, SIM_CLIENT_SECRET,
-  type HostileOptions, type SimContext, type SimulatorKnobs
+  DEFAULT_KNOBS, SIM_CLIENT_ID, SIM_CLIENT_SECRET, STANDARD_KNOBS,
+  type HostileOptions, type SimContext, type SimFlavor, type SimulatorKnobs
 } from './context.ts'
 import { controlRoutes } from './control-routes.ts'
 import { FaultEngine, RateLimiter, type FailPageRule, type FaultKind, type FaultTarget, type RandomFaultOptions, type RateLimitOptions } from './faults.ts'
@@ -29,6 +29,11 @@ export interface SimulatorSettings extends Partial<SimulatorKnobs> {
 }
 
 export interface SimulatorOptions extends SimulatorSettings {
+  /**
+   * 'zuora' (default): Zuora as documented. 'standard': a plain RFC 7643/7644 server (see STANDARD_KNOBS) whose
+   * generated org also has nested groups. Explicit knobs override the flavour's.
+   */
+  flavor?: SimFlavor
   /** Org size and seed (defaults 250 users, 12 groups, seed 1). Ignored when `org` is given. */
   users?: number
   groups?: number
@@ -117,6 +122,8 @@ function validateKnobs (k: SimulatorKnobs): void {
     if (k[key] !== 'item' && k[key] !== 'page') throw new Error(`${key} must be 'item' or 'page'`)
   }
   if (!['scim', 'zuora', 'html'].includes(k.errorShape)) throw new Error(`errorShape must be 'scim', 'zuora' or 'html'`)
+  if (k.tokenClientAuth !== 'post' && k.tokenClientAuth !== 'basic') throw new Error(`tokenClientAuth must be 'post' or 'basic'`)
+  if (typeof k.rfcMemberships !== 'boolean') throw new Error('rfcMemberships must be a boolean')
   for (const key of ['usersDefaultCount', 'usersMaxCount', 'groupsDefaultCount', 'groupsMaxCount', 'retryAfterSeconds'] as const) {
     if (!Number.isInteger(k[key]) || k[key] < 0) throw new Error(`${key} must be a non-negative integer`)
   }
@@ -152,9 +159,11 @@ function routeName (method: string, url: string | undefined): RouteName {
 }
 
 export function buildSimulator (options: SimulatorOptions = {}): BuiltSimulator {
-  const initialKnobs: SimulatorKnobs = { ...DEFAULT_KNOBS, ...pickKnobs(options) }
+  const flavor = options.flavor ?? 'zuora'
+  if (flavor !== 'zuora' && flavor !== 'standard') throw new Error(`flavor must be 'zuora' or 'standard'`)
+  const initialKnobs: SimulatorKnobs = { ...DEFAULT_KNOBS, ...(flavor === 'standard' ? STANDARD_KNOBS : {}), ...pickKnobs(options) }
   validateKnobs(initialKnobs)
-  const orgOptions = { users: options.users, groups: options.groups, seed: options.seed ?? 1, rolesPool: options.rolesPool }
+  const orgOptions = { users: options.users, groups: options.groups, seed: options.seed ?? 1, rolesPool: options.rolesPool, nestedGroups: flavor === 'standard' }
   const org = options.org ?? generateOrg(orgOptions)
   const sizes = { users: org.users.length, groups: org.groups.length }
 

@@ -62,6 +62,35 @@ export class Directory {
     this.rng = createRng(`${String(org.seed)}:mutations`)
   }
 
+  #ancestors: { version: number, map: Map<string, readonly string[]> } | undefined
+
+  /** The groups `groupId` is nested in, directly or through other groups (sorted; cycles tolerated). */
+  ancestorsOf (groupId: string): readonly string[] {
+    if (this.#ancestors?.version !== this.version) this.#ancestors = { version: this.version, map: new Map() }
+    const cache = this.#ancestors.map
+    const hit = cache.get(groupId)
+    if (hit !== undefined) return hit
+    const parents = new Map<string, string[]>()
+    for (const g of this.groups) {
+      for (const child of g.memberGroups ?? []) {
+        const list = parents.get(child)
+        if (list === undefined) parents.set(child, [g.id])
+        else list.push(g.id)
+      }
+    }
+    const seen = new Set<string>()
+    const stack = [...(parents.get(groupId) ?? [])]
+    while (stack.length > 0) {
+      const p = stack.pop() as string
+      if (seen.has(p) || p === groupId) continue
+      seen.add(p)
+      stack.push(...(parents.get(p) ?? []))
+    }
+    const out = [...seen].sort()
+    cache.set(groupId, out)
+    return out
+  }
+
   static generate (options: GenerateOrgOptions): Directory {
     return new Directory(generateOrg(options))
   }
@@ -191,6 +220,7 @@ export class Directory {
       if (u !== undefined) removeValue(u.groups, id)
     }
     for (const u of this.users) if (u.groups.length > 0) removeValue(u.groups, id)
+    for (const other of this.groups) if (other.memberGroups !== undefined) removeValue(other.memberGroups, id)
     this.version++
     return true
   }

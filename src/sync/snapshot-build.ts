@@ -23,6 +23,9 @@ export function buildDirectory (read: Pick<DirectoryRead, 'users' | 'groups'>): 
       fromGroups.add(pair(g.id, userId))
       if (!userIds.has(userId)) unknownMembers.push({ groupId: g.id, userId })
     }
+    for (const nestedId of g.nestedGroups ?? []) {
+      if (!groupIds.has(nestedId) || nestedId === g.id) unknownMembers.push({ groupId: g.id, userId: nestedId })
+    }
   }
   let membershipOnlyInUser = 0
   let agreed = 0

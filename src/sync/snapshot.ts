@@ -9,7 +9,7 @@
 import { unsafeIdReason, quoteId } from '../c1/ids.ts'
 import {
   GROUP_TYPE, RESOURCE_TYPES, ROLE_TYPE, USER_TYPE,
-  groupEntitlement, groupGrant, groupResource, roleEntitlement, roleGrant, roleResource, userResource, userStatus
+  groupEntitlement, groupGrant, groupResource, nestedGroupGrant, roleEntitlement, roleGrant, roleResource, userResource, userStatus
 } from '../c1/mapping.ts'
 import type { MappingContext } from '../c1/mapping.ts'
 import type { Entitlement, Grant, Resource, ResourceType } from '../c1/model.ts'
@@ -68,6 +68,8 @@ export class Snapshot {
   readonly #roleMembers: readonly (readonly number[])[]
   /** Per group, the indexes of its member users, in user-id order (unknown members left out). */
   readonly #groupMembers: readonly (readonly number[])[]
+  /** Per group, the ids of its nested groups that are in the directory, in id order. */
+  readonly #groupNested: readonly (readonly string[])[]
   readonly #sections: Record<SectionName, Seq<object>>
 
   private constructor (persisted: PersistedSnapshot) {
@@ -109,8 +111,17 @@ export class Snapshot {
       }
       return members
     })
+    const groupNested = groups.map((g) => {
+      const nested: string[] = []
+      for (const id of g.nestedGroups ?? []) {
+        if (id !== g.id && this.#index.group.has(id)) nested.push(id)
+        else if (!knownUnknown.has(`${g.id}\u0000${id}`)) danglingPrincipals++
+      }
+      return nested
+    })
     this.#roleMembers = roleMembers
     this.#groupMembers = groupMembers
+    this.#groupNested = groupNested
     this.integrity = { danglingGrantEntitlements: danglingEntitlements, danglingGrantPrincipals: danglingPrincipals }
     if (danglingEntitlements > 0 || danglingPrincipals > 0) {
       throw new SnapshotError(`referential integrity failed: ${danglingEntitlements} grant(s) point at no entitlement and ${danglingPrincipals} at no principal`)
@@ -125,7 +136,7 @@ export class Snapshot {
     ])
     this.allGrants = concatSeqs<Grant>([
       groupedSeq(roleMembers.map((m) => m.length), (r, k) => roleGrant(roles[r] as string, userIdAt(users, roleMembers[r], k))),
-      groupedSeq(groupMembers.map((m) => m.length), (g, k) => groupGrant((groups[g] as DirectoryGroup).id, userIdAt(users, groupMembers[g], k)))
+      groupedSeq(groups.map((_, g) => (groupNested[g] as string[]).length + (groupMembers[g] as number[]).length), (g, k) => groupGrantAt(groups[g] as DirectoryGroup, groupNested[g] as string[], groupMembers[g] as number[], users, k))
     ])
     this.#sections = {
       resourceTypes: seqFromArray(RESOURCE_TYPES),
@@ -137,7 +148,7 @@ export class Snapshot {
     let enabled = 0
     for (const u of users) if (userStatus(u).resource === 'RESOURCE_STATUS_ENABLED') enabled++
     const roleGrants = roleMembers.reduce((n, m) => n + m.length, 0)
-    const groupGrants = groupMembers.reduce((n, m) => n + m.length, 0)
+    const groupGrants = groupMembers.reduce((n, m) => n + m.length, 0) + groupNested.reduce((n, m) => n + m.length, 0)
     this.stats = {
       resourceTypes: RESOURCE_TYPES.length,
       resources: { user: users.length, role: roles.length, group: groups.length },
@@ -207,12 +218,19 @@ export class Snapshot {
       return seqOf(members.length, (k) => roleGrant(id, userIdAt(users, members, k)))
     }
     const members = this.#groupMembers[i] as readonly number[]
-    return seqOf(members.length, (k) => groupGrant(id, userIdAt(users, members, k)))
+    const nested = this.#groupNested[i] as readonly string[]
+    const group = this.directory.groups[i] as DirectoryGroup
+    return seqOf(nested.length + members.length, (k) => groupGrantAt(group, nested, members, users, k))
   }
 }
 
+/** A group's k-th grant: nested groups first (principal type "group" sorts before "user"), then member users. */
+function groupGrantAt (g: DirectoryGroup, nested: readonly string[], members: readonly number[], users: readonly DirectoryUser[], k: number): Grant {
+  return k < nested.length ? nestedGroupGrant(g.id, nested[k] as string) : groupGrant(g.id, userIdAt(users, members, k - nested.length))
+}
+
 function groupEntitlementOf (g: DirectoryGroup): Entitlement {
-  return groupEntitlement(g.id, g.displayName)
+  return groupEntitlement(g.id, g.displayName, (g.nestedGroups ?? []).length > 0)
 }
 
 function userIdAt (users: readonly DirectoryUser[], members: readonly number[] | undefined, k: number): string {

@@ -144,9 +144,9 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
       deps.logger.info({ syncJob: run.job.id, syncId: snapshot.syncId, durationMs: run.job.durationMs, stats: snapshot.stats }, 'sync succeeded; snapshot published')
     } catch (err) {
       const aborted = run.controller.signal.aborted
-      const error: SyncJobError = describeSyncError(err, aborted)
-      finish(run, startedMs, read, { status: aborted ? 'aborted' : 'failed', error })
       const current = deps.holder.current()
+      const error: SyncJobError = describeSyncError(err, aborted, current !== undefined)
+      finish(run, startedMs, read, { status: aborted ? 'aborted' : 'failed', error })
       const log = { syncJob: run.job.id, error, servingSyncId: current?.syncId ?? null }
       const kept = current !== undefined ? 'the current snapshot is still served' : 'no snapshot yet'
       if (aborted) deps.logger.warn(log, `sync aborted; ${kept}`)

@@ -86,7 +86,7 @@ const StatsSchema = Type.Object({
   findings: Type.Object({
     membershipOnlyInGroup: { ...Count, description: 'Memberships listed by the group but not in the user\'s groups[]' },
     membershipOnlyInUser: { ...Count, description: 'Memberships in a user\'s groups[] that the group does not list (no grant emitted)' },
-    unknownMembers: { ...Count, description: 'Group members that are not users of the directory (no grant emitted)' },
+    unknownMembers: { ...Count, description: 'Group members not in the directory read: users, or nested groups (no grant emitted)' },
     unknownGroups: { ...Count, description: 'groups[] entries naming no group of the directory' }
   }, { description: 'Disagreements noticed while reading Zuora, reported rather than dropped' })
 }, { description: 'Counts of the whole snapshot (not of this page)' })

@@ -80,6 +80,7 @@ export function createZuoraConnection (
     tokenUrl: config.tokenUrl,
     clientId: config.clientId,
     clientSecret: config.clientSecret,
+    ...(config.clientAuth !== undefined ? { clientAuth: config.clientAuth } : {}),
     http,
     queue: tokenQueue,
     now,

@@ -58,6 +58,19 @@ export class ZuoraError extends Error {
     this.httpStatus = HTTP_STATUS[options.kind]
   }
 
+  /** The same error with another message (a hint naming the cause added); every other field kept. */
+  withMessage (message: string): ZuoraError {
+    return new ZuoraError(message, {
+      kind: this.kind,
+      endpoint: this.endpoint,
+      ...(this.upstreamStatus !== undefined ? { upstreamStatus: this.upstreamStatus } : {}),
+      ...(this.code !== undefined ? { code: this.code } : {}),
+      ...(this.requestId !== undefined ? { requestId: this.requestId } : {}),
+      ...(this.processId !== undefined ? { processId: this.processId } : {}),
+      ...(this.retryAfterMs !== undefined ? { retryAfterMs: this.retryAfterMs } : {})
+    })
+  }
+
   /** Log-friendly view (no stack, no cause chain that could carry request options). */
   toJSON (): Record<string, unknown> {
     return {

@@ -8,9 +8,11 @@
  * listing is read twice), and verify the listing held still (same totalResults on every page, every page full,
  * overlaps matching, both passes equal, as many distinct ids as totalResults). If it moved, that resource is
  * re-read from the start (bounded); a read that stays unstable fails — never a partial read.
+ * With a start-index setting of 'auto', how the server reads startIndex is detected per read and resource by one
+ * small probe after the first page, before the rest is planned (see start-index.ts).
  */
 import { setMaxListeners } from 'node:events'
-import type { Config } from '../config.ts'
+import type { Config, StartIndexSemantics } from '../config.ts'
 import { compareIds, normaliseGroup, normaliseUser } from '../directory/normalise.ts'
 import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts'
 import { AUTH_HINT, ZuoraError, errorFromResponse, parseUpstreamErrorBody } from './errors.ts'
@@ -19,6 +21,7 @@ import type { ZuoraLogger } from './logger.ts'
 import type { RequestQueue } from './request-queue.ts'
 import { checkGroup, checkListResponse, checkServiceProviderConfig, checkUser, parseJson, type PageContext } from './scim-schemas.ts'
 import type { TokenManager } from './token-manager.ts'
+import { classifyProbe, PROBE_COUNT, PROBE_START_INDEX, probeProblemMessage, startIndexSetting } from './start-index.ts'
 import type { DirectoryRead, ReadOptions, ReadProgress, UpstreamEndpoint } from './types.ts'
 
 export type ScimResource = 'users' | 'groups'
@@ -138,11 +141,12 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
         const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, used !== undefined ? [used] : [])
         const e = errorFromResponse({ endpoint, status: 401, body, requestId: res.requestId, what })
         const why = wasAccepted ? ` after ${round - 1} token refreshes` : ' even with a freshly issued token'
-        throw new ZuoraError(e.message.replace(`. Hint: ${AUTH_HINT}`, `${why}. Hint: ${AUTH_HINT}`), {
-          kind: 'auth', endpoint, upstreamStatus: 401,
-          ...(e.code !== undefined ? { code: e.code } : {}),
-          ...(e.requestId !== undefined ? { requestId: e.requestId } : {})
-        })
+        // the token endpoint accepted the client, so the usual cause is a SCIM host of another data center
+        const hint = wasAccepted
+          ? AUTH_HINT
+          : `${AUTH_HINT}; here the token endpoint (${new URL(config.tokenUrl).host}) issued the token and the SCIM API (${new URL(base).host}) refused it: ` +
+            'ZUORA_TOKEN_URL and ZUORA_SCIM_BASE_URL probably belong to different data centers (or one to OneID, https://one.zuora.com), or the client may not use SCIM'
+        throw e.withMessage(e.message.replace(`. Hint: ${AUTH_HINT}`, `${why}. Hint: ${hint}`))
       }
       options.logger?.info({ endpoint, requestId: res.requestId, round, revoked: wasAccepted }, 'zuora answered 401: refreshing the token and retrying')
     }
@@ -153,24 +157,40 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     return errorFromResponse({ endpoint, status: res.status, body, requestId: res.requestId, what })
   }
 
-  async function listPage<T> (resource: ScimResource, pageIndex: number, count: number, opts: RequestOptions, step: number = count): Promise<ScimPage<T>> {
-    const semantics = semanticsOf(resource)
+  async function listPage<T> (resource: ScimResource, pageIndex: number, count: number, opts: RequestOptions, step: number = count, semantics: StartIndexSemantics = semanticsOf(resource)): Promise<ScimPage<T>> {
     const startIndex = startIndexFor(semantics, pageIndex, count, step)
-    const endpoint: UpstreamEndpoint = resource
     const what = `SCIM ${RESOURCE_PATH[resource]} page ${pageIndex + 1} (startIndex ${startIndex}, count ${count})`
+    return { ...await listAt<T>(resource, startIndex, count, what, opts), index: pageIndex }
+  }
+
+  async function listAt<T> (resource: ScimResource, startIndex: number, count: number, what: string, opts: RequestOptions): Promise<ScimPage<T>> {
+    const endpoint: UpstreamEndpoint = resource
     const url = `${base}/${RESOURCE_PATH[resource]}?startIndex=${startIndex}&count=${count}`
     const { res, token } = await authorisedGet(endpoint, url, what, opts)
+    if (res.status === 404) throw notFoundListing(resource, res, what, token)
     if (res.status !== 200) throw failure(endpoint, res, what, token)
     const ctx: PageContext = { endpoint, where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
     const page = checkListResponse(parseJson(res.text, ctx), ctx)
     const items = resource === 'users'
       ? page.resources.map(r => normaliseUser(checkUser(r, ctx)))
       : page.resources.map(r => normaliseGroup(checkGroup(r, ctx)))
-    return { index: pageIndex, startIndex, count, totalResults: page.totalResults, items: items as unknown as T[] }
+    return { index: 0, startIndex, count, totalResults: page.totalResults, items: items as unknown as T[] }
   }
 
-  function semanticsOf (resource: ScimResource): 'item' | 'page' {
-    return resource === 'users' ? config.usersStartIndex : config.groupsStartIndex
+  /** A 404 on a listing: the SCIM base URL is wrong (not a missing resource). */
+  function notFoundListing (resource: ScimResource, res: UpstreamResponse, what: string, token: string | undefined): ZuoraError {
+    const e = failure(resource, res, what, token)
+    const hint = `. Hint: no SCIM ${RESOURCE_PATH[resource]} endpoint at ${base}/${RESOURCE_PATH[resource]}: check ZUORA_SCIM_BASE_URL ` +
+      '(it must end in the SCIM root, e.g. https://one.zuora.com/scim/v2, without /Users) and the data center of ZUORA_TENANT_BASE_URL'
+    const [head, requestId] = e.message.split(' [Zuora-Request-Id ')
+    return e.withMessage(`${head}${hint}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}` : ''}`)
+  }
+
+  /** A fixed semantics for the public page readers; 'auto' falls back to what Zuora documents (Users item, Groups page). */
+  function semanticsOf (resource: ScimResource): StartIndexSemantics {
+    const setting = resource === 'users' ? config.usersStartIndex : config.groupsStartIndex
+    if (setting !== 'auto') return setting
+    return resource === 'users' ? 'item' : 'page'
   }
 
   async function getOne<T> (resource: ScimResource, id: string, opts: RequestOptions): Promise<T | undefined> {
@@ -213,6 +233,14 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     let pagesDone = 0
     let pagesTotal: number | null = null
     const read: Record<ScimResource, number> = { users: 0, groups: 0 }
+    /** totalResults of the latest first page, per resource: progress never counts above it. */
+    const totals: Record<ScimResource, number | undefined> = { users: undefined, groups: undefined }
+    /** startIndex semantics: configured, or detected by this read's probe ('auto'). */
+    const configured = (resource: ScimResource): StartIndexSemantics | undefined => {
+      const setting = resource === 'users' ? config.usersStartIndex : config.groupsStartIndex
+      return setting === 'auto' ? undefined : setting
+    }
+    const detected: Record<ScimResource, StartIndexSemantics | undefined> = { users: undefined, groups: undefined }
 
     const report = (): void => {
       if (readOptions.onProgress === undefined) return
@@ -221,9 +249,9 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
         readOptions.onProgress({
           phase,
           pagesDone,
-          pagesTotal,
-          usersRead: read.users,
-          groupsRead: read.groups,
+          pagesTotal: pagesTotal === null ? null : Math.max(pagesTotal, pagesDone),
+          usersRead: Math.min(read.users, totals.users ?? Infinity),
+          groupsRead: Math.min(read.groups, totals.groups ?? Infinity),
           retries: s.retries - startStats.retries,
           rateLimitWaits: s.rateLimitWaits - startStats.rateLimitWaits,
           rateLimitWaitMs: s.rateLimitWaitMs - startStats.rateLimitWaitMs
@@ -234,8 +262,9 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     }
 
     /** `verifying`: a second pass over a page-semantics listing (its resources were counted by the first pass). */
-    const fetchPage = async (resource: ScimResource, k: number, count: number, step: number = count, verifying = false): Promise<ScimPage<DirectoryUser | DirectoryGroup>> => {
-      const page = await listPage<DirectoryUser | DirectoryGroup>(resource, k, count, reqOpts, step)
+    const fetchPage = async (resource: ScimResource, k: number, count: number, step: number = count, verifying = false, semantics: StartIndexSemantics = 'item'): Promise<ScimPage<DirectoryUser | DirectoryGroup>> => {
+      const page = await listPage<DirectoryUser | DirectoryGroup>(resource, k, count, reqOpts, step, semantics)
+      if (k === 0 && !verifying) totals[resource] = page.totalResults
       pagesDone++
       // progress counts resources, not rows: the planned one-resource overlap and the verify pass add none
       if (!verifying) read[resource] += Math.max(0, page.items.length - (k > 0 && step < count ? 1 : 0))
@@ -244,14 +273,66 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     }
 
     /** Pages planned for a listing, from its first page (count adapts to a server that clamps it). */
-    const plan = (resource: ScimResource, first: ScimPage<unknown>): { count: number, step: number, pages: number, verifyPass: boolean } => {
+    const plan = (resource: ScimResource, first: ScimPage<unknown>, semantics: StartIndexSemantics): { count: number, step: number, pages: number, verifyPass: boolean } => {
       const T = first.totalResults
       if (T > MAX_TOTAL_RESULTS) {
         throw new ZuoraError(`SCIM ${RESOURCE_PATH[resource]} listing claims ${T} resources, more than the ${MAX_TOTAL_RESULTS} this client reads`, { kind: 'payload', endpoint: resource })
       }
       const n = first.items.length
-      const count = n > 0 && n < Math.min(first.count, T) ? n : first.count
-      return { count, ...pagePlan(semanticsOf(resource), T, count) }
+      refuseIgnoredCount(resource, first)
+      const count = n > first.count ? n : n > 0 && n < Math.min(first.count, T) ? n : first.count
+      return { count, ...pagePlan(semantics, T, count) }
+    }
+
+    /** More resources than count on a first page that is not the whole listing: pages cannot be planned. */
+    const refuseIgnoredCount = (resource: ScimResource, first: ScimPage<unknown>): void => {
+      const n = first.items.length
+      const T = first.totalResults
+      if (n <= first.count || n >= T) return
+      throw new ZuoraError(
+        `SCIM ${RESOURCE_PATH[resource]}: the server ignores count: startIndex=1&count=${first.count} returned ${n} resources of ${T} ` +
+        '(RFC 7644 §3.4.2.4: never more than count), so the remaining pages cannot be planned. No partial directory is returned; ' +
+        'check the SCIM base URL, or ask the server\'s operator to honour count.',
+        { kind: 'upstream', endpoint: resource })
+    }
+
+    /** The semantics this read uses for a resource: configured, already detected, or detected now by one probe. */
+    const semanticsFor = async (resource: ScimResource, first: ScimPage<{ id: string }>): Promise<StartIndexSemantics> => {
+      const known = configured(resource) ?? detected[resource]
+      if (known !== undefined) return known
+      refuseIgnoredCount(resource, first)
+      const n = first.items.length
+      // one page, or pages of one resource (both semantics then ask for the same pages): nothing to tell apart
+      if (first.totalResults <= n || n < 2) return 'item'
+      const what = `SCIM ${RESOURCE_PATH[resource]} start-index probe (startIndex ${PROBE_START_INDEX}, count ${PROBE_COUNT})`
+      const probeOnce = async (): Promise<string[]> => {
+        if (pagesTotal !== null) pagesTotal++
+        const probe = await listAt<{ id: string }>(resource, PROBE_START_INDEX, PROBE_COUNT, what, reqOpts)
+        pagesDone++
+        report()
+        return probe.items.map(item => item.id)
+      }
+      let firstIds = first.items.map(item => item.id)
+      let probeIds = await probeOnce()
+      let verdict = classifyProbe(firstIds, probeIds)
+      if ('problem' in verdict && verdict.problem === 'neither') {
+        // the listing may have changed between the two answers: look once more (first page and probe together)
+        if (pagesTotal !== null) pagesTotal++
+        const [again, ids] = await Promise.all([
+          listAt<{ id: string }>(resource, 1, first.count, `SCIM ${RESOURCE_PATH[resource]} page 1 again (start-index detection)`, reqOpts)
+            .then(p => { pagesDone++; return p }),
+          probeOnce()
+        ])
+        firstIds = again.items.map(item => item.id)
+        probeIds = ids
+        verdict = classifyProbe(firstIds, probeIds)
+      }
+      if ('semantics' in verdict) {
+        detected[resource] = verdict.semantics
+        options.logger?.info({ resource, semantics: verdict.semantics, setting: startIndexSetting(resource) }, 'zuora startIndex semantics detected')
+        return verdict.semantics
+      }
+      throw new ZuoraError(probeProblemMessage({ resource, verdict: verdict.problem, firstIds, firstCount: first.count, probeIds, totalResults: first.totalResults }), { kind: 'upstream', endpoint: resource })
     }
 
     /** Why a set of pages is not one consistent listing, or undefined if it is. */
@@ -285,13 +366,14 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
       let first = firstPage
       for (let round = 0; ; round++) {
         const T = first.totalResults
-        const { count, step, pages, verifyPass } = plan(resource, first)
+        const semantics = await semanticsFor(resource, first as ScimPage<T>)
+        const { count, step, pages, verifyPass } = plan(resource, first, semantics)
         if (round === 0 && pagesTotal !== null) pagesTotal += pages - 1 + (verifyPass ? pages : 0)
-        const rest = await Promise.all(Array.from({ length: pages - 1 }, (_, i) => fetchPage(resource, i + 1, count, step)))
+        const rest = await Promise.all(Array.from({ length: pages - 1 }, (_, i) => fetchPage(resource, i + 1, count, step, false, semantics)))
         const all = [first, ...rest] as ScimPage<T>[]
         let problem = instability(all, T, count, step)
         if (problem === undefined && verifyPass) {
-          const again = await Promise.all(Array.from({ length: pages }, (_, i) => fetchPage(resource, i, count, step, true))) as unknown as ScimPage<T>[]
+          const again = await Promise.all(Array.from({ length: pages }, (_, i) => fetchPage(resource, i, count, step, true, semantics))) as unknown as ScimPage<T>[]
           problem = passesDiffer(all, again)
         }
         if (problem === undefined) {
@@ -301,16 +383,20 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
           return [...byId.values()].sort((a, b) => compareIds(a.id, b.id))
         }
         if (round >= MAX_REREADS) {
+          const setting = startIndexSetting(resource)
+          const cause = configured(resource) !== undefined
+            ? `If this happens on every sync, ${setting}=${configured(resource) as string} may not match how the server reads startIndex: set ${setting}=auto to detect it. `
+            : ''
           throw new ZuoraError(
             `Zuora's ${RESOURCE_PATH[resource]} listing kept changing while it was read (${round + 1} full reads): ${problem}. ` +
-            'No partial directory is returned; the next sync will try again.',
+            `${cause}No partial directory is returned; the next sync will try again.`,
             { kind: 'upstream', endpoint: resource })
         }
         options.logger?.warn({ resource, round: round + 1, problem }, 'zuora listing changed during the read: reading it again from the start')
         read[resource] = 0
         first = await fetchPage(resource, 0, requestedCount)
         if (pagesTotal !== null) {
-          const next = plan(resource, first)
+          const next = plan(resource, first, configured(resource) ?? detected[resource] ?? 'item')
           pagesTotal += next.pages * (next.verifyPass ? 2 : 1)
         }
       }

@@ -22,7 +22,9 @@ export const ScimMultiValueSchema = Type.Object({
   value: Type.String(),
   display: OptString,
   type: OptString,
-  primary: OptBoolean
+  primary: OptBoolean,
+  /** RFC 7643 reference URI (e.g. …/Groups/<id> for a nested group member). */
+  $ref: OptString
 })
 
 export const ScimEmailSchema = ScimMultiValueSchema

@@ -1,10 +1,16 @@
 /**
  * OAuth client-credentials token for one (token URL, client id): cached until `expires_in` minus a skew,
  * refreshed single-flight (any number of concurrent callers → one token request), invalidated only if the
- * rejected token is still the current one. The secret is revealed only into the request body.
+ * rejected token is still the current one. The secret is revealed only into the request (form body, or the
+ * HTTP Basic header with `client_secret_basic`).
+ *
+ * Client authentication (RFC 6749 §2.3.1): 'post' sends the credentials in the form body, 'basic' in an HTTP
+ * Basic header; 'auto' tries the form body, and when the token endpoint refuses the client (401, or 400
+ * invalid_client/invalid_request) tries Basic once, then keeps whichever method worked for the process lifetime.
  */
+import type { ClientAuthSetting } from '../config.ts'
 import type { Secret } from '../secret.ts'
-import { ZuoraError, errorFromResponse, parseUpstreamErrorBody } from './errors.ts'
+import { AUTH_HINT, ZuoraError, errorFromResponse, isZuoraError, parseUpstreamErrorBody } from './errors.ts'
 import type { HttpClient } from './http.ts'
 import type { ZuoraLogger } from './logger.ts'
 import { safeObserver } from './observer.ts'
@@ -20,6 +26,8 @@ export interface TokenManagerOptions {
   readonly tokenUrl: string
   readonly clientId: string
   readonly clientSecret: Secret
+  /** Default 'auto'. */
+  readonly clientAuth?: ClientAuthSetting
   readonly http: HttpClient
   readonly queue: RequestQueue
   readonly now?: () => number
@@ -46,6 +54,8 @@ export interface TokenManager {
   current(): TokenInfo | undefined
   /** Token requests made so far. */
   readonly requests: () => number
+  /** The client authentication method in use: configured, or learnt by 'auto' (undefined until then). */
+  readonly clientAuthMethod: () => ClientAuthMethod | undefined
   close(): void
 }
 
@@ -69,6 +79,26 @@ function raceAbort<T> (p: Promise<T>, signal: AbortSignal | undefined): Promise<
   })
 }
 
+export type ClientAuthMethod = 'post' | 'basic'
+
+const METHOD_LABEL: Record<ClientAuthMethod, string> = {
+  post: 'client_secret_post (credentials in the form body)',
+  basic: 'client_secret_basic (HTTP Basic header)'
+}
+
+/** RFC 6749 §2.3.1: form-encode id and secret, join with ':', base64. */
+export function basicCredentials (clientId: string, clientSecret: string): string {
+  const enc = (s: string): string => new URLSearchParams({ v: s }).toString().slice(2)
+  return Buffer.from(`${enc(clientId)}:${enc(clientSecret)}`, 'utf8').toString('base64')
+}
+
+/** Did the token endpoint refuse the client itself (the case where the other authentication method may work)? */
+export function clientRefused (err: unknown): boolean {
+  if (!isZuoraError(err) || err.endpoint !== 'token') return false
+  if (err.upstreamStatus === 401) return true
+  return err.upstreamStatus === 400 && /^(invalid_client|invalid_request|unauthorized_client)$/.test(err.code ?? '')
+}
+
 export function parseLifetimeMs (expiresIn: unknown): number | undefined {
   const n = typeof expiresIn === 'number' ? expiresIn : typeof expiresIn === 'string' && /^\d+$/.test(expiresIn.trim()) ? Number(expiresIn) : NaN
   return Number.isFinite(n) && n > 0 ? n * 1000 : undefined
@@ -82,8 +112,14 @@ export function createTokenManager (options: TokenManagerOptions): TokenManager 
   let current: TokenInfo | undefined
   let inflight: Promise<TokenInfo> | undefined
   let requests = 0
+  const setting = options.clientAuth ?? 'auto'
+  /** The method that worked (auto), or the configured one. */
+  let method: ClientAuthMethod | undefined = setting === 'auto' ? undefined : setting
 
-  const secrets = (): readonly string[] => [options.clientSecret.reveal()]
+  const secrets = (): readonly string[] => {
+    const basic = basicCredentials(options.clientId, options.clientSecret.reveal())
+    return [options.clientSecret.reveal(), basic, encodeURIComponent(options.clientSecret.reveal())]
+  }
 
   function parseToken (text: string, requestId: string | undefined, receivedAt: number): TokenInfo {
     const fail = (why: string): ZuoraError => new ZuoraError(`OAuth token response is unusable: ${why}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''}`, {
@@ -114,41 +150,83 @@ export function createTokenManager (options: TokenManagerOptions): TokenManager 
     }
   }
 
-  async function fetchToken (): Promise<TokenInfo> {
-    const body = new URLSearchParams({
-      client_id: options.clientId,
-      client_secret: options.clientSecret.reveal(),
-      grant_type: 'client_credentials'
-    }).toString()
-    try {
-      const res = await options.queue.run({
-        endpoint: 'token',
-        what: 'OAuth token request',
-        signal: closeController.signal,
-        secrets,
-        send: () => {
-          requests++
-          return options.http.send({
-            endpoint: 'token',
-            method: 'POST',
-            url: options.tokenUrl,
-            headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-            body,
-            signal: closeController.signal
-          })
-        }
-      })
-      if (res.status !== 200) {
-        throw errorFromResponse({
+  async function requestToken (how: ClientAuthMethod): Promise<TokenInfo> {
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
+    const form: Record<string, string> = { grant_type: 'client_credentials' }
+    if (how === 'post') {
+      form.client_id = options.clientId
+      form.client_secret = options.clientSecret.reveal()
+    } else {
+      headers.authorization = `Basic ${basicCredentials(options.clientId, options.clientSecret.reveal())}`
+    }
+    const body = new URLSearchParams(form).toString()
+    const res = await options.queue.run({
+      endpoint: 'token',
+      what: 'OAuth token request',
+      signal: closeController.signal,
+      secrets,
+      send: () => {
+        requests++
+        return options.http.send({
           endpoint: 'token',
-          status: res.status,
-          body: parseUpstreamErrorBody(res.status, res.contentType, res.text, secrets()),
-          requestId: res.requestId
+          method: 'POST',
+          url: options.tokenUrl,
+          headers,
+          body,
+          signal: closeController.signal
         })
       }
-      const info = parseToken(res.text, res.requestId, now())
+    })
+    if (res.status !== 200) {
+      throw errorFromResponse({
+        endpoint: 'token',
+        status: res.status,
+        body: parseUpstreamErrorBody(res.status, res.contentType, res.text, secrets()),
+        requestId: res.requestId
+      })
+    }
+    return parseToken(res.text, res.requestId, now())
+  }
+
+  /** One token, by the known method; 'auto' not yet settled: form body, then HTTP Basic once if the client is refused. */
+  async function fetchToken (): Promise<TokenInfo> {
+    const first: ClientAuthMethod = method ?? 'post'
+    try {
+      let info: TokenInfo
+      try {
+        info = await requestToken(first)
+      } catch (err) {
+        if (!clientRefused(err)) throw err
+        const refused = err as ZuoraError
+        if (method !== undefined) {
+          const other: ClientAuthMethod = method === 'post' ? 'basic' : 'post'
+          const why = setting === 'auto'
+            ? `${METHOD_LABEL[method]} worked earlier in this process`
+            : `ZUORA_OAUTH_CLIENT_AUTH=${setting} sends ${METHOD_LABEL[method]}`
+          throw refused.withMessage(`${refused.message.replace(/\. Hint: .*$/, '')}. Hint: ${AUTH_HINT}; ${why}: if the token endpoint only accepts ${METHOD_LABEL[other]}, set ZUORA_OAUTH_CLIENT_AUTH=${other} (or auto)` +
+            (refused.requestId !== undefined ? ` [Zuora-Request-Id ${refused.requestId}]` : ''))
+        }
+        const other: ClientAuthMethod = 'basic'
+        options.logger?.info({ status: refused.upstreamStatus, code: refused.code }, 'zuora token endpoint refused client_secret_post: trying client_secret_basic once')
+        try {
+          info = await requestToken(other)
+        } catch (err2) {
+          if (!clientRefused(err2)) throw err2
+          const second = err2 as ZuoraError
+          const what = (e: ZuoraError): string => `HTTP ${e.upstreamStatus ?? '?'}${e.code !== undefined ? ` ${e.code}` : ''}`
+          throw second.withMessage(
+            `OAuth token request refused the client with both authentication methods (${METHOD_LABEL.post}: ${what(refused)}; ` +
+            `${METHOD_LABEL.basic}: ${what(second)}). Hint: ${AUTH_HINT}` +
+            (second.requestId !== undefined ? ` [Zuora-Request-Id ${second.requestId}]` : ''))
+        }
+        options.logger?.info({ method: other }, 'zuora token endpoint accepts client_secret_basic: using it from now on')
+        method = other
+        observer.tokenRefresh({ outcome: 'ok' })
+        return info
+      }
+      method = first
       observer.tokenRefresh({ outcome: 'ok' })
-      options.logger?.debug({ expiresInMs: info.expiresAt - now(), requestId: res.requestId }, 'zuora token acquired')
+      options.logger?.debug({ expiresInMs: info.expiresAt - now() }, 'zuora token acquired')
       return info
     } catch (err) {
       observer.tokenRefresh({ outcome: 'error' })
@@ -176,6 +254,7 @@ export function createTokenManager (options: TokenManagerOptions): TokenManager 
     },
     current: () => current,
     requests: () => requests,
+    clientAuthMethod: () => method,
     close () {
       closeController.abort()
       current = undefined

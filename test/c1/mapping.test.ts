@@ -2,8 +2,8 @@ import t from 'tap'
 import { unsafeIdReason } from '../../src/c1/ids.ts'
 import {
   RESOURCE_TYPES, clipBytes, groupEntitlement, groupEntitlementId, groupGrant, groupGrantId, groupResource, isValidEmail,
-  roleEntitlement, roleEntitlementId, roleGrant, roleGrantId, roleResource, timestamp, traitEmails, userDisplayName,
-  userResource, userStatus, wellFormed
+  nestedGroupGrant, nestedGroupGrantId, roleEntitlement, roleEntitlementId, roleGrant, roleGrantId, roleResource, timestamp,
+  traitEmails, userDisplayName, userResource, userStatus, wellFormed
 } from '../../src/c1/mapping.ts'
 import { ANNOTATION_PREFIX } from '../../src/c1/model.ts'
 import type { DirectoryGroup, DirectoryUser } from '../../src/directory/types.ts'
@@ -266,4 +266,14 @@ t.test('clipBytes: code-point safe', async t => {
   t.ok(Buffer.byteLength(s) <= 10)
   t.notMatch(s, /\uFFFD/)
   t.equal(s, '😀…')
+})
+
+t.test('nestedGroupGrant: the parent\'s member entitlement to the nested group, expandable to its members', async t => {
+  const g = nestedGroupGrant('p1', 'c1')
+  t.equal(g.id, nestedGroupGrantId('p1', 'c1'))
+  t.equal(g.id, 'group:p1:member:group:c1', 'baton-sdk NewGrantID with principal type group')
+  t.same(g.entitlement, { id: 'group:p1:member', resource: { id: { resourceType: 'group', resource: 'p1' } } })
+  t.same(g.principal, { id: { resourceType: 'group', resource: 'c1' } })
+  t.same(g.annotations, [{ '@type': `${ANNOTATION_PREFIX}GrantExpandable`, entitlementIds: ['group:c1:member'], resourceTypeIds: ['user'] }])
+  t.same(groupEntitlement('p1', 'P', true).grantableTo.map(rt => rt.id), ['user', 'group'])
 })

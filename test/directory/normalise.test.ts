@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compareIds, normaliseEmails, normaliseGroup, normaliseUser, sortedDistinct } from '../../src/directory/normalise.ts'
+import { compareIds, isGroupMember, normaliseEmails, normaliseGroup, normaliseUser, sortedDistinct } from '../../src/directory/normalise.ts'
 import type { ScimGroup, ScimUser } from '../../src/zuora/scim-schemas.ts'
 
 const full: ScimUser = {
@@ -66,15 +66,37 @@ t.test('deterministic: same input, same JSON; input order does not matter for ro
   t.equal(JSON.stringify(normaliseUser(full)), JSON.stringify(a))
 })
 
-t.test('normaliseGroup: members sorted distinct, Group-typed members dropped, extension fields', async t => {
+t.test('normaliseGroup: members sorted distinct, nested groups kept apart, extension fields', async t => {
   const g: ScimGroup = {
     id: 'g1',
     displayName: 'Finance',
     members: [{ value: 'u3' }, { value: 'u1', display: 'amy' }, { value: 'u3' }, { value: 'g9', type: 'Group' }, { value: 'u2', type: 'User' }],
     'urn:zuora:scim:schemas:1.0:GroupExtension': { description: 'desc', organizationId: 'org-1', active: false }
   }
-  t.same(normaliseGroup(g), { id: 'g1', displayName: 'Finance', description: 'desc', organizationId: 'org-1', active: false, members: ['u1', 'u2', 'u3'] })
+  t.same(normaliseGroup(g), { id: 'g1', displayName: 'Finance', description: 'desc', organizationId: 'org-1', active: false, members: ['u1', 'u2', 'u3'], nestedGroups: ['g9'] })
   t.same(normaliseGroup({ id: 'g2' }), { id: 'g2', displayName: 'g2', members: [] }, 'missing displayName falls back to the id')
+})
+
+t.test('RFC 7643 memberships: indirect groups[] kept apart; a $ref to /Groups/ is a nested group, never a user', async t => {
+  const base = { id: 'u1', userName: 'amy' }
+  const u = normaliseUser({ ...base, groups: [{ value: 'g2', type: 'indirect' }, { value: 'g1', type: 'direct' }, { value: 'g3' }, { value: 'g4', type: 'Indirect' }] })
+  t.same(u.groups, ['g1', 'g3'], 'direct and untyped entries are direct memberships')
+  t.same(u.indirectGroups, ['g2', 'g4'])
+  t.notOk('indirectGroups' in normaliseUser({ ...base, groups: [{ value: 'g1' }] }), 'absent when there are none (Zuora snapshots unchanged)')
+  const g = normaliseGroup({
+    id: 'p',
+    members: [
+      { value: 'u1', $ref: 'https://scim.example.com/v2/Users/u1' },
+      { value: 'c1', $ref: 'https://scim.example.com/v2/Groups/c1' },
+      { value: 'c2', type: 'Group' },
+      { value: 'u2', type: 'User', $ref: 'https://scim.example.com/v2/Users/u2' },
+      { value: 'u3' }
+    ]
+  })
+  t.same(g.members, ['u1', 'u2', 'u3'])
+  t.same(g.nestedGroups, ['c1', 'c2'])
+  t.ok(isGroupMember({ $ref: '../Groups/x' }))
+  t.notOk(isGroupMember({ type: 'User', $ref: '/Groups/x' }), 'an explicit type wins')
 })
 
 t.test('helpers', async t => {

@@ -33,7 +33,7 @@ t.test('counters move after a sync', async (t) => {
 
   t.equal(sample(first, 'zuora_c1_syncs_total', { outcome: 'succeeded', trigger: 'startup' }), 1)
   t.equal(sample(first, 'zuora_c1_sync_duration_seconds_count', { outcome: 'succeeded' }), 1)
-  t.equal(sample(first, 'zuora_c1_upstream_requests_total', { endpoint: 'users', status: '200' }), 2, '120 users = 2 pages of 100')
+  t.equal(sample(first, 'zuora_c1_upstream_requests_total', { endpoint: 'users', status: '200' }), 3, '120 users = 2 pages of 100 and the start-index probe')
   t.equal(sample(first, 'zuora_c1_upstream_requests_total', { endpoint: 'groups', status: '200' }), 1)
   t.equal(sample(first, 'zuora_c1_upstream_token_refreshes_total', { outcome: 'ok' }), 1)
   t.equal(sample(first, 'zuora_c1_snapshot_resources', { type: 'user' }), 120)
@@ -48,7 +48,7 @@ t.test('counters move after a sync', async (t) => {
   await stack.app.syncEngine.whenIdle()
   const second = await scrape(stack)
   t.equal(sample(second, 'zuora_c1_syncs_total', { outcome: 'succeeded', trigger: 'api' }), 1)
-  t.equal(sample(second, 'zuora_c1_upstream_requests_total', { endpoint: 'users', status: '200' }), 4)
+  t.equal(sample(second, 'zuora_c1_upstream_requests_total', { endpoint: 'users', status: '200' }), 6, 'the probe again: detected on every sync')
   t.equal(sample(second, 'zuora_c1_sync_duration_seconds_count', { outcome: 'succeeded' }), 2)
 })
 

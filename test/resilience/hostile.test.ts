@@ -99,8 +99,8 @@ t.test('duplicate ids across pages: they hide missing users, so the read fails c
   // 450 users listed as 457 rows (totalResults 457): 450 distinct ids can never account for 457 resources
   zuoraError(t, r, 'upstream', /450 distinct resources read although totalResults is 457 \(duplicates hide missing resources\)/)
   if ('err' in r) t.match((r.err as Error).message, /No partial directory/)
-  // users: count 50, step 49 → 1 + ceil(407/49) = 10 pages per read, 3 full reads
-  t.equal(s.control.counters().pagesServed.users, 3 * 10, 'bounded: the listing re-read twice, then the error')
+  // users: count 50, step 49 → 1 + ceil(407/49) = 10 pages per read, 3 full reads, and the start-index probe (once per read)
+  t.equal(s.control.counters().pagesServed.users, 3 * 10 + 1, 'bounded: the listing re-read twice, then the error')
 })
 
 for (const lie of [75, -75, 1_000_000_000]) {

@@ -11,6 +11,9 @@ t.test('env parsing with defaults and errors', async t => {
   t.throws(() => simulatorConfigFromEnv({ SIM_PORT: 'x' }), /SIM_PORT/)
   t.throws(() => simulatorConfigFromEnv({ SIM_USERS: '-1' }), /SIM_USERS/)
   t.throws(() => simulatorConfigFromEnv({ SIM_LOG_LEVEL: 'loud' }), /SIM_LOG_LEVEL/)
+  t.equal(d.flavor, 'zuora')
+  t.equal(simulatorConfigFromEnv({ SIM_FLAVOR: 'standard' }).flavor, 'standard')
+  t.throws(() => simulatorConfigFromEnv({ SIM_FLAVOR: 'okta' }), /SIM_FLAVOR/)
 })
 
 t.test('main() starts a listening simulator from the environment', async t => {

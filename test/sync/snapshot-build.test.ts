@@ -21,3 +21,13 @@ t.test('membership disagreements and unknown references are counted, not dropped
   t.same(findings.unknownMembers, [{ groupId: 'g1', userId: 'u9' }])
   t.same(findings.unknownGroups, [{ userId: 'u2', groupId: 'gX' }])
 })
+
+t.test('nested groups: a known nested group is no finding; an unknown one (or the group itself) is an unknown member', async t => {
+  const { findings } = buildDirectory({
+    users: [user('u1', ['USER'], ['g1']), { ...user('u2', ['USER'], ['g2']), indirectGroups: ['g1'] }],
+    groups: [{ ...group('g1', ['u1']), nestedGroups: ['g1', 'g2', 'gZ'] }, group('g2', ['u2'])]
+  })
+  t.equal(findings.membershipOnlyInUser, 0, 'indirect memberships are not disagreements')
+  t.equal(findings.membershipOnlyInGroup, 0)
+  t.same(findings.unknownMembers, [{ groupId: 'g1', userId: 'g1' }, { groupId: 'g1', userId: 'gZ' }])
+})

@@ -72,3 +72,23 @@ t.test('refuses what must not be served', async t => {
     t.throws(() => Snapshot.build(p as never), { name: 'SnapshotError' }, name)
   }
 })
+
+t.test('nested groups: the parent grants member to the nested group (GrantExpandable), never flattened', async t => {
+  const users: DirectoryUser[] = [
+    { id: 'u1', userName: 'u1', emails: [], roles: ['USER'], groups: ['g1'] },
+    { id: 'u2', userName: 'u2', emails: [], roles: ['USER'], groups: ['g2'], indirectGroups: ['g1'] }
+  ]
+  const snap = snapshotOf({ users, groups: [{ id: 'g1', displayName: 'P', members: ['u1'], nestedGroups: ['g2'] }, { id: 'g2', displayName: 'C', members: ['u2'] }] })
+  const grants = snap.grantsOf('group', 'g1')?.slice() ?? []
+  t.same(grants.map(g => g.id), ['group:g1:member:group:g2', 'group:g1:member:user:u1'], 'nested group first (principal type order), then users')
+  t.same(grants[0]?.annotations, [{ '@type': 'type.googleapis.com/c1.connector.v2.GrantExpandable', entitlementIds: ['group:g2:member'], resourceTypeIds: ['user'] }])
+  t.same((snap.grantsOf('group', 'g2')?.slice() ?? []).map(g => g.id), ['group:g2:member:user:u2'])
+  t.equal(snap.stats.grantsByType.group, 3)
+  t.same(snap.section('grants').slice().filter(g => (g as { id: string }).id.startsWith('group:')).map(g => (g as { id: string }).id), [
+    'group:g1:member:group:g2', 'group:g1:member:user:u1', 'group:g2:member:user:u2'
+  ], 'the /sync grants section agrees with the per-group walk')
+  t.same(snap.entitlementsOf('group', 'g1')?.[0]?.grantableTo.map(rt => rt.id), ['user', 'group'], 'grantable to groups when it has nested groups')
+  t.same(snap.entitlementsOf('group', 'g2')?.[0]?.grantableTo.map(rt => rt.id), ['user'])
+  t.same((snap.resource('user', 'u2')?.profile as { indirectGroups?: string[] } | undefined)?.indirectGroups, ['g1'])
+  t.match(snap.resource('group', 'g1')?.profile, { memberCount: 1, nestedGroups: ['g2'] })
+})

@@ -76,3 +76,12 @@ t.test('status → kind, and the message', async t => {
   t.equal(z.message, 'SCIM Users page 3 failed: HTTP 503: down (after 5 attempts)')
   t.equal(z.upstreamStatus, 503)
 })
+
+t.test('withMessage: another message, every other field kept', async t => {
+  const e = new ZuoraError('old', { kind: 'auth', endpoint: 'token', upstreamStatus: 401, code: 'invalid_client', requestId: 'r', processId: 'p', retryAfterMs: 5 })
+  const w = e.withMessage('new. Hint: x')
+  t.ok(w instanceof ZuoraError)
+  t.equal(w.message, 'new. Hint: x')
+  t.same({ ...w.toJSON(), message: 'old' }, e.toJSON())
+  t.equal(w.retryAfterMs, 5)
+})

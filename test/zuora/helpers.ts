@@ -30,6 +30,8 @@ export function zuoraConfig (overrides: Partial<Config['zuora']> = {}): Config['
     groupsPageSize: 100,
     usersStartIndex: 'item',
     groupsStartIndex: 'page',
+    // these tests pin exact request sequences: one token request per attempt (auto is tested in token-manager.test.ts)
+    clientAuth: 'post',
     ...overrides
   }
 }

@@ -62,6 +62,7 @@ function fakeTokens () {
     invalidate: token => { if (token === current) current = undefined },
     current: () => undefined,
     requests: () => minted,
+    clientAuthMethod: () => 'post',
     close: () => {}
   }
   return tokens

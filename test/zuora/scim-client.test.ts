@@ -40,6 +40,8 @@ function connect (t: Tap, agent: MockAgent, overrides: Partial<Config['zuora']> 
     groupsPageSize: 10,
     usersStartIndex: 'item',
     groupsStartIndex: 'page',
+    // these tests pin exact request sequences: one token request per attempt (auto is tested in token-manager.test.ts)
+    clientAuth: 'post',
     ...overrides
   }, { dispatcher: agent, ...(logger !== undefined ? { logger } : {}) }, { backoff })
   t.teardown(() => conn.close())

@@ -81,7 +81,7 @@ t.test('invalid_client (400 or 401) → auth error with the hint, no secret in i
     agent.get(BASE).intercept({ path: TOKEN_PATH, method: 'POST' })
       .reply(status, { error: 'invalid_client', error_description: `bad client ${CLIENT_SECRET}` }, { headers: JSON_HEADERS })
     const refreshes: string[] = []
-    const tm = manager(agent, { observer: { tokenRefresh: e => { refreshes.push(e.outcome) } } })
+    const tm = manager(agent, { clientAuth: 'post', observer: { tokenRefresh: e => { refreshes.push(e.outcome) } } })
     const err = await tm.getToken().catch((e: unknown) => e) as ZuoraError
     t.ok(err instanceof ZuoraError)
     t.equal(err.kind, 'auth')
@@ -95,6 +95,7 @@ t.test('invalid_client (400 or 401) → auth error with the hint, no secret in i
     t.notMatch(JSON.stringify(err), CLIENT_SECRET)
     t.equal(tm.requests(), 1, 'not retried')
     t.same(refreshes, ['error'])
+    t.match(err.message, /ZUORA_OAUTH_CLIENT_AUTH=basic/, 'names the other client authentication method')
   }
 })
 
@@ -139,7 +140,7 @@ t.test('a failed flight does not poison the next call; an aborted caller does no
   const agent = mockAgent(t)
   agent.get(BASE).intercept({ path: TOKEN_PATH, method: 'POST' }).reply(401, { error: 'invalid_client' }, { headers: JSON_HEADERS })
   agent.get(BASE).intercept({ path: TOKEN_PATH, method: 'POST' }).reply(200, tokenBody('ok'), { headers: JSON_HEADERS }).delay(30)
-  const tm = manager(agent)
+  const tm = manager(agent, { clientAuth: 'post' })
   await t.rejects(tm.getToken(), { name: 'ZuoraError', kind: 'auth' })
   const ac = new AbortController()
   const aborted = tm.getToken({ signal: ac.signal })
