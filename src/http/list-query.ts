@@ -38,8 +38,7 @@ const View = Type.Unsafe<ListView>(Type.String({
   default: 'protojson',
   description: 'protojson (default): C1 c1.connector.v2 objects. flat: per item only always-present top-level scalars ' +
     '(missing values are "" or 0), for config-driven connectors such as baton-http. Same paging, page tokens (a walk may ' +
-    'switch view), snapshot binding and ETags (which differ between the views).',
-  examples: ['flat']
+    'switch view), snapshot binding and ETags (which differ between the views). Example: flat'
 }))
 
 /** `?pageSize&pageToken` (every list). */

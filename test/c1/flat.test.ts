@@ -11,21 +11,21 @@ import { getJson, namesParameter, walk } from '../routes/list-helpers.ts'
 t.test('flat items are top-level scalars, always present', async t => {
   t.strictSame(flatUser(EXAMPLES.user), {
     id: EXAMPLES.user.id.resource,
-    displayName: 'Amy Lawrence',
-    email: 'amy@example.com',
-    login: 'amy@example.com',
+    displayName: 'Elena Haddad',
+    email: 'elena.haddad@hooli.example.com',
+    login: 'elena.haddad@hooli.example.com',
     status: 'enabled',
     zuoraStatus: 'ACTIVE',
     statusDetails: 'ACTIVE',
-    createdAt: '2023-07-13T06:15:25.836Z'
+    createdAt: '2024-10-13T18:32:02.767Z'
   })
   const bare = { ...EXAMPLES.user, annotations: [], profile: {}, status: { status: 'RESOURCE_STATUS_DISABLED' as const } }
   delete (bare as { createdAt?: string }).createdAt
-  t.strictSame(flatUser(bare), { id: bare.id.resource, displayName: 'Amy Lawrence', email: '', login: '', status: 'disabled', zuoraStatus: '', statusDetails: '', createdAt: '' })
+  t.strictSame(flatUser(bare), { id: bare.id.resource, displayName: 'Elena Haddad', email: '', login: '', status: 'disabled', zuoraStatus: '', statusDetails: '', createdAt: '' })
   const noPrimary = { ...EXAMPLES.user, annotations: [{ '@type': 'type.googleapis.com/c1.connector.v2.UserTrait', emails: [{ address: 'b@x.io', isPrimary: false }, { address: 'c@x.io', isPrimary: false }] }] }
   t.equal(flatUser(noPrimary).email, 'b@x.io', 'no primary → the first address')
   t.strictSame(flatRole(EXAMPLES.role), { id: 'ADMIN', displayName: 'ADMIN', description: EXAMPLES.role.description, memberCount: 1 })
-  t.strictSame(flatGroup(EXAMPLES.group), { id: EXAMPLES.group.id.resource, displayName: 'Finance', description: 'Finance team', status: 'enabled', memberCount: 1 })
+  t.strictSame(flatGroup(EXAMPLES.group), { id: EXAMPLES.group.id.resource, displayName: 'Finance', description: 'Finance team access', status: 'enabled', memberCount: 1 })
   t.strictSame(flatGrant(EXAMPLES.roleGrant), {
     id: EXAMPLES.roleGrant.id,
     entitlementId: 'role:ADMIN:assigned',
