@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Zuora → ConductorOne façade. One image, two entry points:
-#   service    (default)  node --max-semi-space-size=4 --heap-growing-percent=50 dist/src/server.js
-#   simulator             node --max-semi-space-size=4 --heap-growing-percent=50 dist/src/simulator/server.js   (docker-compose's zuora-simulator)
+#   service    (default)  node --max-semi-space-size=4 --heap-growing-percent=50 --conditions=compiled dist/src/server.js
+#   simulator             node --max-semi-space-size=4 --heap-growing-percent=50 --conditions=compiled dist/simulator/server.js   (docker-compose's zuora-simulator)
 # The TypeScript is compiled once, in the build stage (`npm run build`, tsconfig.build.json), so a start runs plain
 # JavaScript: no transpiling at every start (spawn → listening well under a second).
 
@@ -51,5 +51,5 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
 STOPSIGNAL SIGTERM
 # A smaller young generation and a slower-growing heap keep the peak RSS of a 100k-user sync well under 400 MB
 # (bench/memory.ts) for a few percent more GC time; the same flags are in package.json "start".
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=50"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "--conditions=compiled"]
 CMD ["dist/src/server.js"]

@@ -10,7 +10,7 @@
  *
  *   npx tsx bench/rate-limit.ts
  */
-import { createZuoraConnection } from '../src/zuora/connection.ts'
+import { createZuoraConnection } from '#src/zuora/connection.ts'
 import { startRemoteSimulator } from './lib/sim-process.ts'
 import { configForSimulator } from './lib/config.ts'
 import { fmtMs, isMain, log, printReport, type BenchReport, type TargetResult } from './lib/report.ts'

@@ -10,8 +10,8 @@
  *   npx tsx bench/token-storm.ts
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createZuoraConnection } from '../src/zuora/connection.ts'
-import { generateOrg } from '../src/simulator/index.ts'
+import { createZuoraConnection } from '#src/zuora/connection.ts'
+import { generateOrg } from '#simulator/index.ts'
 import { startRemoteSimulator } from './lib/sim-process.ts'
 import { configForSimulator } from './lib/config.ts'
 import { fmtMs, isMain, log, printReport, type BenchReport, type TargetResult } from './lib/report.ts'

@@ -11,7 +11,7 @@
 import { stat } from 'node:fs/promises'
 import { Writable } from 'node:stream'
 import { launchChromium, watchedPage } from './chromium.ts'
-import { startDemo } from '../src/demo.ts'
+import { startDemo } from '#src/demo.ts'
 
 async function main (): Promise<number> {
   const docsOut = process.argv[2] ?? '/tmp/swagger-ui.png'

@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { buildApp } from '../src/app.ts'
-import { loadConfig } from '../src/config.ts'
+import { buildApp } from '#src/app.ts'
+import { loadConfig } from '#src/config.ts'
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url))
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
-import { EnvSchema } from '../src/config.ts'
+import { EnvSchema } from '#src/config.ts'
 
 const root = new URL('../', import.meta.url)
 const known = new Set([...Object.keys(EnvSchema.properties), 'ZUORA_OAUTH_CLIENT_SECRET_FILE', 'API_TOKENS_FILE'])
@@ -28,11 +28,11 @@ t.test("docker-compose.yml's api environment uses only known names", async t => 
 })
 
 t.test('npm start, the Dockerfile and the benches run the service with the same Node flags', async t => {
-  const { SERVICE_NODE_FLAGS } = await import('../bench/lib/service-process.ts')
+  const { SERVICE_NODE_FLAGS, COMPILED_CONDITION } = await import('../bench/lib/service-process.ts')
   const pkg = JSON.parse(await readFile(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }
   const dockerfile = await readFile(new URL('Dockerfile', root), 'utf8')
-  t.equal(pkg.scripts.start, `node ${SERVICE_NODE_FLAGS.join(' ')} dist/src/server.js`)
-  t.match(dockerfile, `ENTRYPOINT ["node", ${SERVICE_NODE_FLAGS.map(f => JSON.stringify(f)).join(', ')}]`)
+  t.equal(pkg.scripts.start, `node ${[...SERVICE_NODE_FLAGS, COMPILED_CONDITION].join(' ')} dist/src/server.js`)
+  t.match(dockerfile, `ENTRYPOINT ["node", ${[...SERVICE_NODE_FLAGS, COMPILED_CONDITION].map(f => JSON.stringify(f)).join(', ')}]`)
   t.match(dockerfile, 'CMD ["dist/src/server.js"]')
 })
 
@@ -44,5 +44,5 @@ t.test('the service is compiled once at install (npm ci runs prepare) and in the
   t.equal(pkg.scripts.build, 'tsc -p tsconfig.build.json')
   t.match(dockerfile, 'RUN npm run build')
   t.match(dockerfile, 'COPY --from=build /app/dist ./dist')
-  t.match(compose, 'command: ["dist/src/simulator/server.js"]')
+  t.match(compose, 'command: ["dist/simulator/server.js"]')
 })

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { servedSnapshot, spawnService } from '../bench/lib/spawned-service.ts'
 import type { SpawnedService } from '../bench/lib/spawned-service.ts'
-import { startSimulator } from '../src/simulator/index.ts'
+import { startSimulator } from '#simulator/index.ts'
 import { API_TOKEN, testEnv } from './helper.ts'
 
 const USERS = 1500

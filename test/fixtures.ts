@@ -2,15 +2,15 @@
  * Pure fixtures (no app, no HTTP): directories and snapshots from the simulator's seeded org.
  */
 import { createHash } from 'node:crypto'
-import { normaliseGroup, normaliseUser } from '../src/directory/normalise.ts'
-import type { Directory, DirectoryGroup, DirectoryUser } from '../src/directory/types.ts'
-import { generateOrg } from '../src/simulator/index.ts'
-import { renderGroup, renderUser } from '../src/simulator/scim-shapes.ts'
-import { buildDirectory } from '../src/sync/snapshot-build.ts'
-import { Snapshot } from '../src/sync/snapshot.ts'
-import { newSyncId } from '../src/sync/sync-id.ts'
-import type { PersistedSnapshot } from '../src/sync/types.ts'
-import type { ScimGroup, ScimUser } from '../src/zuora/scim-schemas.ts'
+import { normaliseGroup, normaliseUser } from '#src/directory/normalise.ts'
+import type { Directory, DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
+import { generateOrg } from '#simulator/index.ts'
+import { renderGroup, renderUser } from '#simulator/scim-shapes.ts'
+import { buildDirectory } from '#src/sync/snapshot-build.ts'
+import { Snapshot } from '#src/sync/snapshot.ts'
+import { newSyncId } from '#src/sync/sync-id.ts'
+import type { PersistedSnapshot } from '#src/sync/types.ts'
+import type { ScimGroup, ScimUser } from '#src/zuora/scim-schemas.ts'
 
 /** A directory from the simulator's seeded org (same data the simulator serves with the same options). */
 export function testDirectory (opts: { users?: number, groups?: number, seed?: number } = {}): { users: DirectoryUser[], groups: DirectoryGroup[] } {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { OPENAPI_FILE, generateOpenApi, renderOpenApi } from '../scripts/generate-openapi.ts'
-import { DEMO_IDS } from '../src/http/examples.ts'
+import { DEMO_IDS } from '#src/api/examples.ts'
 
 const STALE = 'openapi/openapi.json is stale: run `npm run openapi` and commit the result'
 /** Public operations that cannot fail with a 4xx/5xx of their own. */

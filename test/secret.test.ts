@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 import t from 'tap'
-import { Secret } from '../src/secret.ts'
+import { Secret } from '#src/secret.ts'
 
 const VALUE = 'super-secret-value-123'
 

@@ -13,8 +13,8 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import type { Test } from 'tap'
 import { Agent, fetch as undiciFetch } from 'undici'
-import { ConfigError } from '../src/config.ts'
-import { SERVER_TIMEOUTS, StartupError, start } from '../src/server.ts'
+import { ConfigError } from '#src/config.ts'
+import { SERVER_TIMEOUTS, StartupError, start } from '#src/server.ts'
 import { API_TOKEN, testEnv } from './helper.ts'
 
 const run = promisify(execFile)

@@ -2,8 +2,8 @@
  * Service configuration pointed at a running simulator (loopback http, custom hosts allowed).
  * Shared by the benchmarks and the resilience suites.
  */
-import { loadConfig, type Config } from '../../src/config.ts'
-import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '../../src/simulator/index.ts'
+import { loadConfig, type Config } from '#src/config.ts'
+import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '#simulator/index.ts'
 
 /** A bearer token the façade accepts in benchmarks and suites (test-only, never a real credential). */
 export const BENCH_API_TOKEN = 'bench-api-token-0123456789abcdef'

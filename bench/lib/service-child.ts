@@ -6,7 +6,7 @@
  *   'close'  → closes the app and exits.
  * Start-up sync off: the parent decides when to sync, so it can measure that phase alone.
  */
-import { buildApp } from '../../src/app.ts'
+import { buildApp } from '#src/app.ts'
 import { configForSimulator } from './config.ts'
 
 const env = JSON.parse(process.env.BENCH_SERVICE_ENV ?? '{}') as Record<string, string>

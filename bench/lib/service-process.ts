@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import type { SyncJob } from '../../src/sync/types.ts'
+import type { SyncJob } from '#src/sync/types.ts'
 
 export interface ServiceProcess {
   readonly url: string
@@ -24,6 +24,8 @@ const CHILD = fileURLToPath(new URL('./service-child.ts', import.meta.url))
  * generation and a slower-growing heap keep the peak RSS of a 100k-user sync well under 400 MB for ~5 % more GC time.
  */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50']
+/** Compiled runs (`npm start`, the image) resolve the `#src/*` and `#simulator/*` imports to dist/ (package.json "imports"). */
+export const COMPILED_CONDITION = '--conditions=compiled'
 
 export async function startServiceProcess (simUrl: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<ServiceProcess> {
   const child = fork(CHILD, [], {

@@ -3,7 +3,7 @@
  * over IPC. Control goes through the simulator's /_sim routes. Exits on 'close'.
  * (The simulator answers `latencyMs` after a request arrived, render included: a remote service with parallel capacity.)
  */
-import { startSimulator, type SimulatorOptions } from '../../src/simulator/index.ts'
+import { startSimulator, type SimulatorOptions } from '#simulator/index.ts'
 
 const options = JSON.parse(process.env.BENCH_SIM_OPTIONS ?? '{}') as SimulatorOptions
 const sim = await startSimulator({ ...options, logger: false })

@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
-import type { CountersSnapshot, SimulatorOptions, SimulatorSettings } from '../../src/simulator/index.ts'
+import type { CountersSnapshot, SimulatorOptions, SimulatorSettings } from '#simulator/index.ts'
 
 export interface RemoteSimulator {
   readonly url: string

@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import type { ChildProcessByStdio } from 'node:child_process'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { SERVICE_NODE_FLAGS } from './service-process.ts'
+import { COMPILED_CONDITION, SERVICE_NODE_FLAGS } from './service-process.ts'
 
 export const PROJECT_ROOT = join(import.meta.dirname, '..', '..')
 
@@ -28,7 +28,7 @@ export interface SpawnedService {
 }
 
 export function serviceArgs (compiled: boolean): string[] {
-  return compiled ? [...SERVICE_NODE_FLAGS, 'dist/src/server.js'] : [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/server.ts']
+  return compiled ? [...SERVICE_NODE_FLAGS, COMPILED_CONDITION, 'dist/src/server.js'] : [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/server.ts']
 }
 
 export function spawnService (env: Record<string, string | undefined>, options: { compiled?: boolean, killAfterMs?: number } = {}): SpawnedService {

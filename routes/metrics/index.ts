@@ -7,8 +7,8 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { metricsUnauthorized } from '../../src/plugins/auth.ts'
-import { problemResponses } from '../../src/plugins/schemas.ts'
+import { metricsUnauthorized } from '#src/plugins/auth.ts'
+import { problemResponses } from '#src/plugins/schemas.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {

@@ -3,13 +3,13 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ref, ResourceTypeSchema } from '../../src/c1/model.ts'
-import { sendListPage } from '../../src/http/list-page.ts'
-import { ListQuerySchema, NotModifiedResponse, pageOf } from '../../src/http/list-query.ts'
-import type { ListQuery } from '../../src/http/list-query.ts'
-import { seqFromArray } from '../../src/sync/seq.ts'
-import { problemResponses } from '../../src/plugins/schemas.ts'
-import { RESOURCE_TYPES } from '../../src/c1/mapping.ts'
+import { ref, ResourceTypeSchema } from '#src/c1/model.ts'
+import { sendListPage } from '#src/api/list-page.ts'
+import { ListQuerySchema, NotModifiedResponse, pageOf } from '#src/api/list-query.ts'
+import type { ListQuery } from '#src/api/list-query.ts'
+import { seqFromArray } from '#src/sync/seq.ts'
+import { problemResponses } from '#src/plugins/schemas.ts'
+import { RESOURCE_TYPES } from '#src/c1/mapping.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {

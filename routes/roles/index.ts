@@ -3,13 +3,13 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { flatRole, FlatRoleSchema } from '../../src/c1/flat.ts'
-import { ref, ResourceSchema } from '../../src/c1/model.ts'
-import { sendListPage } from '../../src/http/list-page.ts'
-import { NotModifiedResponse, pageOf, viewPagesOf, ViewListQuerySchema } from '../../src/http/list-query.ts'
-import type { ViewListQuery } from '../../src/http/list-query.ts'
-import { problemResponses } from '../../src/plugins/schemas.ts'
-import { EXAMPLES } from '../../src/http/examples.ts'
+import { flatRole, FlatRoleSchema } from '#src/c1/flat.ts'
+import { ref, ResourceSchema } from '#src/c1/model.ts'
+import { sendListPage } from '#src/api/list-page.ts'
+import { NotModifiedResponse, pageOf, viewPagesOf, ViewListQuerySchema } from '#src/api/list-query.ts'
+import type { ViewListQuery } from '#src/api/list-query.ts'
+import { problemResponses } from '#src/plugins/schemas.ts'
+import { EXAMPLES } from '#src/api/examples.ts'
 
 const PAGES = viewPagesOf(pageOf(ref(ResourceSchema), 'A page of roles', EXAMPLES.role), FlatRoleSchema, 'A page of roles', flatRole(EXAMPLES.role))
 

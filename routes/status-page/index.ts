@@ -1,5 +1,5 @@
 /**
- * GET / — the status page for people (HTML, src/http/status-page.ts): the readiness verdict, the snapshot served
+ * GET / — the status page for people (HTML, src/api/status-page.ts): the readiness verdict, the snapshot served
  * with its counts and findings, the running sync's progress, the last syncs' outcome and duration, and links.
  * Public like /health/ready: it shows what that probe shows plus job outcomes, durations and aggregate counts;
  * never a user, a token or an error's internals.
@@ -7,8 +7,8 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { statusView } from '../../src/http/status-view.ts'
-import { renderStatusPage } from '../../src/http/status-page.ts'
+import { statusView } from '#src/api/status-view.ts'
+import { renderStatusPage } from '#src/api/status-page.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {

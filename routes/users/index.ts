@@ -3,14 +3,14 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { flatUser, FlatUserSchema } from '../../src/c1/flat.ts'
-import { ref, ResourceSchema } from '../../src/c1/model.ts'
-import { sendListPage } from '../../src/http/list-page.ts'
-import { NotModifiedResponse, pageOf, UsersQuerySchema, viewPagesOf } from '../../src/http/list-query.ts'
-import type { UsersQuery } from '../../src/http/list-query.ts'
-import { isEmptyFilter, pickSeq, usersScope, views } from '../../src/http/views.ts'
-import { problemResponses } from '../../src/plugins/schemas.ts'
-import { EXAMPLES } from '../../src/http/examples.ts'
+import { flatUser, FlatUserSchema } from '#src/c1/flat.ts'
+import { ref, ResourceSchema } from '#src/c1/model.ts'
+import { sendListPage } from '#src/api/list-page.ts'
+import { NotModifiedResponse, pageOf, UsersQuerySchema, viewPagesOf } from '#src/api/list-query.ts'
+import type { UsersQuery } from '#src/api/list-query.ts'
+import { isEmptyFilter, pickSeq, usersScope, views } from '#src/api/views.ts'
+import { problemResponses } from '#src/plugins/schemas.ts'
+import { EXAMPLES } from '#src/api/examples.ts'
 
 const PAGES = viewPagesOf(pageOf(ref(ResourceSchema), 'A page of users', EXAMPLES.user), FlatUserSchema, 'A page of users', flatUser(EXAMPLES.user))
 

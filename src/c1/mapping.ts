@@ -11,7 +11,7 @@
  *   group, annotated GrantExpandable{entitlementIds:[group:<child>:member]} so C1 expands it to the child's
  *   members (transitively); it is never flattened into user grants (c1-model.md §1.8, §1.10).
  */
-import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts'
+import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { entitlementId, grantId } from './ids.ts'
 import { ANNOTATION_PREFIX } from './model.ts'
 import type { Annotation, Entitlement, Grant, Resource, ResourceIdRef, ResourceStatusValue, ResourceType, UserStatusValue } from './model.ts'

@@ -2,7 +2,7 @@
  * What the demo prints once the first sync finished: where the service is, the token, Swagger UI, and three
  * curl commands that work as printed (the token and URL are spelled out; the export line serves README's examples).
  */
-import type { SyncJob } from '../sync/types.ts'
+import type { SyncJob } from '#src/sync/types.ts'
 
 export interface BannerInput {
   readonly url: string

@@ -2,7 +2,7 @@
  * A one-line terminal progress bar for the demo's first sync. On a TTY the line is redrawn in place; elsewhere
  * (CI logs, pipes) a plain line is written at most every `intervalMs`.
  */
-import type { SyncProgress } from '../sync/types.ts'
+import type { SyncProgress } from '#src/sync/types.ts'
 
 export interface ProgressOutput {
   write(chunk: string): unknown

@@ -7,7 +7,7 @@
 import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
-import { HttpProblem } from '../http/problem.ts'
+import { HttpProblem } from '#src/api/problem.ts'
 
 export const AUTH_REALM = 'zuora-c1-facade'
 

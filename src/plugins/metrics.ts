@@ -6,8 +6,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { SyncJob } from '../sync/types.ts'
-import type { UpstreamObserver } from '../zuora/types.ts'
+import type { SyncJob } from '#src/sync/types.ts'
+import type { UpstreamObserver } from '#src/zuora/types.ts'
 
 export interface ServiceMetrics {
   readonly registry: Registry

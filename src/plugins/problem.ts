@@ -7,10 +7,10 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import fp from 'fastify-plugin'
-import { REQUEST_ID_HEADER, pathOnly } from '../http/logging.ts'
-import { HttpProblem, PROBLEM_CONTENT_TYPE, isHttpProblem, parameterProblem, problemJson, problemType } from '../http/problem.ts'
-import { isZuoraError } from '../zuora/errors.ts'
-import type { ZuoraError } from '../zuora/errors.ts'
+import { REQUEST_ID_HEADER, pathOnly } from '#src/api/logging.ts'
+import { HttpProblem, PROBLEM_CONTENT_TYPE, isHttpProblem, parameterProblem, problemJson, problemType } from '#src/api/problem.ts'
+import { isZuoraError } from '#src/zuora/errors.ts'
+import type { ZuoraError } from '#src/zuora/errors.ts'
 
 export default fp(async (app) => {
   app.setErrorHandler(handleError)

@@ -4,10 +4,10 @@
  */
 import type { TUnsafe } from '@sinclair/typebox'
 import fp from 'fastify-plugin'
-import { C1_SCHEMAS, ref } from '../c1/model.ts'
-import { ProblemSchema } from '../http/problem.ts'
-import type { Problem } from '../http/problem.ts'
-import { SYNC_SCHEMAS } from '../sync/sync-schemas.ts'
+import { C1_SCHEMAS, ref } from '#src/c1/model.ts'
+import { ProblemSchema } from '#src/api/problem.ts'
+import type { Problem } from '#src/api/problem.ts'
+import { SYNC_SCHEMAS } from '#src/sync/sync-schemas.ts'
 
 /** Every shared schema, dependencies first. */
 export const SHARED_SCHEMAS = [...C1_SCHEMAS, ...SYNC_SCHEMAS, ProblemSchema] as const

@@ -2,8 +2,8 @@
  * `app.snapshots`: the published snapshots every route reads from (routes never call Zuora).
  */
 import fp from 'fastify-plugin'
-import { createSnapshotHolder } from '../sync/snapshot-holder.ts'
-import type { SnapshotHolder } from '../sync/snapshot-holder.ts'
+import { createSnapshotHolder } from '#src/sync/snapshot-holder.ts'
+import type { SnapshotHolder } from '#src/sync/snapshot-holder.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -10,9 +10,9 @@ import swaggerUi from '@fastify/swagger-ui'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { problemExamples } from '../http/problem-examples.ts'
-import { PROBLEM_CONTENT_TYPE } from '../http/problem.ts'
-import { VERSION } from '../version.ts'
+import { problemExamples } from '#src/api/problem-examples.ts'
+import { PROBLEM_CONTENT_TYPE } from '#src/api/problem.ts'
+import { VERSION } from '#src/version.ts'
 
 export const DOCS_PREFIX = '/docs'
 export const OPENAPI_PATH = '/openapi.json'
@@ -113,7 +113,7 @@ interface OpenApiDocument {
 
 /**
  * Error responses whose schema is the Problem component are served as application/problem+json: say so, with one
- * example per problem type that path answers with at that status (src/http/problem-examples.ts).
+ * example per problem type that path answers with at that status (src/api/problem-examples.ts).
  */
 export function problemMediaTypes (doc: OpenApiDocument): OpenApiDocument {
   for (const [path, pathItem] of Object.entries(doc.paths ?? {})) {

@@ -4,13 +4,13 @@
  */
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
-import type { Config } from '../config.ts'
+import type { Config } from '#src/config.ts'
 import type { FastifyInstance } from 'fastify'
-import { createFileSnapshotStore } from '../sync/file-snapshot-store.ts'
-import { Snapshot } from '../sync/snapshot.ts'
-import { createSyncEngine } from '../sync/sync-engine.ts'
-import type { LoadedSnapshots, PersistedSnapshot, SnapshotStore, SyncEngine } from '../sync/types.ts'
-import { VERSION } from '../version.ts'
+import { createFileSnapshotStore } from '#src/sync/file-snapshot-store.ts'
+import { Snapshot } from '#src/sync/snapshot.ts'
+import { createSyncEngine } from '#src/sync/sync-engine.ts'
+import type { LoadedSnapshots, PersistedSnapshot, SnapshotStore, SyncEngine } from '#src/sync/types.ts'
+import { VERSION } from '#src/version.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

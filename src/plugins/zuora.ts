@@ -5,8 +5,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Dispatcher } from 'undici'
-import { createZuoraConnection } from '../zuora/connection.ts'
-import type { UpstreamObserver, ZuoraConnection } from '../zuora/types.ts'
+import { createZuoraConnection } from '#src/zuora/connection.ts'
+import type { UpstreamObserver, ZuoraConnection } from '#src/zuora/types.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

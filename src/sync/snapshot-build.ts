@@ -3,9 +3,9 @@
  * Pure. Group grants come from `group.members` (Zuora's membership of record); the user side (`user.groups[]`)
  * is cross-checked and every disagreement is counted in the findings, never dropped silently.
  */
-import { compareIds, sortedDistinct } from '../directory/normalise.ts'
-import type { Directory, DirectoryFindings } from '../directory/types.ts'
-import type { DirectoryRead } from '../zuora/types.ts'
+import { compareIds, sortedDistinct } from '#src/directory/normalise.ts'
+import type { Directory, DirectoryFindings } from '#src/directory/types.ts'
+import type { DirectoryRead } from '#src/zuora/types.ts'
 import { BUILT_IN_ROLES } from './snapshot.ts'
 
 export function buildDirectory (read: Pick<DirectoryRead, 'users' | 'groups'>): { directory: Directory, findings: DirectoryFindings } {

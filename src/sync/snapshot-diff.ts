@@ -8,7 +8,7 @@
  * item. Should the order ever not hold (a future section layout), the walk notices and falls back to a
  * keyed comparison, so the result is exact either way.
  */
-import type { Entitlement, Grant, Resource, ResourceIdRef } from '../c1/model.ts'
+import type { Entitlement, Grant, Resource, ResourceIdRef } from '#src/c1/model.ts'
 import type { Seq } from './seq.ts'
 import type { Snapshot } from './snapshot.ts'
 

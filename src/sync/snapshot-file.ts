@@ -11,7 +11,7 @@
  * out: a truncated, corrupt or extended file is an Error whose message says what is wrong.
  */
 import { createHash } from 'node:crypto'
-import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts'
+import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import type { PersistedSnapshot } from './types.ts'
 
 export const FILE_FORMAT = 'zuora-c1-snapshot-file'

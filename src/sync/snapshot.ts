@@ -6,14 +6,14 @@
  * `Snapshot.build` refuses anything that must not be served: unsafe or duplicate ids, unsorted data,
  * grants that point at no entitlement or no principal (C1 would reject the whole sync).
  */
-import { unsafeIdReason, quoteId } from '../c1/ids.ts'
+import { unsafeIdReason, quoteId } from '#src/c1/ids.ts'
 import {
   GROUP_TYPE, RESOURCE_TYPES, ROLE_TYPE, USER_TYPE,
   groupEntitlement, groupGrant, groupResource, nestedGroupGrant, roleEntitlement, roleGrant, roleResource, userResource, userStatus
-} from '../c1/mapping.ts'
-import type { MappingContext } from '../c1/mapping.ts'
-import type { Entitlement, Grant, Resource, ResourceType } from '../c1/model.ts'
-import type { Directory, DirectoryFindings, DirectoryGroup, DirectoryUser } from '../directory/types.ts'
+} from '#src/c1/mapping.ts'
+import type { MappingContext } from '#src/c1/mapping.ts'
+import type { Entitlement, Grant, Resource, ResourceType } from '#src/c1/model.ts'
+import type { Directory, DirectoryFindings, DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { concatSeqs, groupedSeq, seqFromArray, seqOf } from './seq.ts'
 import type { Seq } from './seq.ts'
 import { SnapshotError } from './snapshot-error.ts'

@@ -2,7 +2,7 @@
  * Turns whatever stopped a sync into the short, secret-free explanation kept on the job and logged.
  * "The previous snapshot is still served" only when there is one; every message ends its sentences.
  */
-import { isZuoraError } from '../zuora/errors.ts'
+import { isZuoraError } from '#src/zuora/errors.ts'
 import type { SyncJobError } from './types.ts'
 
 /** `text` as a sentence: a full stop added unless it already ends with one (or ? !). */

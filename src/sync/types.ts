@@ -1,8 +1,8 @@
 /**
  * Contracts of the sync side: what is persisted, the store interface, and sync jobs.
  */
-import type { Directory, DirectoryFindings } from '../directory/types.ts'
-import type { ReadProgress } from '../zuora/types.ts'
+import type { Directory, DirectoryFindings } from '#src/directory/types.ts'
+import type { ReadProgress } from '#src/zuora/types.ts'
 
 export interface SnapshotMeta {
   /** Sortable unique id (27 base62 chars, KSUID-like). */

@@ -4,8 +4,8 @@
  * the SCIM client and the single-resource cache.
  */
 import type { Dispatcher } from 'undici'
-import type { Config } from '../config.ts'
-import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts'
+import type { Config } from '#src/config.ts'
+import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { isZuoraRestHost, ONEID_HOST } from './data-centers.ts'
 import { isZuoraError, ZuoraError } from './errors.ts'
 import { createHttpClient, DEFAULT_MAX_RESPONSE_BYTES } from './http.ts'

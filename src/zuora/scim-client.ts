@@ -12,9 +12,9 @@
  * small probe after the first page, before the rest is planned (see start-index.ts).
  */
 import { setMaxListeners } from 'node:events'
-import type { Config, StartIndexSemantics } from '../config.ts'
-import { compareIds, normaliseGroup, normaliseUser } from '../directory/normalise.ts'
-import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts'
+import type { Config, StartIndexSemantics } from '#src/config.ts'
+import { compareIds, normaliseGroup, normaliseUser } from '#src/directory/normalise.ts'
+import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { AUTH_HINT, ZuoraError, errorFromResponse, parseUpstreamErrorBody } from './errors.ts'
 import type { HttpClient, UpstreamResponse } from './http.ts'
 import type { ZuoraLogger } from './logger.ts'

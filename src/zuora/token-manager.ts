@@ -8,8 +8,8 @@
  * Basic header; 'auto' tries the form body, and when the token endpoint refuses the client (401, or 400
  * invalid_client/invalid_request) tries Basic once, then keeps whichever method worked for the process lifetime.
  */
-import type { ClientAuthSetting } from '../config.ts'
-import type { Secret } from '../secret.ts'
+import type { ClientAuthSetting } from '#src/config.ts'
+import type { Secret } from '#src/secret.ts'
 import { AUTH_HINT, ZuoraError, errorFromResponse, isZuoraError, parseUpstreamErrorBody } from './errors.ts'
 import type { HttpClient } from './http.ts'
 import type { ZuoraLogger } from './logger.ts'

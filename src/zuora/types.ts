@@ -2,7 +2,7 @@
  * The contract between the Zuora connection core and the rest of the service.
  * Everything that speaks to Zuora lives under src/zuora/; the sync engine only sees this interface.
  */
-import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts'
+import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 
 /** Upstream call classes, used as metric labels and in logs. */
 export type UpstreamEndpoint = 'token' | 'users' | 'user' | 'groups' | 'group' | 'discovery'

@@ -7,8 +7,8 @@ import { Writable } from 'node:stream'
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { launchChromium, watchedPage } from '../../scripts/chromium.ts'
-import { startDemo } from '../../src/demo.ts'
-import { DEMO_IDS } from '../../src/http/examples.ts'
+import { startDemo } from '#src/demo.ts'
+import { DEMO_IDS } from '#src/api/examples.ts'
 
 const sink = new Writable({ write (_chunk, _enc, done) { done() } })
 const demo = await startDemo({ env: { PORT: '0', LOG_LEVEL: 'warn', DEMO_USERS: '200', DEMO_LATENCY_MS: '0' }, out: sink })

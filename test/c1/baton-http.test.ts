@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import type { Test } from 'tap'
-import type { DirectoryGroup, DirectoryUser } from '../../src/directory/types.ts'
+import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { snapshotOf, startStack, startTestApp, testDirectory } from '../helper.ts'
 import type { TestApp } from '../helper.ts'
 import { celPaths, configErrors, loadConfig, runConfig, valueLint } from './baton-http-runner.ts'

@@ -3,8 +3,8 @@
  * unknown view).
  */
 import t from 'tap'
-import { flatGrant, flatGroup, flatRole, flatUser } from '../../src/c1/flat.ts'
-import { EXAMPLES } from '../../src/http/examples.ts'
+import { flatGrant, flatGroup, flatRole, flatUser } from '#src/c1/flat.ts'
+import { EXAMPLES } from '#src/api/examples.ts'
 import { startTestApp, testSnapshot } from '../helper.ts'
 import { getJson, namesParameter, walk } from '../routes/list-helpers.ts'
 

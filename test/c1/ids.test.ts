@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MAX_ID_BYTES, entitlementId, grantId, quoteId, resourceBid, unsafeIdReason, utf8Bytes } from '../../src/c1/ids.ts'
+import { MAX_ID_BYTES, entitlementId, grantId, quoteId, resourceBid, unsafeIdReason, utf8Bytes } from '#src/c1/ids.ts'
 
 const USER = 'eb48a32d-2fe6-48d1-8a18-797919f3810a'
 

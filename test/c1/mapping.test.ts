@@ -1,12 +1,12 @@
 import t from 'tap'
-import { unsafeIdReason } from '../../src/c1/ids.ts'
+import { unsafeIdReason } from '#src/c1/ids.ts'
 import {
   RESOURCE_TYPES, clipBytes, groupEntitlement, groupEntitlementId, groupGrant, groupGrantId, groupResource, isValidEmail,
   nestedGroupGrant, nestedGroupGrantId, roleEntitlement, roleEntitlementId, roleGrant, roleGrantId, roleResource, timestamp,
   traitEmails, userDisplayName, userResource, userStatus, wellFormed
-} from '../../src/c1/mapping.ts'
-import { ANNOTATION_PREFIX } from '../../src/c1/model.ts'
-import type { DirectoryGroup, DirectoryUser } from '../../src/directory/types.ts'
+} from '#src/c1/mapping.ts'
+import { ANNOTATION_PREFIX } from '#src/c1/model.ts'
+import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 
 const ctx = { tenant: 'rest.eu.zuora.com' }
 const UID = 'eb48a32d-2fe6-48d1-8a18-797919f3810a'

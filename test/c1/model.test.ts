@@ -11,16 +11,16 @@ import fc from 'fast-check'
 import t from 'tap'
 import {
   RESOURCE_TYPES, groupEntitlement, groupGrant, groupResource, roleEntitlement, roleGrant, roleResource, userResource
-} from '../../src/c1/mapping.ts'
+} from '#src/c1/mapping.ts'
 import {
   ACCOUNT_TYPES, AnnotationSchema, C1_SCHEMAS, EntitlementSchema, GrantSchema, PURPOSES, RESOURCE_STATUSES, ResourceIdSchema,
   ResourceSchema, ResourceTypeSchema, TRAITS, ref
-} from '../../src/c1/model.ts'
-import { normaliseGroup, normaliseUser } from '../../src/directory/normalise.ts'
-import type { DirectoryGroup, DirectoryUser } from '../../src/directory/types.ts'
-import { generateOrg } from '../../src/simulator/org.ts'
-import { renderGroup, renderUser } from '../../src/simulator/scim-shapes.ts'
-import { checkGroup, checkUser } from '../../src/zuora/scim-schemas.ts'
+} from '#src/c1/model.ts'
+import { normaliseGroup, normaliseUser } from '#src/directory/normalise.ts'
+import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
+import { generateOrg } from '#simulator/org.ts'
+import { renderGroup, renderUser } from '#simulator/scim-shapes.ts'
+import { checkGroup, checkUser } from '#src/zuora/scim-schemas.ts'
 
 // RFC 3339 date-time, as ajv-formats checks it (TypeBox has no built-in formats)
 const DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { compareIds, isGroupMember, normaliseEmails, normaliseGroup, normaliseUser, sortedDistinct } from '../../src/directory/normalise.ts'
-import type { ScimGroup, ScimUser } from '../../src/zuora/scim-schemas.ts'
+import { compareIds, isGroupMember, normaliseEmails, normaliseGroup, normaliseUser, sortedDistinct } from '#src/directory/normalise.ts'
+import type { ScimGroup, ScimUser } from '#src/zuora/scim-schemas.ts'
 
 const full: ScimUser = {
   schemas: ['urn:zuora:scim:schemas:1.0:UserExtension', 'urn:ietf:params:scim:schemas:core:2.0:User'],

@@ -2,7 +2,7 @@
  * /metrics and the metrics plugin: counters move after a sync, route labels are patterns, METRICS_TOKEN guards it.
  */
 import t from 'tap'
-import { createServiceMetrics } from '../../src/plugins/metrics.ts'
+import { createServiceMetrics } from '#src/plugins/metrics.ts'
 import { API_TOKEN, startStack } from '../helper.ts'
 import type { TestStack } from '../helper.ts'
 

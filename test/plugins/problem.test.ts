@@ -6,11 +6,11 @@ import { Type } from '@sinclair/typebox'
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { genReqId } from '../../src/http/logging.ts'
-import { HttpProblem, problemType } from '../../src/http/problem.ts'
-import problem, { frameworkErrors } from '../../src/plugins/problem.ts'
-import schemas, { problemResponses } from '../../src/plugins/schemas.ts'
-import { ZuoraError } from '../../src/zuora/errors.ts'
+import { genReqId } from '#src/api/logging.ts'
+import { HttpProblem, problemType } from '#src/api/problem.ts'
+import problem, { frameworkErrors } from '#src/plugins/problem.ts'
+import schemas, { problemResponses } from '#src/plugins/schemas.ts'
+import { ZuoraError } from '#src/zuora/errors.ts'
 
 const PROBLEM_JSON = /^application\/problem\+json/
 

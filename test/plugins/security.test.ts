@@ -4,10 +4,10 @@
  */
 import Fastify from 'fastify'
 import t from 'tap'
-import problem from '../../src/plugins/problem.ts'
-import schemas from '../../src/plugins/schemas.ts'
-import security from '../../src/plugins/security.ts'
-import swagger from '../../src/plugins/swagger.ts'
+import problem from '#src/plugins/problem.ts'
+import schemas from '#src/plugins/schemas.ts'
+import security from '#src/plugins/security.ts'
+import swagger from '#src/plugins/swagger.ts'
 
 interface Tap { teardown (fn: () => unknown): void }
 

@@ -5,14 +5,14 @@
 import { Type } from '@sinclair/typebox'
 import Fastify from 'fastify'
 import t from 'tap'
-import { ResourceSchema, ref } from '../../src/c1/model.ts'
-import { loadConfig } from '../../src/config.ts'
-import auth from '../../src/plugins/auth.ts'
-import problem from '../../src/plugins/problem.ts'
-import schemas, { problemResponses } from '../../src/plugins/schemas.ts'
-import security from '../../src/plugins/security.ts'
-import swagger from '../../src/plugins/swagger.ts'
-import { VERSION } from '../../src/version.ts'
+import { ResourceSchema, ref } from '#src/c1/model.ts'
+import { loadConfig } from '#src/config.ts'
+import auth from '#src/plugins/auth.ts'
+import problem from '#src/plugins/problem.ts'
+import schemas, { problemResponses } from '#src/plugins/schemas.ts'
+import security from '#src/plugins/security.ts'
+import swagger from '#src/plugins/swagger.ts'
+import { VERSION } from '#src/version.ts'
 
 interface Tap { teardown (fn: () => unknown): void }
 

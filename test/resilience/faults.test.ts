@@ -5,7 +5,7 @@
  * explicitly, with nothing published or persisted and the previous snapshot still served. Never a partial publish.
  */
 import t, { type Test } from 'tap'
-import type { FaultKind } from '../../src/simulator/index.ts'
+import type { FaultKind } from '#simulator/index.ts'
 import { startStack } from '../helper.ts'
 import { content, syncStack, type SyncStack } from './sync-harness.ts'
 

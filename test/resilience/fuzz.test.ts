@@ -14,8 +14,8 @@ import { join } from 'node:path'
 import t from 'tap'
 import fc from 'fast-check'
 import { Pool } from 'undici'
-import { buildApp } from '../../src/app.ts'
-import { SIM_CLIENT_SECRET, startSimulator } from '../../src/simulator/index.ts'
+import { buildApp } from '#src/app.ts'
+import { SIM_CLIENT_SECRET, startSimulator } from '#simulator/index.ts'
 import { BENCH_API_TOKEN, configForSimulator } from '../../bench/lib/config.ts'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 250)

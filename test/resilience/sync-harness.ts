@@ -2,13 +2,13 @@
  * Shared by the resilience suites (not a test file): a simulator in process, a real ZuoraConnection, the real
  * sync engine with an in-memory store, and a way to compare snapshots without their identity fields.
  */
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.ts'
-import { createZuoraConnection } from '../../src/zuora/connection.ts'
-import type { ZuoraConnection } from '../../src/zuora/types.ts'
-import { createSyncEngine } from '../../src/sync/sync-engine.ts'
-import { createSnapshotHolder } from '../../src/sync/snapshot-holder.ts'
-import type { Snapshot } from '../../src/sync/snapshot.ts'
-import type { PersistedSnapshot, SnapshotStore, SyncEngine, SyncJob } from '../../src/sync/types.ts'
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '#simulator/index.ts'
+import { createZuoraConnection } from '#src/zuora/connection.ts'
+import type { ZuoraConnection } from '#src/zuora/types.ts'
+import { createSyncEngine } from '#src/sync/sync-engine.ts'
+import { createSnapshotHolder } from '#src/sync/snapshot-holder.ts'
+import type { Snapshot } from '#src/sync/snapshot.ts'
+import type { PersistedSnapshot, SnapshotStore, SyncEngine, SyncJob } from '#src/sync/types.ts'
 import { configForSimulator } from '../../bench/lib/config.ts'
 
 export interface Tap {

@@ -2,8 +2,8 @@
  * /health/live and /health/ready over real HTTP: public, problem+json when not ready, never a call to Zuora.
  */
 import t from 'tap'
-import { readiness } from '../../src/http/readiness.ts'
-import type { SyncJob } from '../../src/sync/types.ts'
+import { readiness } from '#src/api/readiness.ts'
+import type { SyncJob } from '#src/sync/types.ts'
 import { snapshotOf, startStack, startTestApp, testDirectory, testSnapshot } from '../helper.ts'
 
 type Json = any

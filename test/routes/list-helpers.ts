@@ -5,8 +5,8 @@ import type { Test } from 'tap'
 import { FormatRegistry } from '@sinclair/typebox'
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { C1_SCHEMAS } from '../../src/c1/model.ts'
-import { problemType } from '../../src/http/problem.ts'
+import { C1_SCHEMAS } from '#src/c1/model.ts'
+import { problemType } from '#src/api/problem.ts'
 import type { TestApp } from '../helper.ts'
 
 if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (s) => !Number.isNaN(Date.parse(s)))

@@ -2,7 +2,7 @@
  * GET /resource-types over real HTTP.
  */
 import t from 'tap'
-import { ResourceTypeSchema } from '../../src/c1/model.ts'
+import { ResourceTypeSchema } from '#src/c1/model.ts'
 import { startTestApp, testSnapshot } from '../helper.ts'
 import { conforms, getJson, ids, isProblem, namesParameter, walk } from './list-helpers.ts'
 

@@ -2,7 +2,7 @@
  * GET /roles, /roles/:id, /roles/:id/entitlements, /roles/:id/grants over real HTTP.
  */
 import t from 'tap'
-import { EntitlementSchema, GrantSchema, ResourceSchema } from '../../src/c1/model.ts'
+import { EntitlementSchema, GrantSchema, ResourceSchema } from '#src/c1/model.ts'
 import { startTestApp, testSnapshot } from '../helper.ts'
 import { codeUnitSorted, conforms, getJson, ids, isProblem, namesParameter, walk } from './list-helpers.ts'
 import type { Json } from './list-helpers.ts'

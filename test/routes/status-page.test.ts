@@ -1,6 +1,6 @@
 /** GET / over real HTTP: public HTML under helmet's CSP, the counts of the snapshot served and the last sync. */
 import t from 'tap'
-import { snapshotCounts } from '../../src/http/status-view.ts'
+import { snapshotCounts } from '#src/api/status-view.ts'
 import { startStack, startTestApp, testSnapshot } from '../helper.ts'
 
 t.test('GET / is a public HTML page with the snapshot counts, under the CSP', async t => {

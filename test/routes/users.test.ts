@@ -2,9 +2,9 @@
  * GET /users and /users/:id over real HTTP (startTestApp with a published snapshot; no Zuora).
  */
 import t from 'tap'
-import { ResourceSchema } from '../../src/c1/model.ts'
-import { encodePageToken } from '../../src/http/page-token.ts'
-import { newSyncId } from '../../src/sync/sync-id.ts'
+import { ResourceSchema } from '#src/c1/model.ts'
+import { encodePageToken } from '#src/api/page-token.ts'
+import { newSyncId } from '#src/sync/sync-id.ts'
 import { startTestApp, testSnapshot } from '../helper.ts'
 import { codeUnitSorted, conforms, getJson, ids, isProblem, namesParameter, walk } from './list-helpers.ts'
 import type { Json } from './list-helpers.ts'

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { FaultEngine } from '../../src/simulator/faults.ts'
-import type { RunningSimulator } from '../../src/simulator/index.ts'
+import { FaultEngine } from '#simulator/faults.ts'
+import type { RunningSimulator } from '#simulator/index.ts'
 import { get, sim, token } from './helpers.ts'
 
 async function outcome (s: RunningSimulator, path: string, tok: string): Promise<string> {

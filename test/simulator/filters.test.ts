@@ -1,5 +1,5 @@
 import t from 'tap'
-import { FilterError, generateOrg, parseGroupFilter, parseUserFilter } from '../../src/simulator/index.ts'
+import { FilterError, generateOrg, parseGroupFilter, parseUserFilter } from '#simulator/index.ts'
 import { get, sim, token } from './helpers.ts'
 
 const org = generateOrg({ users: 400, groups: 10, seed: 11 })

@@ -1,5 +1,5 @@
 /** Shared helpers for the simulator tests (not a test file). */
-import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.ts'
+import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, startSimulator, type RunningSimulator, type SimulatorOptions } from '#simulator/index.ts'
 
 export interface Tap {
   teardown (fn: () => unknown): void

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '../../src/simulator/index.ts'
+import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '#simulator/index.ts'
 import { form, get, sim, token } from './helpers.ts'
 
 t.test('REST-style /oauth/token', async t => {

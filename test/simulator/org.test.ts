@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEFAULT_ROLES_POOL, generateOrg } from '../../src/simulator/index.ts'
+import { DEFAULT_ROLES_POOL, generateOrg } from '#simulator/index.ts'
 
 t.test('same seed → identical org; other seed → different', async t => {
   const a = generateOrg({ users: 300, groups: 15, seed: 42 })

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { main, simulatorConfigFromEnv } from '../../src/simulator/server.ts'
-import { SIM_CLIENT_ID } from '../../src/simulator/index.ts'
+import { main, simulatorConfigFromEnv } from '#simulator/server.ts'
+import { SIM_CLIENT_ID } from '#simulator/index.ts'
 
 t.test('env parsing with defaults and errors', async t => {
   const d = simulatorConfigFromEnv({})

@@ -3,7 +3,7 @@
  * endpoint, RFC 7643 typed memberships with nested groups and indirect groups[] entries.
  */
 import t from 'tap'
-import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '../../src/simulator/index.ts'
+import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '#simulator/index.ts'
 import { form, get, sim } from './helpers.ts'
 
 const basic = `Basic ${Buffer.from(`${SIM_CLIENT_ID}:${SIM_CLIENT_SECRET}`).toString('base64')}`

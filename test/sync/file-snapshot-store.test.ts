@@ -2,8 +2,8 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { createFileSnapshotStore, readSnapshotFile, snapshotFileName } from '../../src/sync/file-snapshot-store.ts'
-import { encodeSnapshotFile } from '../../src/sync/snapshot-file.ts'
+import { createFileSnapshotStore, readSnapshotFile, snapshotFileName } from '#src/sync/file-snapshot-store.ts'
+import { encodeSnapshotFile } from '#src/sync/snapshot-file.ts'
 import { testSnapshot, v1SnapshotFile } from '../fixtures.ts'
 
 async function tempDir (): Promise<string> {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { concatSeqs, groupedSeq, seqFromArray, seqOf } from '../../src/sync/seq.ts'
+import { concatSeqs, groupedSeq, seqFromArray, seqOf } from '#src/sync/seq.ts'
 
 t.test('seqOf maps lazily and checks bounds', async t => {
   let calls = 0

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { buildDirectory } from '../../src/sync/snapshot-build.ts'
-import type { DirectoryGroup, DirectoryUser } from '../../src/directory/types.ts'
+import { buildDirectory } from '#src/sync/snapshot-build.ts'
+import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 
 const user = (id: string, roles: string[], groups: string[] = []): DirectoryUser => ({ id, userName: `${id}@example.com`, emails: [], roles, groups })
 const group = (id: string, members: string[]): DirectoryGroup => ({ id, displayName: `G ${id}`, members })

@@ -1,12 +1,12 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { diffSnapshots, diffSize } from '../../src/sync/snapshot-diff.ts'
-import type { SnapshotDiff } from '../../src/sync/snapshot-diff.ts'
-import { buildDirectory } from '../../src/sync/snapshot-build.ts'
-import { Snapshot } from '../../src/sync/snapshot.ts'
-import { seqFromArray } from '../../src/sync/seq.ts'
-import { newSyncId } from '../../src/sync/sync-id.ts'
-import type { DirectoryGroup, DirectoryUser } from '../../src/directory/types.ts'
+import { diffSnapshots, diffSize } from '#src/sync/snapshot-diff.ts'
+import type { SnapshotDiff } from '#src/sync/snapshot-diff.ts'
+import { buildDirectory } from '#src/sync/snapshot-build.ts'
+import { Snapshot } from '#src/sync/snapshot.ts'
+import { seqFromArray } from '#src/sync/seq.ts'
+import { newSyncId } from '#src/sync/sync-id.ts'
+import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 
 function user (id: string, roles: string[], groups: string[], patch: Partial<DirectoryUser> = {}): DirectoryUser {
   return { id, userName: `${id}@example.com`, emails: [{ value: `${id}@example.com`, primary: true }], active: true, status: 'ACTIVE', roles, groups, ...patch }

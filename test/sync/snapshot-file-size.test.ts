@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import t from 'tap'
-import type { DirectoryUser } from '../../src/directory/types.ts'
-import { createFileSnapshotStore } from '../../src/sync/file-snapshot-store.ts'
-import type { PersistedSnapshot } from '../../src/sync/types.ts'
+import type { DirectoryUser } from '#src/directory/types.ts'
+import { createFileSnapshotStore } from '#src/sync/file-snapshot-store.ts'
+import type { PersistedSnapshot } from '#src/sync/types.ts'
 import { testSnapshot, v1SnapshotFile } from '../fixtures.ts'
 
 /** `base` with fewer users and one display name padded so that its JSON is exactly `bytes` long. */

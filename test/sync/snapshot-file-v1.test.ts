@@ -1,5 +1,5 @@
 import t from 'tap'
-import { decodeSnapshotFileV1 } from '../../src/sync/snapshot-file-v1.ts'
+import { decodeSnapshotFileV1 } from '#src/sync/snapshot-file-v1.ts'
 import { testSnapshot, v1SnapshotFile } from '../fixtures.ts'
 
 t.test('reads a version 1 file, says what is wrong with a bad one', async t => {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util'
 import t from 'tap'
-import { decodeSnapshotFile, decodeSnapshotStream, encodeSnapshotFile, snapshotLines } from '../../src/sync/snapshot-file.ts'
+import { decodeSnapshotFile, decodeSnapshotStream, encodeSnapshotFile, snapshotLines } from '#src/sync/snapshot-file.ts'
 import { testSnapshot } from '../fixtures.ts'
 
 t.test('decodes the encoding whatever the chunk boundaries', async t => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createSnapshotHolder } from '../../src/sync/snapshot-holder.ts'
+import { createSnapshotHolder } from '#src/sync/snapshot-holder.ts'
 import { testSnapshot } from '../fixtures.ts'
 
 t.test('holds the newest snapshots, current first', async t => {

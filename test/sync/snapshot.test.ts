@@ -1,6 +1,6 @@
 import t from 'tap'
-import { Snapshot } from '../../src/sync/snapshot.ts'
-import type { DirectoryUser } from '../../src/directory/types.ts'
+import { Snapshot } from '#src/sync/snapshot.ts'
+import type { DirectoryUser } from '#src/directory/types.ts'
 import { snapshotOf, testDirectory, testSnapshot } from '../fixtures.ts'
 
 t.test('sections, lookups and stats agree with the directory', async t => {

@@ -1,10 +1,10 @@
 import t from 'tap'
-import { createSyncEngine } from '../../src/sync/sync-engine.ts'
-import { createSnapshotHolder } from '../../src/sync/snapshot-holder.ts'
-import type { PersistedSnapshot, SnapshotStore, SyncEvent } from '../../src/sync/types.ts'
-import type { DirectoryRead, ReadOptions } from '../../src/zuora/types.ts'
-import type { DirectoryUser } from '../../src/directory/types.ts'
-import { ZuoraError } from '../../src/zuora/errors.ts'
+import { createSyncEngine } from '#src/sync/sync-engine.ts'
+import { createSnapshotHolder } from '#src/sync/snapshot-holder.ts'
+import type { PersistedSnapshot, SnapshotStore, SyncEvent } from '#src/sync/types.ts'
+import type { DirectoryRead, ReadOptions } from '#src/zuora/types.ts'
+import type { DirectoryUser } from '#src/directory/types.ts'
+import { ZuoraError } from '#src/zuora/errors.ts'
 
 const silent = { info () {}, warn () {}, error () {} }
 

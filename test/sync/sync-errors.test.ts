@@ -1,6 +1,6 @@
 import t from 'tap'
-import { ZuoraError } from '../../src/zuora/errors.ts'
-import { describeSyncError, sentence } from '../../src/sync/sync-errors.ts'
+import { ZuoraError } from '#src/zuora/errors.ts'
+import { describeSyncError, sentence } from '#src/sync/sync-errors.ts'
 
 t.test('"previous snapshot" only when one is served; every sentence ends with a full stop', async t => {
   const err = new ZuoraError('SCIM Users list failed: HTTP 502 [Zuora-Request-Id r1]', { kind: 'unavailable', endpoint: 'users', upstreamStatus: 502 })

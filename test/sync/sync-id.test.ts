@@ -1,5 +1,5 @@
 import t from 'tap'
-import { SYNC_ID_EPOCH_SECONDS, decodeBase62, encodeBase62, isSyncId, newSyncId, syncIdTime } from '../../src/sync/sync-id.ts'
+import { SYNC_ID_EPOCH_SECONDS, decodeBase62, encodeBase62, isSyncId, newSyncId, syncIdTime } from '#src/sync/sync-id.ts'
 
 const T0 = Date.UTC(2026, 8, 1, 12, 0, 0)
 

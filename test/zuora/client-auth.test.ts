@@ -4,12 +4,12 @@
  */
 import t from 'tap'
 import type { MockAgent } from 'undici'
-import { Secret } from '../../src/secret.ts'
-import { AUTH_HINT, ZuoraError } from '../../src/zuora/errors.ts'
-import { createHttpClient } from '../../src/zuora/http.ts'
-import type { ZuoraLogger } from '../../src/zuora/logger.ts'
-import { createRequestQueue } from '../../src/zuora/request-queue.ts'
-import { basicCredentials, createTokenManager, type TokenManagerOptions } from '../../src/zuora/token-manager.ts'
+import { Secret } from '#src/secret.ts'
+import { AUTH_HINT, ZuoraError } from '#src/zuora/errors.ts'
+import { createHttpClient } from '#src/zuora/http.ts'
+import type { ZuoraLogger } from '#src/zuora/logger.ts'
+import { createRequestQueue } from '#src/zuora/request-queue.ts'
+import { basicCredentials, createTokenManager, type TokenManagerOptions } from '#src/zuora/token-manager.ts'
 import { BASE, CLIENT_ID, CLIENT_SECRET, JSON_HEADERS, mockAgent, tokenBody } from './helpers.ts'
 
 const TOKEN_PATH = '/oauth/token'

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { createZuoraConnection } from '../../src/zuora/connection.ts'
-import * as index from '../../src/zuora/index.ts'
+import { createZuoraConnection } from '#src/zuora/connection.ts'
+import * as index from '#src/zuora/index.ts'
 import { BASE, CLIENT_SECRET, JSON_HEADERS, mockAgent, scimUser, tokenBody, zuoraConfig } from './helpers.ts'
 
 const SPC = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'], filter: { supported: true, maxResults: 100 }, patch: { supported: true } }

@@ -2,7 +2,7 @@ import t from 'tap'
 import {
   ZUORA_REST_BASE_REGEX, ZUORA_REST_HOSTS, deriveScimBaseUrl, deriveTokenUrl, isAllowedUpstreamUrl,
   normaliseOverrideUrl, normaliseTenantBaseUrl
-} from '../../src/zuora/data-centers.ts'
+} from '#src/zuora/data-centers.ts'
 
 const strict = { allowCustomHosts: false }
 const custom = { allowCustomHosts: true }

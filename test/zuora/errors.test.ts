@@ -1,5 +1,5 @@
 import t from 'tap'
-import { AUTH_HINT, ZuoraError, errorFromResponse, isZuoraError, kindForStatus, parseUpstreamErrorBody, redactSecrets, sanitizeExcerpt } from '../../src/zuora/errors.ts'
+import { AUTH_HINT, ZuoraError, errorFromResponse, isZuoraError, kindForStatus, parseUpstreamErrorBody, redactSecrets, sanitizeExcerpt } from '#src/zuora/errors.ts'
 
 t.test('ZuoraError: kinds map to 502/503/504', async t => {
   const cases = [['auth', 502], ['payload', 502], ['upstream', 502], ['unavailable', 503], ['rate-limited', 503], ['aborted', 503], ['timeout', 504]] as const

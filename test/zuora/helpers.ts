@@ -1,7 +1,7 @@
 /** Shared helpers for the Zuora connection tests (not a test file). */
 import { MockAgent } from 'undici'
-import type { Config } from '../../src/config.ts'
-import { Secret } from '../../src/secret.ts'
+import type { Config } from '#src/config.ts'
+import { Secret } from '#src/secret.ts'
 
 export const CLIENT_ID = '00000000-0000-4000-8000-00000000c1a0'
 export const CLIENT_SECRET = 'sim-secret-do-not-use-in-production'

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import t from 'tap'
-import { ACCEPT, createHttpClient, newTrackId } from '../../src/zuora/http.ts'
-import type { UpstreamEndpoint } from '../../src/zuora/types.ts'
+import { ACCEPT, createHttpClient, newTrackId } from '#src/zuora/http.ts'
+import type { UpstreamEndpoint } from '#src/zuora/types.ts'
 import { BASE, mockAgent } from './helpers.ts'
 
 const policy = { allowCustomHosts: false, origins: [BASE] }

@@ -4,13 +4,13 @@
  * Small orgs, no latency: fast and deterministic.
  */
 import t from 'tap'
-import type { Config } from '../../src/config.ts'
-import type { DirectoryGroup, DirectoryUser } from '../../src/directory/types.ts'
-import { Secret } from '../../src/secret.ts'
-import { startSimulator, type RunningSimulator, type SimGroup, type SimulatorOptions, type SimUser } from '../../src/simulator/index.ts'
-import { createZuoraConnection } from '../../src/zuora/connection.ts'
-import type { ZuoraError } from '../../src/zuora/errors.ts'
-import type { ZuoraConnection } from '../../src/zuora/types.ts'
+import type { Config } from '#src/config.ts'
+import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
+import { Secret } from '#src/secret.ts'
+import { startSimulator, type RunningSimulator, type SimGroup, type SimulatorOptions, type SimUser } from '#simulator/index.ts'
+import { createZuoraConnection } from '#src/zuora/connection.ts'
+import type { ZuoraError } from '#src/zuora/errors.ts'
+import type { ZuoraConnection } from '#src/zuora/types.ts'
 import { simZuoraConfig } from './helpers.ts'
 import type { Tap } from './helpers.ts'
 

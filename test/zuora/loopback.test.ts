@@ -4,12 +4,12 @@
  * page-semantics listing is read twice), a listing that shifts mid-read, and the behaviours that need a real server.
  */
 import t from 'tap'
-import type { Config } from '../../src/config.ts'
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.ts'
-import { createZuoraConnection } from '../../src/zuora/connection.ts'
-import { isZuoraError, type ZuoraError } from '../../src/zuora/errors.ts'
-import { MAX_REREADS } from '../../src/zuora/scim-client.ts'
-import type { DirectoryRead, ZuoraConnection } from '../../src/zuora/types.ts'
+import type { Config } from '#src/config.ts'
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '#simulator/index.ts'
+import { createZuoraConnection } from '#src/zuora/connection.ts'
+import { isZuoraError, type ZuoraError } from '#src/zuora/errors.ts'
+import { MAX_REREADS } from '#src/zuora/scim-client.ts'
+import type { DirectoryRead, ZuoraConnection } from '#src/zuora/types.ts'
 import { simZuoraConfig } from './helpers.ts'
 import type { Tap } from './helpers.ts'
 

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { ZuoraError } from '../../src/zuora/errors.ts'
-import type { UpstreamResponse } from '../../src/zuora/http.ts'
-import { createRequestQueue } from '../../src/zuora/request-queue.ts'
+import { ZuoraError } from '#src/zuora/errors.ts'
+import type { UpstreamResponse } from '#src/zuora/http.ts'
+import { createRequestQueue } from '#src/zuora/request-queue.ts'
 import { virtualClock } from './clock.ts'
 
 function response (status: number, headers: Record<string, string> = {}, text = ''): UpstreamResponse {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { backoffDelay, parseRateLimitRemaining, parseRateLimitReset, parseRetryAfter, retryDelay, seededRandom } from '../../src/zuora/retry-after.ts'
+import { backoffDelay, parseRateLimitRemaining, parseRateLimitReset, parseRetryAfter, retryDelay, seededRandom } from '#src/zuora/retry-after.ts'
 
 const NOW = Date.parse('2026-01-01T00:00:00Z')
 

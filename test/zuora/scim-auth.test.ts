@@ -5,11 +5,11 @@
  */
 import t from 'tap'
 import type { Dispatcher } from 'undici'
-import { AUTH_HINT, type ZuoraError } from '../../src/zuora/errors.ts'
-import type { HttpClient, UpstreamRequest, UpstreamResponse } from '../../src/zuora/http.ts'
-import { createRequestQueue } from '../../src/zuora/request-queue.ts'
-import { MAX_AUTH_REFRESHES, createScimClient } from '../../src/zuora/scim-client.ts'
-import type { TokenManager } from '../../src/zuora/token-manager.ts'
+import { AUTH_HINT, type ZuoraError } from '#src/zuora/errors.ts'
+import type { HttpClient, UpstreamRequest, UpstreamResponse } from '#src/zuora/http.ts'
+import { createRequestQueue } from '#src/zuora/request-queue.ts'
+import { MAX_AUTH_REFRESHES, createScimClient } from '#src/zuora/scim-client.ts'
+import type { TokenManager } from '#src/zuora/token-manager.ts'
 import { scimUser, zuoraConfig } from './helpers.ts'
 
 interface Pending {

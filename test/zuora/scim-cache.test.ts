@@ -1,6 +1,6 @@
 import t from 'tap'
-import { ZuoraError } from '../../src/zuora/errors.ts'
-import { createCachedLookup } from '../../src/zuora/scim-cache.ts'
+import { ZuoraError } from '#src/zuora/errors.ts'
+import { createCachedLookup } from '#src/zuora/scim-cache.ts'
 
 function setup (load: (key: string) => Promise<string | undefined>) {
   let now = 1_000_000 // lru-cache treats a start time of 0 as "no TTL"

@@ -1,11 +1,11 @@
 import t from 'tap'
 import type { MockAgent } from 'undici'
-import type { Config } from '../../src/config.ts'
-import { createZuoraConnection } from '../../src/zuora/connection.ts'
-import { AUTH_HINT, ZuoraError } from '../../src/zuora/errors.ts'
-import type { ZuoraLogger } from '../../src/zuora/logger.ts'
-import { MAX_REREADS, pagePlan, startIndexFor } from '../../src/zuora/scim-client.ts'
-import type { ReadProgress } from '../../src/zuora/types.ts'
+import type { Config } from '#src/config.ts'
+import { createZuoraConnection } from '#src/zuora/connection.ts'
+import { AUTH_HINT, ZuoraError } from '#src/zuora/errors.ts'
+import type { ZuoraLogger } from '#src/zuora/logger.ts'
+import { MAX_REREADS, pagePlan, startIndexFor } from '#src/zuora/scim-client.ts'
+import type { ReadProgress } from '#src/zuora/types.ts'
 import { BASE, JSON_HEADERS, listResponse, mockAgent, scimGroup, scimUser, tokenBody, type Tap } from './helpers.ts'
 
 const ids = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(5, '0')}`)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { checkGroup, checkListResponse, checkServiceProviderConfig, checkUser, parseJson } from '../../src/zuora/scim-schemas.ts'
+import { checkGroup, checkListResponse, checkServiceProviderConfig, checkUser, parseJson } from '#src/zuora/scim-schemas.ts'
 import { listResponse, scimGroup, scimUser } from './helpers.ts'
 
 const ctx = { endpoint: 'users' as const, where: 'SCIM Users page 2 (startIndex 101, count 100)', requestId: 'zr-7' }

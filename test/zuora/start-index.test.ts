@@ -1,5 +1,5 @@
 import t from 'tap'
-import { classifyProbe, probeProblemMessage, startIndexSetting } from '../../src/zuora/start-index.ts'
+import { classifyProbe, probeProblemMessage, startIndexSetting } from '#src/zuora/start-index.ts'
 
 const first = ['a', 'b', 'c', 'd', 'e']
 

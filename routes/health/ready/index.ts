@@ -5,10 +5,10 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import { HttpProblem } from '../../../src/http/problem.ts'
-import { problemResponses } from '../../../src/plugins/schemas.ts'
-import { readiness, readinessInput, ReadinessSchema } from '../../../src/http/readiness.ts'
-import type { Readiness } from '../../../src/http/readiness.ts'
+import { HttpProblem } from '#src/api/problem.ts'
+import { problemResponses } from '#src/plugins/schemas.ts'
+import { readiness, readinessInput, ReadinessSchema } from '#src/api/readiness.ts'
+import type { Readiness } from '#src/api/readiness.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {

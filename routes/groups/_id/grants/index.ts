@@ -3,13 +3,13 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { flatGrant, FlatGrantSchema } from '../../../../src/c1/flat.ts'
-import { GrantSchema, ref } from '../../../../src/c1/model.ts'
-import { checkedId, grantsPage } from '../../../../src/http/list-page.ts'
-import { GroupIdParamsSchema, NotModifiedResponse, pageOf, viewPagesOf, ViewListQuerySchema } from '../../../../src/http/list-query.ts'
-import type { IdParams, ViewListQuery } from '../../../../src/http/list-query.ts'
-import { problemResponses } from '../../../../src/plugins/schemas.ts'
-import { EXAMPLES } from '../../../../src/http/examples.ts'
+import { flatGrant, FlatGrantSchema } from '#src/c1/flat.ts'
+import { GrantSchema, ref } from '#src/c1/model.ts'
+import { checkedId, grantsPage } from '#src/api/list-page.ts'
+import { GroupIdParamsSchema, NotModifiedResponse, pageOf, viewPagesOf, ViewListQuerySchema } from '#src/api/list-query.ts'
+import type { IdParams, ViewListQuery } from '#src/api/list-query.ts'
+import { problemResponses } from '#src/plugins/schemas.ts'
+import { EXAMPLES } from '#src/api/examples.ts'
 
 const PAGES = viewPagesOf(pageOf(ref(GrantSchema), 'A page of the group\'s grants', EXAMPLES.groupGrant), FlatGrantSchema, 'A page of the group\'s grants', flatGrant(EXAMPLES.groupGrant))
 

@@ -3,12 +3,12 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { EntitlementSchema, ref } from '../../../../src/c1/model.ts'
-import { checkedId, entitlementsPage } from '../../../../src/http/list-page.ts'
-import { RoleIdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf } from '../../../../src/http/list-query.ts'
-import type { IdParams, ListQuery } from '../../../../src/http/list-query.ts'
-import { problemResponses } from '../../../../src/plugins/schemas.ts'
-import { EXAMPLES } from '../../../../src/http/examples.ts'
+import { EntitlementSchema, ref } from '#src/c1/model.ts'
+import { checkedId, entitlementsPage } from '#src/api/list-page.ts'
+import { RoleIdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf } from '#src/api/list-query.ts'
+import type { IdParams, ListQuery } from '#src/api/list-query.ts'
+import { problemResponses } from '#src/plugins/schemas.ts'
+import { EXAMPLES } from '#src/api/examples.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {

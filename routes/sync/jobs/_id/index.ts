@@ -3,11 +3,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { ref } from '../../../../src/c1/model.ts'
-import { syncJobNotFound } from '../../../../src/http/sync-responses.ts'
-import { problemResponses } from '../../../../src/plugins/schemas.ts'
-import { SyncJobParamsSchema, SyncJobSchema } from '../../../../src/sync/sync-schemas.ts'
-import type { SyncJobBody } from '../../../../src/sync/sync-schemas.ts'
+import { ref } from '#src/c1/model.ts'
+import { syncJobNotFound } from '#src/api/sync-responses.ts'
+import { problemResponses } from '#src/plugins/schemas.ts'
+import { SyncJobParamsSchema, SyncJobSchema } from '#src/sync/sync-schemas.ts'
+import type { SyncJobBody } from '#src/sync/sync-schemas.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {

@@ -3,8 +3,8 @@
  * builders the routes throw (HttpProblem + problemJson), so a 401 example says 401 and names what to fix.
  * Keys are the problem slugs; `instance` is the documented path with the demo's ids filled in.
  */
-import { problemFromError } from '../plugins/problem.ts'
-import { metricsUnauthorized, unauthorized } from '../plugins/auth.ts'
+import { problemFromError } from '#src/plugins/problem.ts'
+import { metricsUnauthorized, unauthorized } from '#src/plugins/auth.ts'
 import { DEMO_IDS } from './examples.ts'
 import { checkedId, notFound } from './list-page.ts'
 import { invalidPageToken } from './page-token.ts'

@@ -1,4 +1,4 @@
-/** Public surface of the Zuora simulator (see src/simulator/README.md). */
+/** Public surface of the Zuora simulator (see simulator/README.md). */
 export { buildSimulator, startSimulator } from './simulator.ts'
 export type {
   BuiltSimulator, CurrentSettings, RunningSimulator, SimulatorControl, SimulatorOptions, SimulatorSettings

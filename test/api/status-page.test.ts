@@ -1,7 +1,7 @@
 /** The status page renderer: pure, every value escaped, no script, the sections an admin needs. */
 import t from 'tap'
-import { escapeHtml, formatAge, formatDuration, formatTime, renderStatusPage, REFRESH_IDLE_SECONDS, REFRESH_RUNNING_SECONDS } from '../../src/http/status-page.ts'
-import type { StatusView } from '../../src/http/status-page.ts'
+import { escapeHtml, formatAge, formatDuration, formatTime, renderStatusPage, REFRESH_IDLE_SECONDS, REFRESH_RUNNING_SECONDS } from '#src/api/status-page.ts'
+import type { StatusView } from '#src/api/status-page.ts'
 
 const HOSTILE = '<script>alert("x")</script>&\''
 

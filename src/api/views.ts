@@ -5,10 +5,10 @@
  * evicted snapshot is not kept alive by the cache.
  */
 import { LRUCache } from 'lru-cache'
-import { userDisplayName, userStatus } from '../c1/mapping.ts'
-import type { DirectoryUser } from '../directory/types.ts'
-import { seqOf } from '../sync/seq.ts'
-import type { Seq } from '../sync/seq.ts'
+import { userDisplayName, userStatus } from '#src/c1/mapping.ts'
+import type { DirectoryUser } from '#src/directory/types.ts'
+import { seqOf } from '#src/sync/seq.ts'
+import type { Seq } from '#src/sync/seq.ts'
 import type { UserStatusFilter } from './list-query.ts'
 
 export interface UserFilter {

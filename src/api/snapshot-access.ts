@@ -4,8 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { HttpProblem } from './problem.ts'
-import type { Snapshot } from '../sync/snapshot.ts'
-import type { SyncJob } from '../sync/types.ts'
+import type { Snapshot } from '#src/sync/snapshot.ts'
+import type { SyncJob } from '#src/sync/types.ts'
 
 /** Seconds a client should wait before retrying while the first snapshot is being built. */
 export const NOT_READY_RETRY_AFTER_SECONDS = 5

@@ -3,7 +3,7 @@
  */
 import t from 'tap'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { etag, ifNoneMatchHits, notModified } from '../../src/http/etag.ts'
+import { etag, ifNoneMatchHits, notModified } from '#src/api/etag.ts'
 
 t.test('etag', async (t) => {
   const a = etag('sync1', 'users', '0', '100')

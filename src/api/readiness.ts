@@ -5,8 +5,8 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Static } from '@sinclair/typebox'
-import { SyncProgressSchema } from '../sync/sync-schemas.ts'
-import type { SyncJob } from '../sync/types.ts'
+import { SyncProgressSchema } from '#src/sync/sync-schemas.ts'
+import type { SyncJob } from '#src/sync/types.ts'
 
 export const ReadinessSchema = Type.Object({
   ready: Type.Boolean({ description: 'true: send traffic here' }),

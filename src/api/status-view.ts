@@ -3,9 +3,9 @@
  * jobs, the readiness verdict). Only fields /health/ready or /sync/jobs also expose, and aggregate counts.
  */
 import type { FastifyInstance } from 'fastify'
-import type { Snapshot } from '../sync/snapshot.ts'
-import type { SyncJob } from '../sync/types.ts'
-import { VERSION } from '../version.ts'
+import type { Snapshot } from '#src/sync/snapshot.ts'
+import type { SyncJob } from '#src/sync/types.ts'
+import { VERSION } from '#src/version.ts'
 import { readiness, readinessInput } from './readiness.ts'
 import type { StatusJob, StatusSnapshot, StatusView } from './status-page.ts'
 

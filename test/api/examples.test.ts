@@ -2,10 +2,10 @@
 import { FormatRegistry } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import t from 'tap'
-import { C1_SCHEMAS, EntitlementSchema, GrantSchema, ResourceSchema } from '../../src/c1/model.ts'
-import { DEMO_IDS, EXAMPLES } from '../../src/http/examples.ts'
-import { DEMO_DEFAULTS } from '../../src/demo.ts'
-import { generateOrg } from '../../src/simulator/index.ts'
+import { C1_SCHEMAS, EntitlementSchema, GrantSchema, ResourceSchema } from '#src/c1/model.ts'
+import { DEMO_IDS, EXAMPLES } from '#src/api/examples.ts'
+import { DEMO_DEFAULTS } from '#src/demo.ts'
+import { generateOrg } from '#simulator/index.ts'
 
 if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', v => !Number.isNaN(Date.parse(v)))
 const refs = [...C1_SCHEMAS]

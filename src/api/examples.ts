@@ -6,8 +6,8 @@
  */
 import {
   groupEntitlement, groupGrant, groupResource, roleEntitlement, roleGrant, roleResource, userResource
-} from '../c1/mapping.ts'
-import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts'
+} from '#src/c1/mapping.ts'
+import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 
 const ctx = { tenant: 'rest.eu.zuora.com' }
 

@@ -4,9 +4,9 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import fc from 'fast-check'
-import { decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH } from '../../src/http/page-token.ts'
-import { HttpProblem, problemType } from '../../src/http/problem.ts'
-import { newSyncId } from '../../src/sync/sync-id.ts'
+import { decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH } from '#src/api/page-token.ts'
+import { HttpProblem, problemType } from '#src/api/problem.ts'
+import { newSyncId } from '#src/sync/sync-id.ts'
 
 const SYNC_ID = newSyncId()
 const SCOPE = 'users?status=enabled&role=&q='

@@ -1,6 +1,6 @@
 /** What the status page is built from: the snapshot's aggregate counts and the finished jobs, nothing more. */
 import t from 'tap'
-import { snapshotCounts, statusView } from '../../src/http/status-view.ts'
+import { snapshotCounts, statusView } from '#src/api/status-view.ts'
 import { startTestApp, testSnapshot } from '../helper.ts'
 
 t.test('snapshotCounts takes the snapshot stats', async t => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { lazySerializers } from '../../src/http/lazy-serializers.ts'
+import { lazySerializers } from '#src/api/lazy-serializers.ts'
 
 const route = (props: Record<string, unknown>) => ({ method: 'GET', url: '/x', httpStatus: '200', schema: { type: 'object', properties: props } })
 

@@ -2,12 +2,12 @@
  * Views: user filters, filtered sequences, page slicing and the view cache (pure; no app).
  */
 import t from 'tap'
-import { userStatus } from '../../src/c1/mapping.ts'
-import type { DirectoryUser } from '../../src/directory/types.ts'
-import { seqFromArray, seqOf } from '../../src/sync/seq.ts'
+import { userStatus } from '#src/c1/mapping.ts'
+import type { DirectoryUser } from '#src/directory/types.ts'
+import { seqFromArray, seqOf } from '#src/sync/seq.ts'
 import {
   createViewCache, filterUserIndexes, isEmptyFilter, pickSeq, slicePage, userMatches, usersScope
-} from '../../src/http/views.ts'
+} from '#src/api/views.ts'
 import { testSnapshot } from '../fixtures.ts'
 
 const user = (over: Partial<DirectoryUser>): DirectoryUser => ({

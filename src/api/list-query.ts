@@ -5,8 +5,8 @@
  */
 import { Type } from '@sinclair/typebox'
 import type { Static, TSchema } from '@sinclair/typebox'
-import { LIST_VIEWS } from '../c1/flat.ts'
-import type { ListView } from '../c1/flat.ts'
+import { LIST_VIEWS } from '#src/c1/flat.ts'
+import type { ListView } from '#src/c1/flat.ts'
 import { DEMO_IDS, EXAMPLE_PAGE_META } from './examples.ts'
 import { MAX_PAGE_TOKEN_LENGTH } from './page-token.ts'
 

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto'
 import { parameterProblem } from './problem.ts'
 import type { HttpProblem } from './problem.ts'
-import { isSyncId } from '../sync/sync-id.ts'
+import { isSyncId } from '#src/sync/sync-id.ts'
 
 export const PAGE_TOKEN_VERSION = 1
 /** Longest token we accept (ours are ~110 characters). */
