@@ -17,7 +17,7 @@ import type { ListQuery, ViewListQuery } from './list-query.ts'
 import { decodePageToken, invalidPageToken, nextPageToken } from './page-token.ts'
 import { HttpProblem, parameterProblem } from './problem.ts'
 import { currentSnapshot, heldSnapshot } from './snapshot-access.ts'
-import { slicePage, views } from './views.ts'
+import { slicePage } from './views.ts'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
@@ -77,7 +77,7 @@ export function sendListPage<T> (app: FastifyInstance, request: FastifyRequest, 
     reply.code(304).send()
     return
   }
-  const body = views.page(snapshot.syncId, [req.scope, offset, pageSize, ...viewPart].join('\u0000'), () => {
+  const body = app.views.page(snapshot.syncId, [req.scope, offset, pageSize, ...viewPart].join('\u0000'), () => {
     const page = buildPage(snapshot, req.scope, items, offset, pageSize)
     if (flat !== undefined) return JSON.stringify({ ...page, list: page.list.map(flat) })
     const serialize = req.proto !== undefined ? reply.compileSerializationSchema(req.proto, '200') : reply.getSerializationFunction('200')

@@ -126,6 +126,3 @@ export function createViewCache (options: ViewCacheOptions = {}): ViewCache {
     }
   }
 }
-
-/** The process-wide view cache the routes use (keys carry the syncId, which is unique per snapshot). */
-export const views = createViewCache()
