@@ -9,7 +9,6 @@ import type { Dispatcher } from 'undici'
 import routes from '../routes/index.ts'
 import type { Config } from './config.ts'
 import { lazySerializers } from './api/lazy-serializers.ts'
-import type { LazySerializers } from './api/lazy-serializers.ts'
 import { genReqId, loggerOptions } from './api/logging.ts'
 import auth from './plugins/auth.ts'
 import metrics, { syncMetrics } from './plugins/metrics.ts'
@@ -51,7 +50,7 @@ export interface AppOptions {
 const MAX_PARAM_LENGTH = 3 * 1024 + 16
 
 /** Fastify options of the service (server.ts adds https and the logger destination). */
-export function serverOptions (config: Config, serializers: LazySerializers = lazySerializers()): FastifyServerOptions {
+export function serverOptions (config: Config, serializers = lazySerializers()): FastifyServerOptions {
   return {
     schemaController: { compilersFactory: { buildSerializer: serializers.build } },
     logger: loggerOptions(config.logLevel),
@@ -94,7 +93,7 @@ export async function buildApp (options: BuildOptions): Promise<FastifyInstance>
   const base = serverOptions(options.config, serializers)
   const overrides = options.fastify ?? {}
   const fastifyOptions = overrides.loggerInstance !== undefined ? { ...base, logger: undefined, ...overrides } : { ...base, ...overrides }
-  const app = Fastify(fastifyOptions) as unknown as FastifyInstance
+  const app = Fastify(fastifyOptions)
   await app.register(serviceApp, options)
   // Listening comes first; the response serializers not used yet are compiled right after.
   app.addHook('onListen', async () => {
