@@ -124,13 +124,13 @@ export function zuoraProblem (err: ZuoraError): HttpProblem {
   const retryAfter = err.retryAfterMs !== undefined && status === 503 ? Math.max(1, Math.ceil(err.retryAfterMs / 1000)) : undefined
   return new HttpProblem(status, ZUORA_TITLES[err.kind] ?? 'Zuora request failed', sentence(err.message), {
     type: status === 502 ? 'upstream-error' : status === 503 ? 'upstream-unavailable' : 'upstream-timeout',
-    ...(retryAfter !== undefined ? { headers: { 'retry-after': String(retryAfter) } } : {}),
+    headers: retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined,
     extra: {
       upstream: {
         kind: err.kind,
         endpoint: err.endpoint,
-        ...(err.upstreamStatus !== undefined ? { status: err.upstreamStatus } : {}),
-        ...(err.requestId !== undefined ? { zuoraRequestId: err.requestId } : {})
+        status: err.upstreamStatus,
+        zuoraRequestId: err.requestId
       }
     }
   })

@@ -95,8 +95,8 @@ function lastSyncOf (job: SyncJob): NonNullable<Readiness['lastSync']> {
     id: job.id,
     status: job.status,
     trigger: job.trigger,
-    ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
-    ...(job.durationMs !== undefined ? { durationMs: job.durationMs } : {}),
-    ...(job.error !== undefined ? { error: { title: job.error.title, detail: job.error.detail } } : {})
+    finishedAt: job.finishedAt,
+    durationMs: job.durationMs,
+    error: job.error !== undefined ? { title: job.error.title, detail: job.error.detail } : undefined
   }
 }

@@ -45,7 +45,7 @@ export function snapshotExpired (syncId: string, currentSyncId: string | undefin
   return new HttpProblem(410, 'Snapshot expired',
     `The pageToken belongs to snapshot ${syncId}, which is no longer held (newer syncs replaced it). ` +
     'Restart the walk without pageToken; every page of the new walk comes from the current snapshot.',
-    { type: 'snapshot-expired', extra: { syncId, ...(currentSyncId !== undefined ? { currentSyncId } : {}) } })
+    { type: 'snapshot-expired', extra: { syncId, currentSyncId } })
 }
 
 /** What a client may see of a job (no error internals beyond title/detail). */
@@ -56,6 +56,6 @@ function jobSummary (job: SyncJob | undefined): Record<string, unknown> | null {
     status: job.status,
     startedAt: job.startedAt,
     progress: job.progress,
-    ...(job.error !== undefined ? { error: { title: job.error.title, detail: job.error.detail } } : {})
+    error: job.error !== undefined ? { title: job.error.title, detail: job.error.detail } : undefined
   }
 }
