@@ -13,7 +13,7 @@ import sync from './sync.ts'
 import users from './users.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const ROUTES: ReadonlyArray<readonly [prefix: string, plugin: FastifyPluginAsync<any>]> = [
+const ROUTES: ReadonlyArray<readonly [prefix: string, plugin: FastifyPluginAsync<any>]> = [
   ['', meta], // /, /resource-types, /metrics
   ['/users', users],
   ['/roles', roles],

@@ -86,19 +86,10 @@ export function clientErrorHandler (err: NodeJS.ErrnoException, socket: import('
 // ---------------------------------------------------------------------------------------------------------
 // Rendering
 
-/** `path (request <id>)`: the query string is left out (it may carry filters and page tokens). */
-export function problemInstance (request: FastifyRequest): string {
-  return `${pathOnly(request.url)} (request ${request.id})`
-}
-
-/** The body of a problem answer (standard members win over extension members). */
-export function problemBody (problem: HttpProblem, request: FastifyRequest): Record<string, unknown> {
-  return problemJson(problem, problemInstance(request))
-}
-
-export function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: HttpProblem): FastifyReply {
+/** The problem's answer; its instance is `path (request <id>)`, without the query (filters, page tokens). */
+function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: HttpProblem): FastifyReply {
   for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value)
-  return reply.code(problem.statusCode).type(PROBLEM_CONTENT_TYPE).send(problemBody(problem, request))
+  return reply.code(problem.statusCode).type(PROBLEM_CONTENT_TYPE).send(problemJson(problem, `${pathOnly(request.url)} (request ${request.id})`))
 }
 
 // ---------------------------------------------------------------------------------------------------------
