@@ -1,5 +1,5 @@
 /**
- * GET /users and /users/:id through app.inject (startTestApp with a published snapshot; no Zuora).
+ * GET /users and /users/:id through app.inject (injectTestApp with a published snapshot; no Zuora).
  */
 import t from 'tap'
 import { ResourceSchema } from '#src/c1/model.ts'
