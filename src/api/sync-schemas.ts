@@ -5,9 +5,9 @@
 import { Type } from '@sinclair/typebox'
 import type { Static } from '@sinclair/typebox'
 import { EntitlementSchema, GrantSchema, ResourceIdSchema, ResourceSchema, ResourceTypeSchema, ref } from '#src/c1/model.ts'
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '#src/api/list-query.ts'
-import { MAX_PAGE_TOKEN_LENGTH } from '#src/api/page-token.ts'
-import { SYNC_SCHEMA } from './sync-document.ts'
+import { SYNC_SCHEMA } from '#src/sync/sync-document.ts'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './list-query.ts'
+import { MAX_PAGE_TOKEN_LENGTH } from './page-token.ts'
 
 const EX_SYNC_ID = '2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a'
 const EX_JOB_ID = `job_${EX_SYNC_ID}`
@@ -202,7 +202,9 @@ export const SyncQuerySchema = Type.Object({
       'to the current one instead of a page. 410 when that snapshot is no longer held: do a full read.'
   }))
 })
+export type SyncQuery = Static<typeof SyncQuerySchema>
 
 export const SyncJobParamsSchema = Type.Object({
   id: Type.String({ pattern: '^job_[0-9A-Za-z]{27}$', description: 'Job id from POST /sync or GET /sync/jobs' })
 })
+export type SyncJobParams = Static<typeof SyncJobParamsSchema>

@@ -5,23 +5,23 @@
  *   POST /sync              start a sync (or join the running one) → 202 + Location of the job
  *   GET  /sync              one page of the snapshot (pageSize, pageToken), or the NDJSON stream of all of it
  *   GET  /sync?since=<id>   what changed since the snapshot `id`
+ *   GET  /sync/jobs         recent sync jobs (start-up, scheduled and API-triggered), newest first
+ *   GET  /sync/jobs/:id     one sync job: poll it after POST /sync until its status is no longer `running`
  */
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ref } from '#src/c1/model.ts'
+import type { SyncJob } from '#src/sync/types.ts'
 import { etag, notModified } from '#src/api/etag.ts'
 import { DEFAULT_PAGE_SIZE, NotModifiedResponse } from '#src/api/list-query.ts'
-import { HttpProblem } from '#src/api/problem.ts'
+import { HttpProblem, problemResponses } from '#src/api/problem.ts'
 import { currentSnapshot } from '#src/api/snapshot-access.ts'
-import { acceptJsonBodiesOnly, badQuery, diffSince, NDJSON, notAcceptable, page, sendJson, syncPageStart, sendNdjson, wantsNdjson } from '#src/api/sync-responses.ts'
-import { problemResponses } from '#src/plugins/schemas.ts'
-import { SyncDiffSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema } from '#src/sync/sync-schemas.ts'
-import type { SyncJobBody } from '#src/sync/sync-schemas.ts'
-import type { Static } from '@sinclair/typebox'
+import { acceptJsonBodiesOnly, badQuery, diffSince, NDJSON, notAcceptable, page, sendJson, syncJobNotFound, syncPageStart, sendNdjson, wantsNdjson } from '#src/api/sync-responses.ts'
+import { SyncDiffSchema, SyncJobListSchema, SyncJobParamsSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema } from '#src/api/sync-schemas.ts'
+import type { SyncJobParams, SyncQuery } from '#src/api/sync-schemas.ts'
 
-
-const plugin: FastifyPluginAsyncTypebox = async (app) => {
+const sync: FastifyPluginAsyncTypebox = async (app) => {
   acceptJsonBodiesOnly(app)
 
   app.post('/', {
@@ -68,15 +68,37 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, getSync)
+
+  app.get('/jobs', {
+    schema: {
+      tags: ['sync'],
+      operationId: 'listSyncJobs',
+      summary: 'Recent sync jobs',
+      description: 'The running job (if any) and the most recent finished ones (bounded history), newest first, ' +
+        'each with its status, progress, duration, published syncId or failure reason.',
+      response: { 200: SyncJobListSchema, ...problemResponses(401) }
+    }
+  }, listJobs)
+
+  app.get('/jobs/:id', {
+    schema: {
+      tags: ['sync'],
+      operationId: 'getSyncJob',
+      summary: 'One sync job',
+      description: 'Status and progress of a sync job (phase, pages done / total, users and groups read, retries, ' +
+        'rate-limit waits, elapsed time and estimate). Only a bounded number of finished jobs is kept; older ones answer 404.',
+      params: SyncJobParamsSchema,
+      response: {
+        200: { ...ref(SyncJobSchema), description: 'The job, with its progress (and outcome once finished)' },
+        ...problemResponses(400, 401, 404)
+      }
+    }
+  }, getJob)
 }
 
-export default plugin
+export default sync
 
-// --- handlers ------------------------------------------------------------------------------------
-
-type SyncQuery = Static<typeof SyncQuerySchema>
-
-async function startSync (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<SyncJobBody> {
+async function startSync (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<SyncJob> {
   const engine = this.syncEngine
   const joined = engine.running() !== undefined
   let job
@@ -90,7 +112,7 @@ async function startSync (this: FastifyInstance, request: FastifyRequest, reply:
   }
   request.log.info({ syncJob: job.id, joined }, joined ? 'sync requested; joined the running one' : 'sync requested')
   reply.code(202).header('location', `/sync/jobs/${job.id}`)
-  return job as SyncJobBody
+  return job
 }
 
 /**
@@ -116,4 +138,14 @@ async function getSync (this: FastifyInstance, request: FastifyRequest<{ Queryst
     const tag = etag(snapshot.syncId, 'sync-page', String(offset), String(pageSize))
     await (notModified(request, reply, tag) ? reply.code(304).send() : sendJson(reply, page(snapshot, offset, pageSize)))
   }
+}
+
+async function listJobs (this: FastifyInstance): Promise<{ list: SyncJob[] }> {
+  return { list: [...this.syncEngine.jobs()] }
+}
+
+async function getJob (this: FastifyInstance, request: FastifyRequest<{ Params: SyncJobParams }>): Promise<SyncJob> {
+  const job = this.syncEngine.job(request.params.id)
+  if (job === undefined) throw syncJobNotFound(request.params.id)
+  return job
 }
