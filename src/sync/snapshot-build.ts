@@ -7,21 +7,33 @@ import { compareIds, sortedDistinct } from '#src/directory/normalise.ts'
 import type { Directory, DirectoryFindings } from '#src/directory/types.ts'
 import type { DirectoryRead } from '#src/zuora/types.ts'
 import { BUILT_IN_ROLES } from './snapshot.ts'
+import { ITEMS_PER_STEP, runAtOnce } from './turns.ts'
+import type { Steps } from './turns.ts'
 
-export function buildDirectory (read: Pick<DirectoryRead, 'users' | 'groups'>): { directory: Directory, findings: DirectoryFindings } {
+type Built = { directory: Directory, findings: DirectoryFindings }
+
+export function buildDirectory (read: Pick<DirectoryRead, 'users' | 'groups'>): Built {
+  return runAtOnce(directorySteps(read))
+}
+
+/** buildDirectory as Steps (src/sync/turns.ts): the sync engine runs it in short turns. */
+export function * directorySteps (read: Pick<DirectoryRead, 'users' | 'groups'>): Steps<Built> {
   const users = [...read.users].sort((a, b) => compareIds(a.id, b.id))
   const groups = [...read.groups].sort((a, b) => compareIds(a.id, b.id))
+  yield
   const roles = sortedDistinct([...BUILT_IN_ROLES, ...users.flatMap((u) => u.roles)])
-
+  yield
   const userIds = new Set(users.map((u) => u.id))
   const groupIds = new Set(groups.map((g) => g.id))
   const pair = (groupId: string, userId: string): string => `${groupId}\u0000${userId}`
   const fromGroups = new Set<string>()
   const unknownMembers: Array<{ groupId: string, userId: string }> = []
+  let n = 0
   for (const g of groups) {
     for (const userId of g.members) {
       fromGroups.add(pair(g.id, userId))
       if (!userIds.has(userId)) unknownMembers.push({ groupId: g.id, userId })
+      if (++n % ITEMS_PER_STEP === 0) yield
     }
     for (const nestedId of g.nestedGroups ?? []) {
       if (!groupIds.has(nestedId) || nestedId === g.id) unknownMembers.push({ groupId: g.id, userId: nestedId })
@@ -36,6 +48,7 @@ export function buildDirectory (read: Pick<DirectoryRead, 'users' | 'groups'>): 
       if (fromGroups.has(pair(groupId, u.id))) agreed++
       else membershipOnlyInUser++
     }
+    if (++n % ITEMS_PER_STEP === 0) yield
   }
   return {
     directory: { users, groups, roles },
