@@ -73,6 +73,13 @@ export async function runServingDuringSync (): Promise<BenchReport> {
     if (job.status !== 'succeeded') throw new Error(`second sync ${job.status}: ${job.error?.detail}`)
     const during = summary(samples.filter(([at]) => at >= syncStart && at <= syncEnd).map(([, ms]) => ms))
     const phases = job.phases
+    // the answers by the sync phase they started in: which phase stalls serving
+    const byPhase: Record<string, ReturnType<typeof summary>> = {}
+    job.phaseStarts.forEach(({ phase, at }, i) => {
+      const until = job.phaseStarts[i + 1]?.at ?? syncEnd
+      const inPhase = samples.filter(([start]) => start >= at && start < until).map(([, ms]) => ms)
+      if (inPhase.length > 0) byPhase[phase] = summary(inPhase)
+    })
     return {
       bench: BENCH,
       results: [{
@@ -82,7 +89,7 @@ export async function runServingDuringSync (): Promise<BenchReport> {
         measured: `${fmtMs(during.p99)} (p50 ${fmtMs(during.p50)}, ${during.n} answers in ${fmtMs(syncEnd - syncStart)}; quiet p99 ${fmtMs(quiet.p99)})`,
         ratio: during.p99 / 25,
         pass: during.p99 <= 25,
-        data: { during, quiet, syncMs: syncEnd - syncStart, phases }
+        data: { during, quiet, syncMs: syncEnd - syncStart, phases, byPhase }
       }, {
         bench: BENCH,
         target: `GET /users?pageSize=100 slowest answer during a ${users / 1000}k sync`,
@@ -92,7 +99,10 @@ export async function runServingDuringSync (): Promise<BenchReport> {
         pass: during.max <= 200,
         data: { during, quiet }
       }],
-      notes: [`${clients} clients looping (one request in flight each), simulator ${latencyMs} ms/request and service in their own processes; sync phases ${JSON.stringify(phases ?? {})}`]
+      notes: [
+        `${clients} clients looping (one request in flight each), simulator ${latencyMs} ms/request and service in their own processes; sync phases (ms) ${JSON.stringify(phases ?? {})}`,
+        `answers by the phase they started in (p99 / max): ${Object.entries(byPhase).map(([phase, s]) => `${phase} ${fmtMs(s.p99)} / ${fmtMs(s.max)}`).join(', ')}`
+      ]
     }
   } finally {
     await service.close()
