@@ -73,7 +73,7 @@ export function * directorySteps (read: Read): Steps<Built> {
 
 function * isSorted (items: ReadonlyArray<{ readonly id: string }>): Steps<boolean> {
   for (let i = 1; i < items.length; i++) {
-    if (compareIds((items[i - 1] as { id: string }).id, (items[i] as { id: string }).id) > 0) return false
+    if (compareIds(items[i - 1].id, items[i].id) > 0) return false
     if (i % ITEMS_PER_STEP === 0) yield
   }
   return true

@@ -11,7 +11,6 @@ import {
   GROUP_TYPE, RESOURCE_TYPES, ROLE_TYPE, USER_TYPE,
   groupEntitlement, groupGrant, groupResource, nestedGroupGrant, roleEntitlement, roleGrant, roleResource, userResource, userStatus
 } from '#src/c1/mapping.ts'
-import type { MappingContext } from '#src/c1/mapping.ts'
 import type { Entitlement, Grant, Resource, ResourceType } from '#src/c1/model.ts'
 import type { Directory, DirectoryFindings, DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { concatSeqs, groupedSeq, seqFromArray, seqOf } from './seq.ts'
@@ -83,23 +82,22 @@ export class Snapshot {
     this.findings = persisted.findings
     const { users, groups, roles } = persisted.directory
     const { roleMembers, groupMembers, groupNested } = parts
-    const ctx: MappingContext = { tenant: persisted.meta.tenant }
     this.#index = parts.index
     this.#roleMembers = roleMembers
     this.#groupMembers = groupMembers
     this.#groupNested = groupNested
     this.integrity = { danglingGrantEntitlements: 0, danglingGrantPrincipals: 0 }
 
-    this.users = seqOf(users.length, (i) => userResource(users[i] as DirectoryUser, ctx))
-    this.roles = seqOf(roles.length, (i) => roleResource(roles[i] as string, (roleMembers[i] as number[]).length, ctx))
-    this.groups = seqOf(groups.length, (i) => groupResource(groups[i] as DirectoryGroup, ctx))
+    this.users = seqOf(users.length, (i) => userResource(users[i]))
+    this.roles = seqOf(roles.length, (i) => roleResource(roles[i], roleMembers[i].length))
+    this.groups = seqOf(groups.length, (i) => groupResource(groups[i]))
     this.allEntitlements = concatSeqs<Entitlement>([
-      seqOf(roles.length, (i) => roleEntitlement(roles[i] as string)),
-      seqOf(groups.length, (i) => groupEntitlementOf(groups[i] as DirectoryGroup))
+      seqOf(roles.length, (i) => roleEntitlement(roles[i])),
+      seqOf(groups.length, (i) => groupEntitlementOf(groups[i]))
     ])
     this.allGrants = concatSeqs<Grant>([
-      groupedSeq(roleMembers.map((m) => m.length), (r, k) => roleGrant(roles[r] as string, userIdAt(users, roleMembers[r], k))),
-      groupedSeq(groups.map((_, g) => (groupNested[g] as string[]).length + (groupMembers[g] as number[]).length), (g, k) => groupGrantAt(groups[g] as DirectoryGroup, groupNested[g] as string[], groupMembers[g] as number[], users, k))
+      groupedSeq(roleMembers.map((m) => m.length), (r, k) => roleGrant(roles[r], userIdAt(users, roleMembers[r], k))),
+      groupedSeq(groups.map((_, g) => groupNested[g].length + groupMembers[g].length), (g, k) => groupGrantAt(groups[g], groupNested[g], groupMembers[g], users, k))
     ])
     this.#sections = {
       resourceTypes: seqFromArray(RESOURCE_TYPES),
@@ -172,7 +170,7 @@ export class Snapshot {
   entitlementsOf (kind: GrantingKind, id: string): Entitlement[] | undefined {
     const i = this.#index[kind].get(id)
     if (i === undefined) return undefined
-    return kind === ROLE_TYPE ? [roleEntitlement(id)] : [groupEntitlementOf(this.directory.groups[i] as DirectoryGroup)]
+    return kind === ROLE_TYPE ? [roleEntitlement(id)] : [groupEntitlementOf(this.directory.groups[i])]
   }
 
   /** Grants of a role or group, in user-id order; undefined for an unknown id. */
@@ -181,12 +179,12 @@ export class Snapshot {
     if (i === undefined) return undefined
     const users = this.directory.users
     if (kind === ROLE_TYPE) {
-      const members = this.#roleMembers[i] as readonly number[]
+      const members = this.#roleMembers[i]
       return seqOf(members.length, (k) => roleGrant(id, userIdAt(users, members, k)))
     }
-    const members = this.#groupMembers[i] as readonly number[]
-    const nested = this.#groupNested[i] as readonly string[]
-    const group = this.directory.groups[i] as DirectoryGroup
+    const members = this.#groupMembers[i]
+    const nested = this.#groupNested[i]
+    const group = this.directory.groups[i]
     return seqOf(nested.length + members.length, (k) => groupGrantAt(group, nested, members, users, k))
   }
 }
@@ -218,7 +216,7 @@ function * partsOf (persisted: PersistedSnapshot): Steps<Parts> {
     for (const role of u.roles) {
       const r = index.role.get(role)
       if (r === undefined) danglingEntitlements++
-      else roleMembers[r]?.push(userIndex)
+      else roleMembers[r].push(userIndex)
     }
     if (userStatus(u).resource === 'RESOURCE_STATUS_ENABLED') enabledUsers++
     if (userIndex % ITEMS_PER_STEP === 0) yield
@@ -251,15 +249,15 @@ function * partsOf (persisted: PersistedSnapshot): Steps<Parts> {
 
 /** A group's k-th grant: nested groups first (principal type "group" sorts before "user"), then member users. */
 function groupGrantAt (g: DirectoryGroup, nested: readonly string[], members: readonly number[], users: readonly DirectoryUser[], k: number): Grant {
-  return k < nested.length ? nestedGroupGrant(g.id, nested[k] as string) : groupGrant(g.id, userIdAt(users, members, k - nested.length))
+  return k < nested.length ? nestedGroupGrant(g.id, nested[k]) : groupGrant(g.id, userIdAt(users, members, k - nested.length))
 }
 
 function groupEntitlementOf (g: DirectoryGroup): Entitlement {
   return groupEntitlement(g.id, g.displayName, (g.nestedGroups ?? []).length > 0)
 }
 
-function userIdAt (users: readonly DirectoryUser[], members: readonly number[] | undefined, k: number): string {
-  return (users[(members as readonly number[])[k] as number] as DirectoryUser).id
+function userIdAt (users: readonly DirectoryUser[], members: readonly number[], k: number): string {
+  return users[members[k]].id
 }
 
 /** id → position; ids must be safe for C1, unique and in code-unit order (what the directory promises). */

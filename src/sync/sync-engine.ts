@@ -133,7 +133,7 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
           snapshotAt: new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
           tenant: deps.zuora.tenant,
           connectorVersion: deps.connectorVersion,
-          ...(deps.source !== undefined ? { source: deps.source } : {})
+          source: deps.source
         },
         directory,
         findings
