@@ -16,8 +16,8 @@ import { HttpProblem } from '#src/api/problem.ts'
 import { currentSnapshot } from '#src/api/snapshot-access.ts'
 import { acceptJsonBodiesOnly, badQuery, diffSince, NDJSON, notAcceptable, page, sendJson, syncPageStart, sendNdjson, wantsNdjson } from '#src/api/sync-responses.ts'
 import { problemResponses } from '#src/plugins/schemas.ts'
-import { SyncDiffSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema } from '#src/sync/sync-schemas.ts'
-import type { SyncJobBody } from '#src/sync/sync-schemas.ts'
+import { SyncDiffSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema } from '#src/api/sync-schemas.ts'
+import type { SyncJobBody } from '#src/api/sync-schemas.ts'
 import type { Static } from '@sinclair/typebox'
 
 

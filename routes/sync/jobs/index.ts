@@ -4,8 +4,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { problemResponses } from '#src/plugins/schemas.ts'
-import { SyncJobListSchema } from '#src/sync/sync-schemas.ts'
-import type { SyncJobBody } from '#src/sync/sync-schemas.ts'
+import { SyncJobListSchema } from '#src/api/sync-schemas.ts'
+import type { SyncJobBody } from '#src/api/sync-schemas.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {

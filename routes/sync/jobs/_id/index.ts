@@ -6,8 +6,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ref } from '#src/c1/model.ts'
 import { syncJobNotFound } from '#src/api/sync-responses.ts'
 import { problemResponses } from '#src/plugins/schemas.ts'
-import { SyncJobParamsSchema, SyncJobSchema } from '#src/sync/sync-schemas.ts'
-import type { SyncJobBody } from '#src/sync/sync-schemas.ts'
+import { SyncJobParamsSchema, SyncJobSchema } from '#src/api/sync-schemas.ts'
+import type { SyncJobBody } from '#src/api/sync-schemas.ts'
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {

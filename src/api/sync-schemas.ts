@@ -5,9 +5,9 @@
 import { Type } from '@sinclair/typebox'
 import type { Static } from '@sinclair/typebox'
 import { EntitlementSchema, GrantSchema, ResourceIdSchema, ResourceSchema, ResourceTypeSchema, ref } from '#src/c1/model.ts'
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '#src/api/list-query.ts'
-import { MAX_PAGE_TOKEN_LENGTH } from '#src/api/page-token.ts'
-import { SYNC_SCHEMA } from './sync-document.ts'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './list-query.ts'
+import { MAX_PAGE_TOKEN_LENGTH } from './page-token.ts'
+import { SYNC_SCHEMA } from '#src/sync/sync-document.ts'
 
 const EX_SYNC_ID = '2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a'
 const EX_JOB_ID = `job_${EX_SYNC_ID}`
