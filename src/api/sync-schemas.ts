@@ -21,9 +21,11 @@ const EX_GRANT = {
 const Count = Type.Integer({ minimum: 0 })
 const NullableCount = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])
 
+const PHASES = ['token', 'first-pages', 'pages', 'done', 'building', 'persisting'] as const
+
 export const SyncProgressSchema = Type.Object({
   phase: Type.String({
-    enum: ['token', 'first-pages', 'pages', 'done', 'building', 'persisting', 'finished'],
+    enum: [...PHASES, 'finished'],
     description: 'token → first-pages → pages → done (reading Zuora) → building → persisting → finished'
   }),
   pagesDone: Count,
@@ -48,6 +50,7 @@ const EX_JOB = {
     phase: 'finished', pagesDone: 12, pagesTotal: 12, usersRead: 1000, groupsRead: 40, retries: 1,
     rateLimitWaits: 0, rateLimitWaitMs: 0, elapsedMs: 4210, estimatedRemainingMs: null
   },
+  phases: { token: 105, 'first-pages': 160, pages: 3520, done: 0, building: 240, persisting: 185 },
   syncId: EX_SYNC_ID
 }
 
@@ -59,6 +62,9 @@ export const SyncJobSchema = Type.Object({
   finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
   durationMs: Type.Optional(Count),
   progress: SyncProgressSchema,
+  phases: Type.Optional(Type.Object(
+    Object.fromEntries(PHASES.map((phase) => [phase, Type.Optional(Count)])),
+    { description: 'Milliseconds spent in each phase so far (a phase not entered is absent): where the time of a sync goes' })),
   syncId: Type.Optional(Type.String({ description: 'The snapshot this job published (succeeded jobs only)' })),
   error: Type.Optional(Type.Object({
     title: Type.String(),

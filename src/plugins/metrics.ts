@@ -99,6 +99,13 @@ export function createServiceMetrics (now: () => number = Date.now) {
     buckets: SYNC_BUCKETS,
     registers
   })
+  const syncPhase = new Histogram({
+    name: `${P}sync_phase_duration_seconds`,
+    help: 'Time finished syncs spent in each phase (token, first-pages, pages, done, building, persisting)',
+    labelNames: ['phase'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers
+  })
   const syncs = new Counter({
     name: `${P}syncs_total`,
     help: 'Finished syncs by outcome (succeeded, failed, aborted) and trigger (startup, schedule, api)',
@@ -176,6 +183,7 @@ export function createServiceMetrics (now: () => number = Date.now) {
     if (job.status === 'running') return
     syncs.inc({ outcome: job.status, trigger: job.trigger })
     if (job.durationMs !== undefined) syncDuration.observe({ outcome: job.status }, job.durationMs / 1000)
+    for (const [phase, ms] of Object.entries(job.phases ?? {})) syncPhase.observe({ phase }, ms / 1000)
     if (job.status === 'succeeded') lastSuccess.set(Date.parse(job.finishedAt ?? new Date(now()).toISOString()) / 1000)
   }
 
