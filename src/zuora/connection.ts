@@ -1,20 +1,17 @@
 /**
  * ZuoraConnection (src/zuora/types.ts): the one connection to Zuora, wiring the HTTP client (one undici Agent
- * it owns, or an injected dispatcher), a request queue per upstream (token endpoint, SCIM), the token manager,
- * the SCIM client and the single-resource cache.
+ * it owns, or an injected dispatcher), a request queue per upstream (token endpoint, SCIM), the token manager
+ * and the SCIM client.
  */
 import type { Dispatcher } from 'undici'
-import type { Config } from '#src/config.ts'
-import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { isZuoraRestHost, ONEID_HOST } from './data-centers.ts'
-import { isZuoraError, ZuoraError } from './errors.ts'
+import { ZuoraError } from './errors.ts'
 import { createHttpClient, DEFAULT_MAX_RESPONSE_BYTES } from './http.ts'
 import { silentLogger, type ZuoraLogger } from './logger.ts'
 import { createRequestQueue, realClock, type QueueClock } from './request-queue.ts'
-import { createCachedLookup } from './scim-cache.ts'
 import { createScimClient } from './scim-client.ts'
 import { createTokenManager } from './token-manager.ts'
-import type { QueueStats, UpstreamCheck, UpstreamObserver, ZuoraConnection } from './types.ts'
+import type { QueueStats, UpstreamObserver, ZuoraConnection, ZuoraSettings } from './types.ts'
 
 export type { ZuoraLogger } from './logger.ts'
 
@@ -30,20 +27,13 @@ export interface ZuoraConnectionDeps {
 /** Tuning that tests may shrink; production uses the defaults. */
 export interface ZuoraConnectionTuning {
   readonly maxResponseBytes?: number
-  readonly cacheTtlMs?: number
-  readonly cacheMax?: number
-  readonly checkTtlMs?: number
-  readonly checkFailureTtlMs?: number
   readonly backoff?: { baseMs?: number, capMs?: number, random?: () => number }
   readonly maxRetryAfterMs?: number
   readonly clock?: QueueClock
 }
 
-export const CHECK_TTL_MS = 30_000
-export const CHECK_FAILURE_TTL_MS = 5_000
-
 export function createZuoraConnection (
-  config: Config['zuora'],
+  config: ZuoraSettings,
   deps: ZuoraConnectionDeps = {},
   tuning: ZuoraConnectionTuning = {}
 ): ZuoraConnection {
@@ -88,38 +78,11 @@ export function createZuoraConnection (
     ...(deps.observer !== undefined ? { observer: deps.observer } : {})
   })
   const scim = createScimClient({ config, http, queue: scimQueue, tokens, logger })
-  const cacheCommon = {
-    max: tuning.cacheMax ?? 1000,
-    ttlMs: tuning.cacheTtlMs ?? 60_000,
-    perf: { now },
-    ...(deps.observer !== undefined ? { observer: deps.observer } : {})
-  }
-  const users = createCachedLookup<DirectoryUser>({ ...cacheCommon, load: (id, signal) => scim.getUser(id, { signal }) })
-  const groups = createCachedLookup<DirectoryGroup>({ ...cacheCommon, load: (id, signal) => scim.getGroup(id, { signal }) })
 
   let closed = false
-  let lastCheck: { result: UpstreamCheck, until: number } | undefined
-  let checking: Promise<UpstreamCheck> | undefined
 
   function ensureOpen (): void {
     if (closed) throw new ZuoraError('The Zuora connection is closed', { kind: 'aborted', endpoint: 'users' })
-  }
-
-  async function runCheck (): Promise<UpstreamCheck> {
-    const started = now()
-    try {
-      await tokens.getToken()
-      await scim.serviceProviderConfig()
-      const result: UpstreamCheck = { ok: true, checkedAt: new Date(now()).toISOString(), latencyMs: now() - started }
-      lastCheck = { result, until: now() + (tuning.checkTtlMs ?? CHECK_TTL_MS) }
-      return result
-    } catch (err) {
-      const detail = isZuoraError(err) ? err.message : 'unexpected error while checking Zuora'
-      if (!isZuoraError(err)) logger.error({ err }, 'zuora check failed unexpectedly')
-      const result: UpstreamCheck = { ok: false, checkedAt: new Date(now()).toISOString(), latencyMs: now() - started, detail }
-      lastCheck = { result, until: now() + (tuning.checkFailureTtlMs ?? CHECK_FAILURE_TTL_MS) }
-      return result
-    }
   }
 
   return {
@@ -127,24 +90,6 @@ export function createZuoraConnection (
     async readDirectory (options = {}) {
       ensureOpen()
       return await scim.readDirectory(options)
-    },
-    async getUser (id, options = {}) {
-      ensureOpen()
-      return await users.get(id, options)
-    },
-    async getGroup (id, options = {}) {
-      ensureOpen()
-      return await groups.get(id, options)
-    },
-    async check () {
-      if (closed) return { ok: false, checkedAt: new Date(now()).toISOString(), latencyMs: 0, detail: 'The Zuora connection is closed' }
-      if (lastCheck !== undefined && now() < lastCheck.until) return lastCheck.result
-      if (checking === undefined) {
-        const flight = runCheck()
-        checking = flight
-        void flight.finally(() => { if (checking === flight) checking = undefined })
-      }
-      return await checking
     },
     stats (): QueueStats {
       const s = scimQueue.stats()
@@ -167,8 +112,6 @@ export function createZuoraConnection (
       scimQueue.close()
       tokenQueue.close()
       tokens.close()
-      users.clear()
-      groups.clear()
       await http.close()
     }
   }

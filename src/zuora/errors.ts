@@ -213,10 +213,7 @@ export function kindForStatus (status: number, endpoint: UpstreamEndpoint, body?
 const ENDPOINT_LABEL: Record<UpstreamEndpoint, string> = {
   token: 'OAuth token request',
   users: 'SCIM Users list',
-  user: 'SCIM User read',
-  groups: 'SCIM Groups list',
-  group: 'SCIM Group read',
-  discovery: 'SCIM ServiceProviderConfig'
+  groups: 'SCIM Groups list'
 }
 
 export function endpointLabel (endpoint: UpstreamEndpoint): string {

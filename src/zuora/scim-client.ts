@@ -1,5 +1,5 @@
 /**
- * Zuora SCIM reads: list pages, single resources, ServiceProviderConfig, and the full directory read.
+ * Zuora SCIM reads: list pages and the full directory read.
  * Every call carries a token from the token manager; a 401 invalidates it, refreshes once and retries once (a
  * token revoked after Zuora had accepted it may be refreshed again, boundedly: see authorisedGet).
  *
@@ -12,17 +12,15 @@
  * small probe after the first page, before the rest is planned (see start-index.ts).
  */
 import { setMaxListeners } from 'node:events'
-import type { Config, StartIndexSemantics } from '#src/config.ts'
-import { compareIds, normaliseGroup, normaliseUser } from '#src/directory/normalise.ts'
-import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { AUTH_HINT, ZuoraError, errorFromResponse, parseUpstreamErrorBody } from './errors.ts'
 import type { HttpClient, UpstreamResponse } from './http.ts'
 import type { ZuoraLogger } from './logger.ts'
 import type { RequestQueue } from './request-queue.ts'
-import { checkGroup, checkListResponse, checkServiceProviderConfig, checkUser, parseJson, type PageContext } from './scim-schemas.ts'
+import { compareIds, normaliseGroup, normaliseUser } from './normalise.ts'
+import { checkGroup, checkListResponse, checkUser, parseJson, type PageContext } from './scim-schemas.ts'
 import type { TokenManager } from './token-manager.ts'
 import { classifyProbe, PROBE_COUNT, PROBE_START_INDEX, probeProblemMessage, startIndexSetting } from './start-index.ts'
-import type { DirectoryRead, ReadOptions, ReadProgress, UpstreamEndpoint } from './types.ts'
+import type { DirectoryGroup, DirectoryRead, DirectoryUser, ReadOptions, ReadProgress, StartIndexSemantics, UpstreamEndpoint, ZuoraSettings } from './types.ts'
 
 export type ScimResource = 'users' | 'groups'
 
@@ -34,7 +32,7 @@ export const MAX_AUTH_REFRESHES = 3
 export const MAX_TOTAL_RESULTS = 1_000_000
 
 export interface ScimClientOptions {
-  readonly config: Config['zuora']
+  readonly config: ZuoraSettings
   readonly http: HttpClient
   readonly queue: RequestQueue
   readonly tokens: TokenManager
@@ -50,11 +48,8 @@ export interface ScimPage<T> {
 }
 
 export interface ScimClient {
-  listUsers(pageIndex: number, count: number, options?: RequestOptions): Promise<ScimPage<DirectoryUser>>
-  listGroups(pageIndex: number, count: number, options?: RequestOptions): Promise<ScimPage<DirectoryGroup>>
-  getUser(id: string, options?: RequestOptions): Promise<DirectoryUser | undefined>
-  getGroup(id: string, options?: RequestOptions): Promise<DirectoryGroup | undefined>
-  serviceProviderConfig(options?: RequestOptions): Promise<void>
+  /** One list page of `count` resources from `startIndex`, checked and normalised. */
+  readPage(resource: ScimResource, startIndex: number, count: number, options?: RequestOptions): Promise<ScimPage<DirectoryUser | DirectoryGroup>>
   readDirectory(options?: ReadOptions): Promise<DirectoryRead>
 }
 
@@ -157,7 +152,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     return errorFromResponse({ endpoint, status: res.status, body, requestId: res.requestId, what })
   }
 
-  async function listPage<T> (resource: ScimResource, pageIndex: number, count: number, opts: RequestOptions, step: number = count, semantics: StartIndexSemantics = semanticsOf(resource)): Promise<ScimPage<T>> {
+  async function listPage<T> (resource: ScimResource, pageIndex: number, count: number, opts: RequestOptions, step: number, semantics: StartIndexSemantics): Promise<ScimPage<T>> {
     const startIndex = startIndexFor(semantics, pageIndex, count, step)
     const what = `SCIM ${RESOURCE_PATH[resource]} page ${pageIndex + 1} (startIndex ${startIndex}, count ${count})`
     return { ...await listAt<T>(resource, startIndex, count, what, opts), index: pageIndex }
@@ -184,36 +179,6 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
       '(it must end in the SCIM root, e.g. https://one.zuora.com/scim/v2, without /Users) and the data center of ZUORA_TENANT_BASE_URL'
     const [head, requestId] = e.message.split(' [Zuora-Request-Id ')
     return e.withMessage(`${head}${hint}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}` : ''}`)
-  }
-
-  /** A fixed semantics for the public page readers; 'auto' falls back to what Zuora documents (Users item, Groups page). */
-  function semanticsOf (resource: ScimResource): StartIndexSemantics {
-    const setting = resource === 'users' ? config.usersStartIndex : config.groupsStartIndex
-    if (setting !== 'auto') return setting
-    return resource === 'users' ? 'item' : 'page'
-  }
-
-  async function getOne<T> (resource: ScimResource, id: string, opts: RequestOptions): Promise<T | undefined> {
-    const endpoint: UpstreamEndpoint = resource === 'users' ? 'user' : 'group'
-    const what = `SCIM ${resource === 'users' ? 'User' : 'Group'} ${JSON.stringify(id.slice(0, 100))}`
-    const { res, token } = await authorisedGet(endpoint, `${base}/${RESOURCE_PATH[resource]}/${encodeURIComponent(id)}`, what, opts)
-    if (res.status === 404) return undefined
-    if (res.status !== 200) throw failure(endpoint, res, what, token)
-    const ctx: PageContext = { endpoint, where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
-    const body = parseJson(res.text, ctx)
-    const item = resource === 'users' ? normaliseUser(checkUser(body, ctx)) : normaliseGroup(checkGroup(body, ctx))
-    if (item.id !== id) {
-      throw new ZuoraError(`${what}: Zuora returned a different resource (id ${JSON.stringify(item.id.slice(0, 100))})`, { kind: 'payload', endpoint })
-    }
-    return item as T
-  }
-
-  async function serviceProviderConfig (opts: RequestOptions = {}): Promise<void> {
-    const what = 'SCIM ServiceProviderConfig'
-    const { res, token } = await authorisedGet('discovery', `${base}/ServiceProviderConfig`, what, opts)
-    if (res.status !== 200) throw failure('discovery', res, what, token)
-    const ctx: PageContext = { endpoint: 'discovery', where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
-    checkServiceProviderConfig(parseJson(res.text, ctx), ctx)
   }
 
   async function readDirectory (readOptions: ReadOptions = {}): Promise<DirectoryRead> {
@@ -430,11 +395,8 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
   }
 
   return {
-    listUsers: (k, count, opts = {}) => listPage<DirectoryUser>('users', k, count, opts),
-    listGroups: (k, count, opts = {}) => listPage<DirectoryGroup>('groups', k, count, opts),
-    getUser: (id, opts = {}) => getOne<DirectoryUser>('users', id, opts),
-    getGroup: (id, opts = {}) => getOne<DirectoryGroup>('groups', id, opts),
-    serviceProviderConfig,
+    readPage: (resource, startIndex, count, opts = {}) =>
+      listAt(resource, startIndex, count, `SCIM ${RESOURCE_PATH[resource]} page (startIndex ${startIndex}, count ${count})`, opts),
     readDirectory
   }
 }

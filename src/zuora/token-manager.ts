@@ -8,14 +8,13 @@
  * Basic header; 'auto' tries the form body, and when the token endpoint refuses the client (401, or 400
  * invalid_client/invalid_request) tries Basic once, then keeps whichever method worked for the process lifetime.
  */
-import type { ClientAuthSetting } from '#src/config.ts'
 import type { Secret } from '#src/secret.ts'
 import { AUTH_HINT, ZuoraError, errorFromResponse, isZuoraError, parseUpstreamErrorBody } from './errors.ts'
 import type { HttpClient } from './http.ts'
 import type { ZuoraLogger } from './logger.ts'
 import { safeObserver } from './observer.ts'
 import type { RequestQueue } from './request-queue.ts'
-import type { UpstreamObserver } from './types.ts'
+import type { ClientAuthSetting, UpstreamObserver } from './types.ts'
 
 /** Refresh this long before expiry (bounded to half the lifetime for short-lived tokens). */
 export const DEFAULT_SKEW_MS = 60_000
