@@ -4,7 +4,7 @@
  * token revoked after Zuora had accepted it may be refreshed again, boundedly: see authorisedGet).
  *
  * readDirectory: the first page of Users and of Groups in parallel, then every remaining page in parallel
- * through the queue (see pagePlan: item-semantics pages overlap by one resource; a multi-page page-semantics
+ * through the upstream gate (see pagePlan: item-semantics pages overlap by one resource; a multi-page page-semantics
  * listing is read twice), and verify the listing held still (same totalResults on every page, every page full,
  * overlaps matching, both passes equal, as many distinct ids as totalResults). If it moved, that resource is
  * re-read from the start (bounded); a read that stays unstable fails — never a partial read.
@@ -13,13 +13,12 @@
  */
 import { setMaxListeners } from 'node:events'
 import { AUTH_HINT, ZuoraError, errorFromResponse, parseUpstreamErrorBody } from './errors.ts'
-import type { HttpClient, UpstreamResponse } from './http.ts'
 import type { ZuoraLogger } from './logger.ts'
-import type { RequestQueue } from './request-queue.ts'
 import { compareIds, normaliseGroup, normaliseUser } from './normalise.ts'
 import { checkGroup, checkListResponse, checkUser, parseJson, type PageContext } from './scim-schemas.ts'
 import type { TokenManager } from './token-manager.ts'
 import { classifyProbe, PROBE_COUNT, PROBE_START_INDEX, probeProblemMessage, startIndexSetting } from './start-index.ts'
+import type { Upstream, UpstreamResponse } from './upstream.ts'
 import type { DirectoryGroup, DirectoryRead, DirectoryUser, ReadOptions, ReadProgress, StartIndexSemantics, UpstreamEndpoint, ZuoraSettings } from './types.ts'
 
 export type ScimResource = 'users' | 'groups'
@@ -33,8 +32,7 @@ export const MAX_TOTAL_RESULTS = 1_000_000
 
 export interface ScimClientOptions {
   readonly config: ZuoraSettings
-  readonly http: HttpClient
-  readonly queue: RequestQueue
+  readonly upstream: Pick<Upstream, 'send' | 'stats'>
   readonly tokens: TokenManager
   readonly logger?: ZuoraLogger
 }
@@ -86,7 +84,7 @@ export function pagePlan (semantics: 'item' | 'page', total: number, count: numb
 }
 
 export function createScimClient (options: ScimClientOptions): ScimClient {
-  const { config, http, queue, tokens } = options
+  const { config, upstream, tokens } = options
   const base = config.scimBaseUrl
 
   /**
@@ -106,34 +104,26 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
    * accepted (revoked mid-read) refreshes again, at most MAX_AUTH_REFRESHES times per request.
    * Returns the response and the token it was sent with (scrubbed from errors).
    */
-  async function authorisedGet (endpoint: UpstreamEndpoint, url: string, what: string, opts: RequestOptions): Promise<{ res: UpstreamResponse, token: string | undefined }> {
+  async function authorisedGet (endpoint: UpstreamEndpoint, url: string, what: string, opts: RequestOptions): Promise<{ res: UpstreamResponse, token: string }> {
     for (let round = 1; ; round++) {
-      let used: string | undefined
-      const res = await queue.run({
+      const used = await tokens.getToken({ signal: opts.signal })
+      const res = await upstream.send({
         endpoint,
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${used}` },
         what,
-        ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-        secrets: () => used !== undefined ? [used] : [],
-        send: async () => {
-          const token = await tokens.getToken(opts.signal !== undefined ? { signal: opts.signal } : {})
-          used = token
-          opts.onSend?.()
-          return http.send({
-            endpoint,
-            method: 'GET',
-            url,
-            headers: { authorization: `Bearer ${token}` },
-            // recorded as soon as the status line arrives, before the body is read
-            onStatus: status => { if ((status >= 200 && status < 300) || status === 404) accept(token) },
-            ...(opts.signal !== undefined ? { signal: opts.signal } : {})
-          })
-        }
+        signal: opts.signal,
+        secrets: () => [used],
+        onAttempt: opts.onSend,
+        // recorded as soon as the status line arrives, before the body is read
+        onStatus: status => { if ((status >= 200 && status < 300) || status === 404) accept(used) }
       })
       if (res.status !== 401) return { res, token: used }
-      if (used !== undefined) tokens.invalidate(used)
-      const wasAccepted = used !== undefined && accepted.has(used)
+      tokens.invalidate(used)
+      const wasAccepted = accepted.has(used)
       if (round > MAX_AUTH_REFRESHES || (round >= 2 && !wasAccepted)) {
-        const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, used !== undefined ? [used] : [])
+        const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, [used])
         const e = errorFromResponse({ endpoint, status: 401, body, requestId: res.requestId, what })
         const why = wasAccepted ? ` after ${round - 1} token refreshes` : ' even with a freshly issued token'
         // the token endpoint accepted the client, so the usual cause is a SCIM host of another data center
@@ -147,8 +137,8 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     }
   }
 
-  function failure (endpoint: UpstreamEndpoint, res: UpstreamResponse, what: string, token: string | undefined): ZuoraError {
-    const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, token !== undefined ? [token] : [])
+  function failure (endpoint: UpstreamEndpoint, res: UpstreamResponse, what: string, token: string): ZuoraError {
+    const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, [token])
     return errorFromResponse({ endpoint, status: res.status, body, requestId: res.requestId, what })
   }
 
@@ -173,7 +163,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
   }
 
   /** A 404 on a listing: the SCIM base URL is wrong (not a missing resource). */
-  function notFoundListing (resource: ScimResource, res: UpstreamResponse, what: string, token: string | undefined): ZuoraError {
+  function notFoundListing (resource: ScimResource, res: UpstreamResponse, what: string, token: string): ZuoraError {
     const e = failure(resource, res, what, token)
     const hint = `. Hint: no SCIM ${RESOURCE_PATH[resource]} endpoint at ${base}/${RESOURCE_PATH[resource]}: check ZUORA_SCIM_BASE_URL ` +
       '(it must end in the SCIM root, e.g. https://one.zuora.com/scim/v2, without /Users) and the data center of ZUORA_TENANT_BASE_URL'
@@ -191,7 +181,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     if (outer?.aborted === true) throw new ZuoraError('Directory read aborted', { kind: 'aborted', endpoint: 'users' })
     outer?.addEventListener('abort', onOuterAbort, { once: true })
     const signal = controller.signal
-    const startStats = queue.stats()
+    const startStats = upstream.stats()
     let requests = 0
     const reqOpts: RequestOptions = { signal, onSend: () => { requests++ } }
     let phase: ReadProgress['phase'] = 'token'
@@ -209,7 +199,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
 
     const report = (): void => {
       if (readOptions.onProgress === undefined) return
-      const s = queue.stats()
+      const s = upstream.stats()
       try {
         readOptions.onProgress({
           phase,

@@ -10,11 +10,10 @@
  */
 import type { Secret } from '#src/secret.ts'
 import { AUTH_HINT, ZuoraError, errorFromResponse, isZuoraError, parseUpstreamErrorBody } from './errors.ts'
-import type { HttpClient } from './http.ts'
 import type { ZuoraLogger } from './logger.ts'
 import { safeObserver } from './observer.ts'
-import type { RequestQueue } from './request-queue.ts'
 import type { ClientAuthSetting, UpstreamObserver } from './types.ts'
+import type { Upstream } from './upstream.ts'
 
 /** Refresh this long before expiry (bounded to half the lifetime for short-lived tokens). */
 export const DEFAULT_SKEW_MS = 60_000
@@ -27,8 +26,7 @@ export interface TokenManagerOptions {
   readonly clientSecret: Secret
   /** Default 'auto'. */
   readonly clientAuth?: ClientAuthSetting
-  readonly http: HttpClient
-  readonly queue: RequestQueue
+  readonly upstream: Pick<Upstream, 'send'>
   readonly now?: () => number
   readonly skewMs?: number
   readonly observer?: UpstreamObserver
@@ -159,22 +157,16 @@ export function createTokenManager (options: TokenManagerOptions): TokenManager 
       headers.authorization = `Basic ${basicCredentials(options.clientId, options.clientSecret.reveal())}`
     }
     const body = new URLSearchParams(form).toString()
-    const res = await options.queue.run({
+    const res = await options.upstream.send({
       endpoint: 'token',
+      method: 'POST',
+      url: options.tokenUrl,
+      headers,
+      body,
       what: 'OAuth token request',
       signal: closeController.signal,
       secrets,
-      send: () => {
-        requests++
-        return options.http.send({
-          endpoint: 'token',
-          method: 'POST',
-          url: options.tokenUrl,
-          headers,
-          body,
-          signal: closeController.signal
-        })
-      }
+      onAttempt: () => { requests++ }
     })
     if (res.status !== 200) {
       throw errorFromResponse({

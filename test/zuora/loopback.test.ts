@@ -8,10 +8,9 @@ import type { Config } from '#src/config.ts'
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '#simulator/index.ts'
 import { createZuoraConnection } from '#src/zuora/connection.ts'
 import { isZuoraError, type ZuoraError } from '#src/zuora/errors.ts'
-import { createHttpClient } from '#src/zuora/http.ts'
-import { createRequestQueue } from '#src/zuora/request-queue.ts'
 import { MAX_REREADS } from '#src/zuora/scim-client.ts'
 import { createTokenManager } from '#src/zuora/token-manager.ts'
+import { createUpstream } from '#src/zuora/upstream.ts'
 import type { DirectoryRead, ZuoraConnection } from '#src/zuora/types.ts'
 import { simZuoraConfig } from './helpers.ts'
 import type { Tap } from './helpers.ts'
@@ -239,10 +238,9 @@ t.test('a listing that keeps shifting fails with a ZuoraError after the re-reads
 t.test('token single-flight: 1000 concurrent callers on a cold token → exactly 1 token request (simulator counter)', async t => {
   const s = await sim(t, { users: 10, groups: 1, seed: 71 })
   const config = simZuoraConfig(s.url)
-  const http = createHttpClient({ timeoutMs: 10_000, policy: { allowCustomHosts: true, origins: [s.url] } })
-  t.teardown(() => http.close())
-  const queue = createRequestQueue({ maxConcurrency: 1, maxAttempts: 3 })
-  const tokens = createTokenManager({ ...config, http, queue })
+  const upstream = createUpstream({ timeoutMs: 10_000, maxConcurrency: 8, maxAttempts: 3, policy: { allowCustomHosts: true, origins: [s.url] } })
+  t.teardown(() => upstream.close())
+  const tokens = createTokenManager({ ...config, upstream })
   const got = await Promise.all(Array.from({ length: 1000 }, () => tokens.getToken()))
   t.equal(new Set(got).size, 1, 'every caller answered with the one token')
   t.equal(s.control.counters().tokenRequests, 1, 'one token request for 1000 callers')

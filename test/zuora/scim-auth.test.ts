@@ -4,12 +4,10 @@
  * token Zuora had accepted (revoked mid-read) refreshes again, boundedly.
  */
 import t from 'tap'
-import type { Dispatcher } from 'undici'
 import { AUTH_HINT, type ZuoraError } from '#src/zuora/errors.ts'
-import type { HttpClient, UpstreamRequest, UpstreamResponse } from '#src/zuora/http.ts'
-import { createRequestQueue } from '#src/zuora/request-queue.ts'
 import { MAX_AUTH_REFRESHES, createScimClient } from '#src/zuora/scim-client.ts'
 import type { TokenManager } from '#src/zuora/token-manager.ts'
+import type { Upstream, UpstreamRequest, UpstreamResponse } from '#src/zuora/upstream.ts'
 import { listResponse, scimUser, zuoraConfig } from './helpers.ts'
 
 interface Pending {
@@ -18,12 +16,11 @@ interface Pending {
   answer(status: number): void
 }
 
-/** An HttpClient whose every request waits until the test answers it. */
+/** An upstream whose every request waits until the test answers it. */
 function scriptedHttp () {
   const pending: Pending[] = []
-  const http: HttpClient = {
-    dispatcher: {} as Dispatcher,
-    close: async () => {},
+  const http: Pick<Upstream, 'send' | 'stats'> = {
+    stats: () => ({ active: 0, queued: 0, paused: false, pausedUntil: null, requests: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0 }),
     send: (req: UpstreamRequest) => new Promise<UpstreamResponse>(resolve => {
       const id = `u${new URL(req.url).searchParams.get('startIndex') ?? ''}`
       const token = (req.headers?.authorization ?? '').replace(/^Bearer /, '')
@@ -36,7 +33,7 @@ function scriptedHttp () {
           const text = status === 200
             ? JSON.stringify(listResponse([scimUser(id)], 1000))
             : JSON.stringify({ success: false, reasons: [{ message: 'Unauthorized', code: '90000011' }] })
-          resolve({ status, headers: {}, text, contentType: 'application/json', requestId: `r-${id}`, trackId: 't', durationMs: 0 })
+          resolve({ status, headers: {}, text, contentType: 'application/json', requestId: `r-${id}`, trackId: 't' })
         }
       })
     })
@@ -71,8 +68,7 @@ function fakeTokens () {
 function client () {
   const { http, next, pending } = scriptedHttp()
   const tokens = fakeTokens()
-  const queue = createRequestQueue({ maxConcurrency: 4, maxAttempts: 3 })
-  const scim = createScimClient({ config: zuoraConfig(), http, queue, tokens })
+  const scim = createScimClient({ config: zuoraConfig(), upstream: http, tokens })
   /** Reads user `u<n>`: the one-resource page at startIndex n. */
   const get = (n: number) => scim.readPage('users', n, 1).then(page => page.items[0])
   return { get, next, pending, tokens }
