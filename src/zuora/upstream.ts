@@ -1,14 +1,15 @@
 /**
  * Every HTTP exchange with Zuora, on undici's parts: one Agent (connections, header/body timeouts, the response
- * byte cap), undici's decompress interceptor (gzip, capped too), its retry interceptor (RetryHandler) with our
- * decision for each failed attempt, and our pause gate below it (gate.ts) so that retries wait like everything
+ * byte cap), its retry interceptor (RetryHandler) with our decision for each failed attempt, and our pause gate below it (gate.ts) so that retries wait like everything
  * else. 5xx, resets and timeouts back off per request with jitter; a 429 (or a Retry-After on a 503) pauses the
  * whole gate and the retry waits in it. No redirects (undici follows none unless told to), Accept and
- * Zuora-Track-Id sent, Zuora-Request-Id captured. Returns any other status as is (callers decide what it means);
+ * Zuora-Track-Id sent, Zuora-Request-Id captured, gzip bodies decoded (within the same cap). Returns any other status as is (callers decide what it means);
  * transport failures and spent retry budgets become ZuoraErrors.
  */
 import { randomUUID } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
+import { promisify } from 'node:util'
+import { gunzip, inflate } from 'node:zlib'
 import { Agent, interceptors, type Dispatcher } from 'undici'
 import { isAllowedUpstreamUrl, type UpstreamUrlPolicy } from './data-centers.ts'
 import { endpointLabel, errorFromResponse, parseUpstreamErrorBody, ZuoraError } from './errors.ts'
@@ -23,6 +24,9 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 export const ACCEPT = 'application/scim+json, application/json'
 /** Statuses worth another attempt (only idempotent reads and the token request go upstream). */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504])
+
+const gunzipAsync = promisify(gunzip)
+const inflateAsync = promisify(inflate)
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>
 
@@ -172,11 +176,7 @@ export function createUpstream (options: UpstreamOptions): Upstream {
     maxResponseSize: maxBytes,
     keepAliveTimeout: 10_000
   })
-  const dispatcher = base.compose(
-    gate.interceptor,
-    interceptors.retry({ throwOnError: false }),
-    interceptors.decompress({ maxSize: maxBytes, skipErrorResponses: false })
-  )
+  const dispatcher = base.compose(gate.interceptor, interceptors.retry({ throwOnError: false }))
 
   function transportError (err: unknown, request: UpstreamRequest): ZuoraError {
     if (err instanceof ZuoraError) return err
@@ -189,7 +189,7 @@ export function createUpstream (options: UpstreamOptions): Upstream {
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
       return new ZuoraError(`${what} timed out after ${options.timeoutMs} ms`, { kind: 'timeout', endpoint: request.endpoint })
     }
-    if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+    if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code === 'ERR_BUFFER_TOO_LARGE') {
       return new ZuoraError(`${what} failed: response too large (more than ${maxBytes} bytes)`, { kind: 'payload', endpoint: request.endpoint })
     }
     if (code?.startsWith('Z_') === true) {
@@ -234,6 +234,16 @@ export function createUpstream (options: UpstreamOptions): Upstream {
     }
   }
 
+  async function decode (raw: Buffer, encoding: string | undefined, request: UpstreamRequest): Promise<string> {
+    const enc = (encoding ?? '').trim().toLowerCase()
+    if (enc === '' || enc === 'identity') return raw.toString('utf8')
+    const decoder = enc === 'gzip' || enc === 'x-gzip' ? gunzipAsync : enc === 'deflate' ? inflateAsync : undefined
+    if (decoder === undefined) {
+      throw new ZuoraError(`${endpointLabel(request.endpoint)} failed: unsupported content-encoding "${enc.slice(0, 32)}"`, { kind: 'payload', endpoint: request.endpoint })
+    }
+    return (await decoder(raw, { maxOutputLength: maxBytes })).toString('utf8')
+  }
+
   /** The error for a retryable status the retries did not get past. */
   function spent (a: Attempts, status: number, headers: ResponseHeaders, text: string, requestId: string | undefined): ZuoraError {
     const body = parseUpstreamErrorBody(status, header(headers, 'content-type'), text, a.request.secrets?.() ?? [])
@@ -270,11 +280,7 @@ export function createUpstream (options: UpstreamOptions): Upstream {
         res.body.destroy()
         throw redirectRefused(res.statusCode, resHeaders, request, options.policy, requestId)
       }
-      const text = await res.body.text()
-      const encoding = header(resHeaders, 'content-encoding')?.trim().toLowerCase()
-      if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
-        throw new ZuoraError(`${endpointLabel(request.endpoint)} failed: unsupported content-encoding "${encoding.slice(0, 32)}"`, { kind: 'payload', endpoint: request.endpoint })
-      }
+      const text = await decode(Buffer.from(await res.body.arrayBuffer()), header(resHeaders, 'content-encoding'), request)
       if (RETRYABLE_STATUSES.has(res.statusCode)) throw spent(a, res.statusCode, resHeaders, text, requestId)
       return { status: res.statusCode, headers: resHeaders, text, contentType: header(resHeaders, 'content-type'), requestId, trackId }
     } catch (err) {
