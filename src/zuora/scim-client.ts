@@ -154,7 +154,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     const { res, token } = await authorisedGet(endpoint, url, what, opts)
     if (res.status === 404) throw notFoundListing(resource, res, what, token)
     if (res.status !== 200) throw failure(endpoint, res, what, token)
-    const ctx: PageContext = { endpoint, where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
+    const ctx: PageContext = { endpoint, where: what, requestId: res.requestId }
     const page = checkListResponse(parseJson(res.text, ctx), ctx)
     const items = resource === 'users'
       ? page.resources.map(r => normaliseUser(checkUser(r, ctx)))

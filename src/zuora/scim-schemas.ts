@@ -111,9 +111,7 @@ function idOf (value: unknown): string | undefined {
 }
 
 function payloadError (endpoint: UpstreamEndpoint, message: string, requestId?: string): ZuoraError {
-  return new ZuoraError(`${message}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''}`, {
-    kind: 'payload', endpoint, ...(requestId !== undefined ? { requestId } : {})
-  })
+  return new ZuoraError(`${message}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''}`, { kind: 'payload', endpoint, requestId })
 }
 
 export interface PageContext {

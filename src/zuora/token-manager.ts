@@ -120,7 +120,7 @@ export function createTokenManager (options: TokenManagerOptions): TokenManager 
 
   function parseToken (text: string, requestId: string | undefined, receivedAt: number): TokenInfo {
     const fail = (why: string): ZuoraError => new ZuoraError(`OAuth token response is unusable: ${why}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''}`, {
-      kind: 'payload', endpoint: 'token', upstreamStatus: 200, ...(requestId !== undefined ? { requestId } : {})
+      kind: 'payload', endpoint: 'token', upstreamStatus: 200, requestId
     })
     let body: TokenResponse
     try {
