@@ -32,6 +32,8 @@ export interface GateOptions {
   /** Called as each attempt is dispatched; the returned function when it ends (its status, or 'error'). */
   readonly onAttempt: (opts: Dispatcher.DispatchOptions) => (status: number | 'error') => void
   readonly onPause: (waitMs: number) => void
+  /** Whether a request queues ahead of the others (a short listing read alongside a long one). */
+  readonly jumpsQueue: (opts: Dispatcher.DispatchOptions) => boolean
   /** When a request may be dispatched again (its own backoff), if later than now. */
   readonly notBefore: (opts: Dispatcher.DispatchOptions) => number | undefined
 }
@@ -165,10 +167,10 @@ export function createGate (options: GateOptions) {
       return true
     }
     signal?.addEventListener('abort', onAbort, { once: true })
-    const retry = seen.has(handler)
+    const first = seen.has(handler) || options.jumpsQueue(opts)
     seen.add(handler)
     const enqueue = (): void => {
-      if (retry) waiting.unshift(waiter)
+      if (first) waiting.unshift(waiter)
       else waiting.push(waiter)
       pump()
     }

@@ -7,7 +7,9 @@
  * through the upstream gate (see pagePlan: item-semantics pages overlap by one resource; a multi-page page-semantics
  * listing is read twice), and verify the listing held still (same totalResults on every page, every page full,
  * overlaps matching, both passes equal, as many distinct ids as totalResults). If it moved, that resource is
- * re-read from the start (bounded); a read that stays unstable fails — never a partial read.
+ * re-read from the start (bounded); a read that stays unstable fails — never a partial read. Group pages queue
+ * ahead of user pages: the groups' second pass then runs alongside the users' pages instead of after them (it still
+ * starts only once the first pass is complete, which is what makes it a check).
  * With a start-index setting of 'auto', how the server reads startIndex is detected per read and resource by one
  * small probe after the first page, before the rest is planned (see start-index.ts).
  */
@@ -116,6 +118,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
         signal: opts.signal,
         secrets: () => [used],
         onAttempt: opts.onSend,
+        first: endpoint === 'groups',
         // recorded as soon as the status line arrives, before the body is read
         onStatus: status => { if ((status >= 200 && status < 300) || status === 404) accept(used) }
       })

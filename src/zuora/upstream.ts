@@ -41,6 +41,8 @@ export interface UpstreamRequest {
   readonly what?: string
   /** Values to scrub from error excerpts (the token in use, the client secret). */
   readonly secrets?: () => readonly string[]
+  /** Queue ahead of requests that do not (the groups' pages, so their verify pass need not wait for every user page). */
+  readonly first?: boolean
   /** Called once per attempt sent (request accounting). */
   readonly onAttempt?: () => void
   /** Called with the final status as soon as its response head arrives (before the body is read). */
@@ -153,6 +155,7 @@ export function createUpstream (options: UpstreamOptions): Upstream {
     logger: options.logger,
     onPause: waitMs => { observer.rateLimitWait({ waitMs }) },
     notBefore: opts => attemptsOf(opts)?.notBefore,
+    jumpsQueue: opts => attemptsOf(opts)?.request.first === true,
     onAttempt (opts) {
       const attempts = attemptsOf(opts)
       const endpoint = attempts?.request.endpoint ?? 'users'

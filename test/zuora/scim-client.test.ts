@@ -501,3 +501,22 @@ t.test('a token endpoint outage is not multiplied by the SCIM retries', async t 
   t.match(err, { name: 'ZuoraError', kind: 'unavailable', endpoint: 'token', upstreamStatus: 503 })
   t.equal(agent.getCallHistory()?.calls().length, 3, 'one token budget (3 attempts), not 3 × 3')
 })
+
+t.test('group pages queue ahead of user pages: the groups\' second pass runs alongside the users\' pages, same request count', async t => {
+  const agent = mockAgent(t)
+  token(agent)
+  const users = ids('u', 9)
+  // users: item semantics, count 2, step 1 → 8 pages; groups: page semantics, count 2 → 2 pages, read twice
+  for (let k = 0; k < 8; k++) {
+    agent.get(BASE).intercept({ path: `/scim/v2/Users?startIndex=${k + 1}&count=2`, method: 'GET' })
+      .reply(200, listResponse(users.slice(k, k + 2).map(id => scimUser(id)), 9), { headers: JSON_HEADERS }).delay(5)
+  }
+  for (let pass = 0; pass < 2; pass++) {
+    page(agent, 'Groups', 1, 2, [scimGroup('g1'), scimGroup('g2')], 3)
+    page(agent, 'Groups', 2, 2, [scimGroup('g3')], 3)
+  }
+  const read = await connect(t, agent, { maxConcurrency: 1, usersPageSize: 2, groupsPageSize: 2 }).readDirectory()
+  t.equal(read.requests, 8 + 2 * 2)
+  const order = (agent.getCallHistory()?.calls() ?? []).map(c => c.path.split('?')[0].split('/').pop())
+  t.same(order.slice(-3), ['Users', 'Users', 'Users'], `the read ends on user pages, not on the groups' verify pass (${order.join(' ')})`)
+})
