@@ -3,7 +3,7 @@
  * Pure. Group grants come from `group.members` (Zuora's membership of record); the user side (`user.groups[]`)
  * is cross-checked and every disagreement is counted in the findings, never dropped silently.
  */
-import { compareIds, sortedDistinct } from '#src/directory/normalise.ts'
+import { compareIds, sortedDistinct } from '#src/zuora/normalise.ts'
 import type { Directory, DirectoryFindings } from '#src/directory/types.ts'
 import type { DirectoryRead } from '#src/zuora/types.ts'
 import { BUILT_IN_ROLES } from './snapshot.ts'

@@ -16,7 +16,7 @@ import {
   ACCOUNT_TYPES, AnnotationSchema, C1_SCHEMAS, EntitlementSchema, GrantSchema, PURPOSES, RESOURCE_STATUSES, ResourceIdSchema,
   ResourceSchema, ResourceTypeSchema, TRAITS, ref
 } from '#src/c1/model.ts'
-import { normaliseGroup, normaliseUser } from '#src/directory/normalise.ts'
+import { normaliseGroup, normaliseUser } from '#src/zuora/normalise.ts'
 import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { generateOrg } from '#simulator/org.ts'
 import { renderGroup, renderUser } from '#simulator/scim-shapes.ts'

@@ -3,7 +3,7 @@
  * Pure: sorted distinct roles/groups/members (code-unit order, locale-independent), primary email first,
  * raw status kept verbatim, absent attributes left out (never guessed), so equal inputs give equal JSON.
  */
-import { GROUP_EXTENSION_URN, USER_EXTENSION_URN, type ScimGroup, type ScimUser } from '#src/zuora/scim-schemas.ts'
+import { GROUP_EXTENSION_URN, USER_EXTENSION_URN, type ScimGroup, type ScimUser } from './scim-schemas.ts'
 import type { DirectoryEmail, DirectoryGroup, DirectoryUser } from './types.ts'
 
 /** Code-unit comparison: stable across locales and Node versions. */

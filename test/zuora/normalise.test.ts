@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compareIds, isGroupMember, normaliseEmails, normaliseGroup, normaliseUser, sortedDistinct } from '#src/directory/normalise.ts'
+import { compareIds, isGroupMember, normaliseEmails, normaliseGroup, normaliseUser, sortedDistinct } from '#src/zuora/normalise.ts'
 import type { ScimGroup, ScimUser } from '#src/zuora/scim-schemas.ts'
 
 const full: ScimUser = {
