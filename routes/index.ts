@@ -12,7 +12,6 @@ import roles from './roles.ts'
 import sync from './sync.ts'
 import users from './users.ts'
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const ROUTES: ReadonlyArray<readonly [prefix: string, plugin: FastifyPluginAsync<any>]> = [
   ['', meta], // /, /resource-types, /metrics
   ['/users', users],

@@ -75,7 +75,7 @@ function tokenize (input: string): Token[] {
       i = j + 1
       continue
     }
-    const m = /^[A-Za-z0-9_:.$+\-]+/.exec(input.slice(i))
+    const m = /^[A-Za-z0-9_:.$+-]+/.exec(input.slice(i))
     if (m === null) throw new FilterError(`Unexpected character '${c}' at ${i}`)
     out.push({ t: 'word', v: m[0] })
     i += m[0].length

@@ -66,12 +66,12 @@ function pickKnobs (s: SimulatorSettings): Partial<SimulatorKnobs> {
 }
 
 function validateKnobs (k: SimulatorKnobs): void {
-  if (k.listKey !== 'resources' && k.listKey !== 'Resources') throw new Error(`listKey must be 'resources' or 'Resources'`)
+  if (k.listKey !== 'resources' && k.listKey !== 'Resources') throw new Error('listKey must be \'resources\' or \'Resources\'')
   for (const key of ['usersStartIndex', 'groupsStartIndex'] as const) {
     if (k[key] !== 'item' && k[key] !== 'page') throw new Error(`${key} must be 'item' or 'page'`)
   }
-  if (!['scim', 'zuora', 'html'].includes(k.errorShape)) throw new Error(`errorShape must be 'scim', 'zuora' or 'html'`)
-  if (k.tokenClientAuth !== 'post' && k.tokenClientAuth !== 'basic') throw new Error(`tokenClientAuth must be 'post' or 'basic'`)
+  if (!['scim', 'zuora', 'html'].includes(k.errorShape)) throw new Error('errorShape must be \'scim\', \'zuora\' or \'html\'')
+  if (k.tokenClientAuth !== 'post' && k.tokenClientAuth !== 'basic') throw new Error('tokenClientAuth must be \'post\' or \'basic\'')
   if (typeof k.rfcMemberships !== 'boolean') throw new Error('rfcMemberships must be a boolean')
   for (const key of ['usersDefaultCount', 'usersMaxCount', 'groupsDefaultCount', 'groupsMaxCount', 'retryAfterSeconds'] as const) {
     if (!Number.isInteger(k[key]) || k[key] < 0) throw new Error(`${key} must be a non-negative integer`)
@@ -109,7 +109,7 @@ function routeName (method: string, url: string | undefined): RouteName {
 
 export function buildSimulator (options: SimulatorOptions = {}): BuiltSimulator {
   const flavor = options.flavor ?? 'zuora'
-  if (flavor !== 'zuora' && flavor !== 'standard') throw new Error(`flavor must be 'zuora' or 'standard'`)
+  if (flavor !== 'zuora' && flavor !== 'standard') throw new Error('flavor must be \'zuora\' or \'standard\'')
   const initialKnobs: SimulatorKnobs = { ...DEFAULT_KNOBS, ...(flavor === 'standard' ? STANDARD_KNOBS : {}), ...pickKnobs(options) }
   validateKnobs(initialKnobs)
   const orgOptions = { users: options.users, groups: options.groups, seed: options.seed ?? 1, rolesPool: options.rolesPool, nestedGroups: flavor === 'standard' }

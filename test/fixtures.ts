@@ -38,7 +38,6 @@ export function testSnapshot (opts: { users?: number, groups?: number, seed?: nu
   return snapshotOf(testDirectory(opts))
 }
 
-
 /**
  * A version 1 snapshot file as older releases wrote it: a checksum line padded to 128 bytes, then the JSON. From
  * 10,000,000 bytes of JSON on the line no longer fitted and its newline (and, from 100 MB, more) was cut off.

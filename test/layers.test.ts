@@ -31,7 +31,6 @@ const ALLOWED = new Set([
   'src/config.ts → src/zuora/types.ts'
 ])
 
-
 interface Edge { readonly from: string, readonly to: string, readonly typeOnly: boolean }
 
 async function sourceFiles (dir: string): Promise<string[]> {

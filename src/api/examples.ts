@@ -9,7 +9,6 @@ import {
 } from '#src/c1/mapping.ts'
 import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 
-
 /** Ids that exist in the demo's directory: the first user and the first group its generator makes, and a role. */
 export const DEMO_IDS = {
   user: 'b6b4fe59-0dff-4995-8b08-3c2668434820',

@@ -9,7 +9,6 @@ import { isZuoraError } from '#src/zuora/errors.ts'
 import type { ZuoraError } from '#src/zuora/errors.ts'
 import { HttpProblem, isHttpProblem, parameterProblem } from './problem.ts'
 
-
 /** Throws a 400 problem when a query parameter is given more than once (the querystring parser makes it an array). */
 export function checkRepeatedQuery (query: unknown): void {
   if (query === null || typeof query !== 'object') return

@@ -62,7 +62,7 @@ export function diffSince (app: FastifyInstance, since: string): SnapshotDiff {
   if (since !== current.syncId && app.snapshots.get(since) === undefined) {
     throw new HttpProblem(410, 'Snapshot expired',
       `Snapshot ${since} is not held any more (or never existed), so no diff can be computed. Do a full read: GET /sync without since, ` +
-      `then use its syncId as the next since.`,
+      'then use its syncId as the next since.',
       { type: 'snapshot-expired', extra: { since, currentSyncId: current.syncId } })
   }
   const diff = diffSnapshots(since === current.syncId ? current : heldSnapshot(app, since), current)

@@ -47,8 +47,16 @@ const EX_JOB = {
   finishedAt: '2026-09-01T12:00:04.210Z',
   durationMs: 4210,
   progress: {
-    phase: 'finished', pagesDone: 12, pagesTotal: 12, usersRead: 1000, groupsRead: 40, retries: 1,
-    rateLimitWaits: 0, rateLimitWaitMs: 0, elapsedMs: 4210, estimatedRemainingMs: null
+    phase: 'finished',
+    pagesDone: 12,
+    pagesTotal: 12,
+    usersRead: 1000,
+    groupsRead: 40,
+    retries: 1,
+    rateLimitWaits: 0,
+    rateLimitWaitMs: 0,
+    elapsedMs: 4210,
+    estimatedRemainingMs: null
   },
   phases: { token: 105, 'first-pages': 160, pages: 3520, done: 0, building: 240, persisting: 185 },
   syncId: EX_SYNC_ID

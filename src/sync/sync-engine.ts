@@ -14,7 +14,6 @@ import { newSyncId } from './sync-id.ts'
 import { describeSyncError } from './sync-errors.ts'
 import { runInTurns } from './turns.ts'
 
-
 export interface SyncLogger {
   debug?(obj: object, msg?: string): void
   info(obj: object, msg?: string): void

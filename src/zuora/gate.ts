@@ -112,6 +112,8 @@ export function createGate (options: GateOptions) {
 
   const interceptor: Dispatcher.DispatcherComposeInterceptor = dispatch => (opts, handler) => {
     const signal = (opts as { signal?: AbortSignal }).signal
+    // Assigned once the request sleeps (below); onAbort may run before that, so it cannot be a const.
+    // eslint-disable-next-line prefer-const
     let wakeUp: (() => void) | undefined
     const onAbort = (): void => {
       const i = waiting.indexOf(waiter)

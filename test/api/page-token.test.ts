@@ -26,7 +26,6 @@ function rejects (t: Test, token: string, scope: string, detail: RegExp, msg: st
   }
 }
 
-
 t.test('round trip', async (t) => {
   const token = encodePageToken({ syncId: SYNC_ID, offset: 300, scope: SCOPE })
   t.match(token, /^[A-Za-z0-9_-]+$/, 'base64url')

@@ -16,7 +16,10 @@ const user = (over: Partial<DirectoryUser>): DirectoryUser => ({
 
 t.test('userMatches', async (t) => {
   const ada = user({
-    displayName: 'Ada Lovelace', status: 'ACTIVE', active: true, roles: ['ADMIN', 'USER'],
+    displayName: 'Ada Lovelace',
+    status: 'ACTIVE',
+    active: true,
+    roles: ['ADMIN', 'USER'],
     emails: [{ value: 'Ada.Work@Example.com', primary: true }]
   })
   const bob = user({ id: 'u2', userName: 'bob', status: 'PENDING_ACTIVATION', roles: ['USER'] })

@@ -49,7 +49,6 @@ function valid (schema: TSchema, value: unknown): string | undefined {
   return undefined
 }
 
-
 t.test('the schemas compile and their own examples validate', async t => {
   t.same(C1_SCHEMAS.map(s => s.$id), ['Annotation', 'ResourceId', 'ResourceType', 'Resource', 'Entitlement', 'Grant'])
   for (const s of C1_SCHEMAS) {

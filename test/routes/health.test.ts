@@ -79,7 +79,12 @@ t.test('readiness reports the running sync and the last outcome, and never calls
 t.test('readiness (pure): outcomes', async (t) => {
   const now = Date.parse('2026-09-01T12:00:00Z')
   const failed: SyncJob = {
-    id: 'job_x', status: 'failed', trigger: 'schedule', startedAt: '2026-09-01T11:00:00Z', finishedAt: '2026-09-01T11:00:05Z', durationMs: 5000,
+    id: 'job_x',
+    status: 'failed',
+    trigger: 'schedule',
+    startedAt: '2026-09-01T11:00:00Z',
+    finishedAt: '2026-09-01T11:00:05Z',
+    durationMs: 5000,
     progress: { phase: 'finished', pagesDone: 1, pagesTotal: 3, usersRead: 100, groupsRead: 0, retries: 4, rateLimitWaits: 0, rateLimitWaitMs: 0, elapsedMs: 5000, estimatedRemainingMs: null },
     error: { title: 'Zuora unavailable', detail: '503 after 5 attempts', upstreamStatus: 503 }
   }

@@ -6,7 +6,6 @@ import t from 'tap'
 import { startStack } from '../helper.ts'
 import { walk } from './list-helpers.ts'
 
-
 t.test('a synced stack serves every user, role grant and group grant the simulator holds', async t => {
   const stack = await startStack({ t, simulator: { users: 40, groups: 4, seed: 7 } })
   const simUsers = stack.sim.control.users()

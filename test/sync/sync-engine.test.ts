@@ -147,7 +147,12 @@ t.test('a failed sync is retried sooner, with backoff, never later than the inte
   const delays: number[] = []
   const pending: Array<() => void> = []
   const engine = createSyncEngine({
-    zuora, holder: createSnapshotHolder(), store: memoryStore(), logger: silent, connectorVersion: 'test', intervalSeconds: 3600,
+    zuora,
+    holder: createSnapshotHolder(),
+    store: memoryStore(),
+    logger: silent,
+    connectorVersion: 'test',
+    intervalSeconds: 3600,
     timers: { set: (fn, ms) => { delays.push(ms); pending.push(fn); return fn }, clear: () => {} }
   })
   t.teardown(() => engine.close())
