@@ -18,6 +18,7 @@ import { acceptJsonBodiesOnly, badQuery, diffSince, NDJSON, notAcceptable, page,
 import { problemResponses } from '#src/plugins/schemas.ts'
 import { SyncDiffSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema } from '#src/sync/sync-schemas.ts'
 import type { SyncJobBody } from '#src/sync/sync-schemas.ts'
+import { SyncUnavailableError } from '#src/sync/types.ts'
 import type { Static } from '@sinclair/typebox'
 
 
@@ -82,7 +83,10 @@ async function startSync (this: FastifyInstance, request: FastifyRequest, reply:
   let job
   try {
     job = engine.trigger('api')
-  } catch {
+  } catch (err) {
+    if (err instanceof SyncUnavailableError) {
+      throw new HttpProblem(503, 'No sync leader', err.message, { type: 'unavailable', headers: { 'retry-after': String(err.retryAfterSeconds) } })
+    }
     throw new HttpProblem(503, 'Service is shutting down', 'No new sync can start while the service shuts down; retry on another instance.', {
       type: 'unavailable',
       headers: { 'retry-after': '5' }
