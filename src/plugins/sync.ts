@@ -4,6 +4,8 @@
  */
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
+import { Gauge } from 'prom-client'
+import type { Registry } from 'prom-client'
 import type { Config } from '#src/config.ts'
 import type { FastifyInstance } from 'fastify'
 import { createFileSnapshotStore } from '#src/sync/file-snapshot-store.ts'
@@ -14,6 +16,7 @@ import { createReplica } from '#src/sync/pg/pg-replica.ts'
 import { createLeaderEngine } from '#src/sync/leader-engine.ts'
 import type { LeaderEngine } from '#src/sync/leader-engine.ts'
 import { VERSION } from '#src/version.ts'
+import { METRIC_PREFIX } from './metrics.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -106,12 +109,25 @@ async function replicated (app: FastifyInstance, url: string, opts: SyncPluginOp
   return { store, engine }
 }
 
+/** zuora_c1_replica_*: this replica's role, the store's health and the publish lag (DATABASE_URL only). */
+function replicaMetrics (registry: Registry, replica: LeaderEngine): void {
+  const gauge = (name: string, help: string, value: () => number): void => {
+    registry.registerMetric(new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [], collect () { this.set(value()) } }))
+  }
+  gauge('replica_leader', '1 when this replica is the sync leader, 0 when it follows', () => replica.role() === 'leader' ? 1 : 0)
+  gauge('replica_store_up', '1 while PostgreSQL is reachable, 0 while degraded (held snapshots still served)', () => replica.storeHealthy() ? 1 : 0)
+  gauge('replica_lag_seconds', 'How long a newer published snapshot has waited to be served by this replica', () => replica.lagMs() / 1000)
+}
+
 export default fp<SyncPluginOptions>(async (app, opts) => {
   const url = app.config.sync.databaseUrl
   const replica = opts.store === undefined && url !== undefined ? await replicated(app, url.reveal(), opts) : undefined
   const store = replica?.store ?? opts.store ?? createFileSnapshotStore(app.config.sync.dataDir, { logger: app.log.child({ module: 'snapshot-store' }) })
   const engine = replica?.engine ?? createEngine(app, store, opts)
-  if (replica !== undefined) app.decorate('replica', replica.engine)
+  if (replica !== undefined) {
+    app.decorate('replica', replica.engine)
+    replicaMetrics(app.metrics.registry, replica.engine)
+  }
   app.decorate('snapshotStore', store)
   app.decorate('syncEngine', engine)
   // The previous snapshot is read in the background once the current one is served (a restart serves at once).
@@ -128,4 +144,4 @@ export default fp<SyncPluginOptions>(async (app, opts) => {
     await previousRestored
     await engine.close()
   })
-}, { name: 'sync', dependencies: ['zuora', 'snapshots'] })
+}, { name: 'sync', dependencies: ['zuora', 'snapshots', 'metrics'] })
