@@ -109,6 +109,20 @@ export function createLeaderEngine (deps: LeaderEngineDeps): LeaderEngine {
     maybeSync('startup')
   }
 
+  /** Runs a follower's request; when a sync already runs, its job is closed as joined to the running one. */
+  function joinRequest (jobId: string): void {
+    const job = local.trigger('api', jobId)
+    if (job.id === jobId) return
+    const requested = shared.find((j) => j.id === jobId) ?? { ...job, id: jobId, startedAt: new Date().toISOString() }
+    if (requested.status !== 'running') return
+    write({
+      ...requested,
+      status: 'aborted',
+      finishedAt: new Date().toISOString(),
+      error: { title: 'Joined a running sync', detail: `A sync was already running (${job.id}); this request joined it: follow that job.` }
+    })
+  }
+
   function merged (): SyncJob[] {
     const localJobs = local.jobs()
     const ids = new Set(localJobs.map((j) => j.id))
@@ -123,7 +137,7 @@ export function createLeaderEngine (deps: LeaderEngineDeps): LeaderEngine {
       await coordinator.start({
         leadership: onLeadership,
         published: follow,
-        syncRequested: (jobId) => { if (!closed) local.trigger('api', jobId) },
+        syncRequested: (jobId) => { if (!closed) joinRequest(jobId) },
         jobsChanged: () => { void refreshJobs() }
       })
       const tickPoll = (): void => { follow(undefined); void refreshJobs(); maybeSync('schedule'); poll = setTimeout(tickPoll, deps.pollMs ?? 5000).unref() }
