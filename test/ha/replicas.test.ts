@@ -30,7 +30,7 @@ t.test('one leader syncs; the follower serves the same snapshot, bodies and jobs
   t.not(role(a.app), role(b.app), 'exactly one leader')
   const [leader, follower] = role(a.app) === 'leader' ? [a, b] : [b, a]
   const syncId = await waitFor('the first snapshot on the leader', () => servedSyncId(leader))
-  await waitFor('the follower serving it', () => servedSyncId(follower) === syncId, 2000)
+  await waitFor('the follower serving it', () => servedSyncId(follower) === syncId)
   const [x, y] = [await body(leader, '/users?pageSize=10'), await body(follower, '/users?pageSize=10')]
   t.equal(x.status, 200)
   t.same(y, x, 'byte-identical body and the same ETag')
@@ -47,7 +47,7 @@ t.test('one leader syncs; the follower serves the same snapshot, bodies and jobs
     return j !== undefined && j.status !== 'running' ? j : undefined
   })
   t.equal(done.status, 'succeeded')
-  await waitFor('the follower serving the new snapshot', () => servedSyncId(follower) === done.syncId, 2000)
+  await waitFor('the follower serving the new snapshot', () => servedSyncId(follower) === done.syncId)
   await waitFor('the follower showing the job', async () => (await follower.request(`/sync/jobs/${job.id}`)).status === 200 && (await (await follower.request(`/sync/jobs/${job.id}`)).json() as { status: string }).status === 'succeeded')
   t.ok(follower.app.replica?.lagMs() === 0, 'no lag once the newest is served')
 })
@@ -79,6 +79,9 @@ t.test('a page walk alternates replicas across a publish', async t => {
   const ids = pages.flat()
   t.equal(new Set(ids).size, ids.length, 'no user twice')
   t.ok(ids.length >= 120, 'every user once')
+  const [da, db] = [await body(a, `/sync?since=${first}`), await body(b, `/sync?since=${first}`)]
+  t.equal(da.status, 200, 'since works')
+  t.same(db, da, 'the same diff on both replicas')
 })
 
 t.test('a cold replica serves the current snapshot at once, without calling Zuora', async t => {
