@@ -7,7 +7,7 @@
  * both sides (client option, server `tcp_keepalives_*` for this session) end the session of a vanished peer quickly.
  */
 import pg from 'pg'
-import type { Coordinator, CoordinatorEvents } from '../types.ts'
+import type { Coordinator, CoordinatorEvents } from '#src/sync/types.ts'
 import { CHANNEL, LEADER_LOCK, LOCK_CLASS } from './pg-schema.ts'
 
 export interface PgCoordinatorOptions {

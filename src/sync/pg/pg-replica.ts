@@ -6,7 +6,7 @@ import pg from 'pg'
 import { createPgCoordinator } from './pg-coordinator.ts'
 import type { PgCoordinator } from './pg-coordinator.ts'
 import { createPgStore, poolConfig } from './pg-store.ts'
-import type { SharedSnapshotStore } from '../types.ts'
+import type { SharedSnapshotStore } from '#src/sync/types.ts'
 
 export interface ReplicaLogger {
   info(obj: object, msg?: string): void

@@ -9,9 +9,9 @@ import { constants, createGunzip, gzip } from 'node:zlib'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import type { Pool, PoolClient } from 'pg'
-import { decodeSnapshotStream, encodeSnapshotFile } from '../snapshot-file.ts'
-import { isSyncId } from '../sync-id.ts'
-import type { LoadedSnapshots, PersistedSnapshot, RejectedFile, SharedSnapshotStore, SyncJob } from '../types.ts'
+import { decodeSnapshotStream, encodeSnapshotFile } from '#src/sync/snapshot-file.ts'
+import { isSyncId } from '#src/sync/sync-id.ts'
+import type { LoadedSnapshots, PersistedSnapshot, RejectedFile, SharedSnapshotStore, SyncJob } from '#src/sync/types.ts'
 import { CHANNEL, LEADER_LOCK, LOCK_CLASS, ensureSchema } from './pg-schema.ts'
 
 const gzipAsync = promisify(gzip)
