@@ -1,9 +1,13 @@
 /**
- * One replica in its own process (not a test file), for the SIGKILL test: DATABASE_URL and the simulator's URL come
- * from the environment; it reports its URL over IPC once listening, and is killed without a goodbye.
+ * One replica in its own process (not a test file), for the SIGKILL test and bench/ha-replicas.ts: DATABASE_URL and
+ * the simulator's URL come from the environment; over IPC it reports its URL once listening, its role every 100 ms
+ * and each snapshot it starts serving (with Date.now()), and it can be killed without a goodbye.
  */
 import { startTestApp } from '../helper.ts'
 
-const app = await startTestApp({ env: { ZUORA_TENANT_BASE_URL: process.env.HA_SIM_URL, DATABASE_URL: process.env.HA_DATABASE_URL } })
-process.send?.({ url: app.url })
-setInterval(() => { process.send?.({ role: app.app.replica?.role(), syncing: app.app.syncEngine.running() !== undefined }) }, 100)
+const send = (message: object): void => { if (process.connected) process.send?.(message) }
+const app = await startTestApp({ env: { ZUORA_TENANT_BASE_URL: process.env.HA_SIM_URL, DATABASE_URL: process.env.HA_DATABASE_URL, SYNC_INTERVAL_SECONDS: '0' } })
+app.app.snapshots.onPublish((s) => { send({ published: s.syncId, at: Date.now() }) })
+send({ url: app.url, token: app.token, serving: app.app.snapshots.current()?.syncId })
+setInterval(() => { send({ role: app.app.replica?.role(), syncing: app.app.syncEngine.running() !== undefined }) }, 100).unref()
+process.on('disconnect', () => { void app.close().then(() => process.exit(0)) })
