@@ -49,8 +49,8 @@ export async function runMemory (opts: MemoryOptions = {}): Promise<BenchReport>
     const syncPeak = await syncSampler.stop()
     if (job.status !== 'succeeded') throw new Error(`sync ${job.status}: ${job.error?.detail}`)
     const afterSync = await procMemory(service.pid)
-    const byPhase = peaksByPhase(syncPeak.series, job.phases ?? [], syncEnd)
-    const phaseAt = Object.fromEntries((job.phases ?? []).map(p => [p.phase, p.at]))
+    const byPhase = peaksByPhase(syncPeak.series, job.phaseStarts, syncEnd)
+    const phaseAt = Object.fromEntries(job.phaseStarts.map(p => [p.phase, p.at]))
     notes.push(`peak RSS by sync phase: ${Object.entries(byPhase).map(([p, b]) => `${p} ${fmtMb(b)}`).join(', ')}`)
     if (phaseAt.building !== undefined && phaseAt.persisting !== undefined) {
       notes.push(`sync phases: read ${fmtMs(phaseAt.building - (phaseAt.token ?? phaseAt.building))}, build ${fmtMs(phaseAt.persisting - phaseAt.building)}, persist ${fmtMs((phaseAt.finished ?? syncEnd) - phaseAt.persisting)}`)

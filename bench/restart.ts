@@ -21,7 +21,7 @@ import { fmtMb, fmtMs, isMain, log, printReport, type BenchReport, type TargetRe
 import { procMemory, sampleRss, SERVICE_NODE_FLAGS } from './lib/service-process.ts'
 import { buildDist, spawnService } from './lib/spawned-service.ts'
 import { startRemoteSimulator } from './lib/sim-process.ts'
-import { normaliseGroup, normaliseUser } from '#src/directory/normalise.ts'
+import { normaliseGroup, normaliseUser } from '#src/zuora/normalise.ts'
 import type { Directory } from '#src/directory/types.ts'
 import { snapshotSource } from '#src/plugins/sync.ts'
 import { generateOrg } from '#simulator/index.ts'

@@ -14,7 +14,7 @@ import { SERVICE_NODE_FLAGS } from './lib/service-process.ts'
 import { environment, log, markdownTable, RESULTS_DIR, textTable, writeResults, type BenchReport, type TargetResult } from './lib/report.ts'
 
 /** Each runs in its own process (`node <service flags> --import tsx bench/<name>.ts`): no garbage or timers of one bench stall the next. */
-const BENCHES = ['sync-vs-limit', 'memory', 'facade-throughput', 'token-storm', 'rate-limit', 'restart', 'crash'] as const
+const BENCHES = ['sync-vs-limit', 'memory', 'facade-throughput', 'serving-during-sync', 'token-storm', 'rate-limit', 'restart', 'crash'] as const
 const HERE = dirname(fileURLToPath(import.meta.url))
 
 async function runAlone (name: string): Promise<BenchReport> {

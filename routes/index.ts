@@ -1,52 +1,28 @@
 /**
- * The service's URL map: every route module and the prefix it serves (folders mirror the URL; `_id` = `:id`;
- * status-page is `/`).
- * Listed explicitly rather than autoloaded, so the same map works under tsx, tap and Node's own type stripping.
+ * The service's URL map: one route module per resource and the prefix it serves (roles and groups are one factory,
+ * routes/granting-resource.ts). Listed explicitly rather than autoloaded, so the same map works under tsx, tap and
+ * Node's own type stripping.
  */
 import type { FastifyPluginAsync } from 'fastify'
-import groups from './groups/index.ts'
-import group from './groups/_id/index.ts'
-import groupEntitlements from './groups/_id/entitlements/index.ts'
-import groupGrants from './groups/_id/grants/index.ts'
-import healthLive from './health/live/index.ts'
-import healthReady from './health/ready/index.ts'
-import metrics from './metrics/index.ts'
-import resourceTypes from './resource-types/index.ts'
-import roles from './roles/index.ts'
-import role from './roles/_id/index.ts'
-import roleEntitlements from './roles/_id/entitlements/index.ts'
-import roleGrants from './roles/_id/grants/index.ts'
-import statusPage from './status-page/index.ts'
-import sync from './sync/index.ts'
-import syncJobs from './sync/jobs/index.ts'
-import syncJob from './sync/jobs/_id/index.ts'
-import users from './users/index.ts'
-import user from './users/_id/index.ts'
+import fp from 'fastify-plugin'
+import groups from './groups.ts'
+import health from './health.ts'
+import meta from './meta.ts'
+import roles from './roles.ts'
+import sync from './sync.ts'
+import users from './users.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const ROUTES: ReadonlyArray<readonly [prefix: string, plugin: FastifyPluginAsync<any>]> = [
-  ['', statusPage],
-  ['/resource-types', resourceTypes],
+const ROUTES: ReadonlyArray<readonly [prefix: string, plugin: FastifyPluginAsync<any>]> = [
+  ['', meta], // /, /resource-types, /metrics
   ['/users', users],
-  ['/users/:id', user],
   ['/roles', roles],
-  ['/roles/:id', role],
-  ['/roles/:id/entitlements', roleEntitlements],
-  ['/roles/:id/grants', roleGrants],
   ['/groups', groups],
-  ['/groups/:id', group],
-  ['/groups/:id/entitlements', groupEntitlements],
-  ['/groups/:id/grants', groupGrants],
   ['/sync', sync],
-  ['/sync/jobs', syncJobs],
-  ['/sync/jobs/:id', syncJob],
-  ['/health/live', healthLive],
-  ['/health/ready', healthReady],
-  ['/metrics', metrics]
+  ['/health', health]
 ]
 
-const routes: FastifyPluginAsync = async (app) => {
+/** Encapsulated (each module keeps its own parsers and hooks), registered once the decorators the handlers read exist. */
+export default fp(async (app) => {
   for (const [prefix, plugin] of ROUTES) await app.register(plugin, { prefix })
-}
-
-export default routes
+}, { name: 'routes', encapsulate: true, dependencies: ['problem', 'schemas', 'auth', 'metrics', 'snapshots', 'views', 'sync'] })

@@ -1,7 +1,7 @@
 /**
  * Proves that Swagger UI and the status page render: starts the demo stack in-process (simulator + service on
  * 127.0.0.1), runs two more syncs so the status page has a history, loads /docs and / in headless Chromium
- * (scripts/chromium.ts), checks what they show, and saves screenshots. The status page's PNG is the README's.
+ * (scripts/chromium.ts), checks what they show, and saves screenshots. The status page's PNG is the one in docs/operations.md.
  *
  *   npx tsx scripts/docs-screenshot.ts [docs.png] [status.png]   (defaults /tmp/swagger-ui.png, docs/status-page.png)
  *

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { isFaultKind, type FaultTarget } from './faults.ts'
-import type { SimulatorControl } from './simulator.ts'
+import type { SimulatorControl } from './control.ts'
 
 type Body = Record<string, unknown>
 

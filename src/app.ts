@@ -9,16 +9,16 @@ import type { Dispatcher } from 'undici'
 import routes from '../routes/index.ts'
 import type { Config } from './config.ts'
 import { lazySerializers } from './api/lazy-serializers.ts'
-import type { LazySerializers } from './api/lazy-serializers.ts'
 import { genReqId, loggerOptions } from './api/logging.ts'
 import auth from './plugins/auth.ts'
-import metrics from './plugins/metrics.ts'
+import metrics, { syncMetrics } from './plugins/metrics.ts'
 import problem, { clientErrorHandler, frameworkErrors } from './plugins/problem.ts'
 import schemas from './plugins/schemas.ts'
 import security from './plugins/security.ts'
 import snapshots from './plugins/snapshots.ts'
 import swagger from './plugins/swagger.ts'
 import sync from './plugins/sync.ts'
+import views from './plugins/views.ts'
 import zuora from './plugins/zuora.ts'
 import type { SnapshotStore } from './sync/types.ts'
 import type { ZuoraConnection } from './zuora/types.ts'
@@ -50,7 +50,7 @@ export interface AppOptions {
 const MAX_PARAM_LENGTH = 3 * 1024 + 16
 
 /** Fastify options of the service (server.ts adds https and the logger destination). */
-export function serverOptions (config: Config, serializers: LazySerializers = lazySerializers()): FastifyServerOptions {
+export function serverOptions (config: Config, serializers = lazySerializers()): FastifyServerOptions {
   return {
     schemaController: { compilersFactory: { buildSerializer: serializers.build } },
     logger: loggerOptions(config.logLevel),
@@ -75,16 +75,11 @@ export const serviceApp = fp<AppOptions>(async (app, opts) => {
   await app.register(swagger)
   await app.register(metrics)
   await app.register(auth)
-  await app.register(zuora, {
-    ...(opts.dispatcher !== undefined ? { dispatcher: opts.dispatcher } : {}),
-    ...(opts.zuora !== undefined ? { zuora: opts.zuora } : {})
-  })
+  await app.register(zuora, { dispatcher: opts.dispatcher, zuora: opts.zuora })
   await app.register(snapshots)
-  await app.register(sync, {
-    ...(opts.store !== undefined ? { store: opts.store } : {}),
-    ...(opts.startSync !== undefined ? { startSync: opts.startSync } : {}),
-    ...(opts.now !== undefined ? { now: opts.now } : {})
-  })
+  await app.register(views)
+  await app.register(sync, { store: opts.store, startSync: opts.startSync, now: opts.now })
+  await app.register(syncMetrics)
   await app.register(routes)
 }, { name: 'service' })
 
@@ -98,7 +93,7 @@ export async function buildApp (options: BuildOptions): Promise<FastifyInstance>
   const base = serverOptions(options.config, serializers)
   const overrides = options.fastify ?? {}
   const fastifyOptions = overrides.loggerInstance !== undefined ? { ...base, logger: undefined, ...overrides } : { ...base, ...overrides }
-  const app = Fastify(fastifyOptions) as unknown as FastifyInstance
+  const app = Fastify(fastifyOptions)
   await app.register(serviceApp, options)
   // Listening comes first; the response serializers not used yet are compiled right after.
   app.addHook('onListen', async () => {

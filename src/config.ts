@@ -8,6 +8,7 @@ import {
   normaliseOverrideUrl,
   normaliseTenantBaseUrl
 } from './zuora/data-centers.ts'
+import type { ZuoraSettings } from './zuora/types.ts'
 
 /**
  * Every environment variable the service reads, validated once at start-up.
@@ -71,29 +72,10 @@ export const EnvSchema = Type.Object({
 })
 
 export type Env = Static<typeof EnvSchema>
-export type StartIndexSemantics = 'item' | 'page'
-/** A configured start-index setting: a fixed semantics, or detected per read. */
-export type StartIndexSetting = StartIndexSemantics | 'auto'
-/** How the token request authenticates the client (RFC 6749 §2.3.1: client_secret_post or client_secret_basic). */
-export type ClientAuthSetting = 'auto' | 'basic' | 'post'
 
 export interface Config {
-  readonly zuora: {
-    readonly tenantBaseUrl: string
-    readonly tokenUrl: string
-    readonly scimBaseUrl: string
-    readonly clientId: string
-    readonly clientSecret: Secret
-    readonly maxConcurrency: number
-    readonly requestTimeoutMs: number
-    readonly maxAttempts: number
-    readonly usersPageSize: number
-    readonly groupsPageSize: number
-    readonly usersStartIndex: StartIndexSetting
-    readonly groupsStartIndex: StartIndexSetting
-    /** Token-request client authentication (absent: 'auto'). */
-    readonly clientAuth?: ClientAuthSetting
-  }
+  /** The Zuora connection's settings (src/zuora/types.ts). */
+  readonly zuora: ZuoraSettings
   readonly http: {
     readonly host: string
     readonly port: number

@@ -2,7 +2,7 @@
  * Pure fixtures (no app, no HTTP): directories and snapshots from the simulator's seeded org.
  */
 import { createHash } from 'node:crypto'
-import { normaliseGroup, normaliseUser } from '#src/directory/normalise.ts'
+import { normaliseGroup, normaliseUser } from '#src/zuora/normalise.ts'
 import type { Directory, DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { generateOrg } from '#simulator/index.ts'
 import { renderGroup, renderUser } from '#simulator/scim-shapes.ts'

@@ -11,7 +11,7 @@ export interface ServiceProcess {
   readonly url: string
   readonly pid: number
   /** Triggers a sync in the service and resolves with the finished job and when each phase began (epoch ms). */
-  sync(): Promise<SyncJob & { phases?: Array<{ phase: string, at: number }> }>
+  sync(): Promise<SyncJob & { phaseStarts: Array<{ phase: string, at: number }> }>
   /** process.memoryUsage() of the service (after a full GC if it runs with --expose-gc). */
   memory(): Promise<NodeJS.MemoryUsage>
   close(): Promise<void>
@@ -47,11 +47,11 @@ export async function startServiceProcess (simUrl: string, env: Record<string, s
     url,
     pid: child.pid ?? -1,
     sync: () => new Promise((resolve, reject) => {
-      const phases: Array<{ phase: string, at: number }> = []
+      const phaseStarts: Array<{ phase: string, at: number }> = []
       const onMessage = (m: unknown): void => {
         const msg = m as { job?: SyncJob, error?: string, phase?: string, at?: number }
-        if (msg.phase !== undefined && msg.at !== undefined) phases.push({ phase: msg.phase, at: msg.at })
-        if (msg.job !== undefined) { child.off('message', onMessage); resolve({ ...msg.job, phases }) }
+        if (msg.phase !== undefined && msg.at !== undefined) phaseStarts.push({ phase: msg.phase, at: msg.at })
+        if (msg.job !== undefined) { child.off('message', onMessage); resolve({ ...msg.job, phaseStarts }) }
         if (msg.error !== undefined) { child.off('message', onMessage); reject(new Error(msg.error)) }
       }
       child.on('message', onMessage)

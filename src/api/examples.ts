@@ -9,7 +9,6 @@ import {
 } from '#src/c1/mapping.ts'
 import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 
-const ctx = { tenant: 'rest.eu.zuora.com' }
 
 /** Ids that exist in the demo's directory: the first user and the first group its generator makes, and a role. */
 export const DEMO_IDS = {
@@ -44,9 +43,9 @@ const GROUP: DirectoryGroup = {
 }
 
 export const EXAMPLES = {
-  user: userResource(USER, ctx),
-  role: roleResource('ADMIN', 1, ctx),
-  group: groupResource(GROUP, ctx),
+  user: userResource(USER),
+  role: roleResource('ADMIN', 1),
+  group: groupResource(GROUP),
   roleEntitlement: roleEntitlement('ADMIN'),
   groupEntitlement: groupEntitlement(GROUP.id, GROUP.displayName),
   roleGrant: roleGrant('ADMIN', USER.id),

@@ -7,33 +7,29 @@
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 import type { SerializerFactory } from '@fastify/fast-json-stringify-compiler'
 
-export interface LazySerializers {
-  /** For Fastify's `schemaController.compilersFactory.buildSerializer`. */
-  readonly build: SerializerFactory
-  /** Compiles every serializer not compiled yet, yielding to the event loop between them; resolves with the count. */
-  compileAll(): Promise<number>
-}
-
-export function lazySerializers (): LazySerializers {
+export function lazySerializers () {
   const eager = SerializerSelector()
   const pending = new Set<() => void>()
-  return {
-    build (externalSchemas, options) {
-      const compile = eager(externalSchemas, options)
-      return (route) => {
-        let serializer: ((doc: unknown) => string) | undefined
-        const ensure = (): ((doc: unknown) => string) => {
-          if (serializer === undefined) {
-            serializer = compile(route)
-            pending.delete(ensure)
-          }
-          return serializer
+  /** For Fastify's `schemaController.compilersFactory.buildSerializer`. */
+  const build: SerializerFactory = (externalSchemas, options) => {
+    const compile = eager(externalSchemas, options)
+    return (route) => {
+      let serializer: ((doc: unknown) => string) | undefined
+      const ensure = (): ((doc: unknown) => string) => {
+        if (serializer === undefined) {
+          serializer = compile(route)
+          pending.delete(ensure)
         }
-        pending.add(ensure)
-        return (doc) => ensure()(doc)
+        return serializer
       }
-    },
-    async compileAll () {
+      pending.add(ensure)
+      return (doc) => ensure()(doc)
+    }
+  }
+  return {
+    build,
+    /** Compiles every serializer not compiled yet, yielding to the event loop between them; resolves with the count. */
+    async compileAll (): Promise<number> {
       let n = 0
       for (const ensure of [...pending]) {
         ensure()

@@ -17,7 +17,7 @@ import type { ListQuery, ViewListQuery } from './list-query.ts'
 import { decodePageToken, invalidPageToken, nextPageToken } from './page-token.ts'
 import { HttpProblem, parameterProblem } from './problem.ts'
 import { currentSnapshot, heldSnapshot } from './snapshot-access.ts'
-import { slicePage, views } from './views.ts'
+import { slicePage } from './views.ts'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
@@ -34,13 +34,6 @@ export interface ListRequest<T> {
   readonly proto?: TSchema
 }
 
-export interface ListPage<T> {
-  list: T[]
-  nextPageToken: string
-  syncId: string
-  snapshotAt: string
-}
-
 /** The snapshot a list request reads, and where its page starts. */
 export function pageStart (app: FastifyInstance, scope: string, pageToken: string | undefined): { snapshot: Snapshot, offset: number } {
   if (pageToken === undefined) return { snapshot: currentSnapshot(app), offset: 0 }
@@ -49,7 +42,7 @@ export function pageStart (app: FastifyInstance, scope: string, pageToken: strin
 }
 
 /** Builds a list page (pure apart from the token encoding). */
-export function buildPage<T> (snapshot: Snapshot, scope: string, items: Seq<T>, offset: number, pageSize: number): ListPage<T> {
+export function buildPage<T> (snapshot: Snapshot, scope: string, items: Seq<T>, offset: number, pageSize: number) {
   const { items: list, end, total } = slicePage(items, offset, pageSize)
   return {
     list,
@@ -77,11 +70,11 @@ export function sendListPage<T> (app: FastifyInstance, request: FastifyRequest, 
     reply.code(304).send()
     return
   }
-  const body = views.page(snapshot.syncId, [req.scope, offset, pageSize, ...viewPart].join('\u0000'), () => {
+  const body = app.views.page(snapshot.syncId, [req.scope, offset, pageSize, ...viewPart].join('\u0000'), () => {
     const page = buildPage(snapshot, req.scope, items, offset, pageSize)
     if (flat !== undefined) return JSON.stringify({ ...page, list: page.list.map(flat) })
     const serialize = req.proto !== undefined ? reply.compileSerializationSchema(req.proto, '200') : reply.getSerializationFunction('200')
-    return serialize !== undefined ? serialize(page as unknown as Record<string, unknown>) : JSON.stringify(page)
+    return serialize !== undefined ? serialize(page) : JSON.stringify(page)
   })
   reply.type(JSON_TYPE).send(body)
 }

@@ -3,12 +3,12 @@
  * builders the routes throw (HttpProblem + problemJson), so a 401 example says 401 and names what to fix.
  * Keys are the problem slugs; `instance` is the documented path with the demo's ids filled in.
  */
-import { problemFromError } from '#src/plugins/problem.ts'
-import { metricsUnauthorized, unauthorized } from '#src/plugins/auth.ts'
+import { metricsUnauthorized, unauthorized } from './auth.ts'
 import { DEMO_IDS } from './examples.ts'
 import { checkedId, notFound } from './list-page.ts'
 import { invalidPageToken } from './page-token.ts'
 import { HttpProblem, problemJson } from './problem.ts'
+import { problemFromError } from './problem-mapping.ts'
 import { snapshotExpired, snapshotNotReady } from './snapshot-access.ts'
 import { badQuery, notAcceptable, syncJobNotFound } from './sync-responses.ts'
 

@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Static } from '@sinclair/typebox'
-import { SyncProgressSchema } from '#src/sync/sync-schemas.ts'
+import { SyncProgressSchema } from './sync-schemas.ts'
 import type { SyncJob } from '#src/sync/types.ts'
 
 export const ReadinessSchema = Type.Object({
@@ -60,12 +60,10 @@ export interface ReadinessInput {
 
 /** What the process holds now: the current snapshot and the sync engine's running and last finished jobs. */
 export function readinessInput (app: FastifyInstance, now: number): ReadinessInput {
-  const current = app.snapshots.current()
-  const engine = app.hasDecorator('syncEngine') ? app.syncEngine : undefined
   return {
-    snapshot: current !== undefined ? { syncId: current.syncId, snapshotAt: current.snapshotAt } : undefined,
-    running: engine?.running(),
-    last: engine?.lastFinished(),
+    snapshot: app.snapshots.current(),
+    running: app.syncEngine.running(),
+    last: app.syncEngine.lastFinished(),
     maxAgeSeconds: app.config.sync.maxAgeSeconds,
     now,
     replica: app.replica !== undefined
@@ -107,8 +105,8 @@ function lastSyncOf (job: SyncJob): NonNullable<Readiness['lastSync']> {
     id: job.id,
     status: job.status,
     trigger: job.trigger,
-    ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
-    ...(job.durationMs !== undefined ? { durationMs: job.durationMs } : {}),
-    ...(job.error !== undefined ? { error: { title: job.error.title, detail: job.error.detail } } : {})
+    finishedAt: job.finishedAt,
+    durationMs: job.durationMs,
+    error: job.error !== undefined ? { title: job.error.title, detail: job.error.detail } : undefined
   }
 }

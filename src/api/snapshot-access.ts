@@ -16,8 +16,7 @@ export const NO_SYNC_RETRY_AFTER_SECONDS = 60
 export function currentSnapshot (app: FastifyInstance): Snapshot {
   const snapshot = app.snapshots.current()
   if (snapshot !== undefined) return snapshot
-  const { running, last } = syncJobs(app)
-  return throwProblem(snapshotNotReady(running, last))
+  throw snapshotNotReady(app.syncEngine.running(), app.syncEngine.lastFinished())
 }
 
 /** The 503 `snapshot-not-ready` problem, from the running and the last finished sync (pure). */
@@ -38,7 +37,7 @@ export function snapshotNotReady (running: SyncJob | undefined, last: SyncJob | 
 export function heldSnapshot (app: FastifyInstance, syncId: string): Snapshot {
   const snapshot = app.snapshots.get(syncId)
   if (snapshot !== undefined) return snapshot
-  return throwProblem(snapshotExpired(syncId, app.snapshots.current()?.syncId))
+  throw snapshotExpired(syncId, app.snapshots.current()?.syncId)
 }
 
 /** The 410 `snapshot-expired` problem of a page token whose snapshot is no longer held (pure). */
@@ -46,15 +45,7 @@ export function snapshotExpired (syncId: string, currentSyncId: string | undefin
   return new HttpProblem(410, 'Snapshot expired',
     `The pageToken belongs to snapshot ${syncId}, which is no longer held (newer syncs replaced it). ` +
     'Restart the walk without pageToken; every page of the new walk comes from the current snapshot.',
-    { type: 'snapshot-expired', extra: { syncId, ...(currentSyncId !== undefined ? { currentSyncId } : {}) } })
-}
-
-function syncJobs (app: FastifyInstance): { running?: SyncJob, last?: SyncJob } {
-  if (!app.hasDecorator('syncEngine')) return {}
-  const engine = app.syncEngine
-  const running = engine.running()
-  const last = engine.lastFinished()
-  return { ...(running !== undefined ? { running } : {}), ...(last !== undefined ? { last } : {}) }
+    { type: 'snapshot-expired', extra: { syncId, currentSyncId } })
 }
 
 /** What a client may see of a job (no error internals beyond title/detail). */
@@ -65,10 +56,6 @@ function jobSummary (job: SyncJob | undefined): Record<string, unknown> | null {
     status: job.status,
     startedAt: job.startedAt,
     progress: job.progress,
-    ...(job.error !== undefined ? { error: { title: job.error.title, detail: job.error.detail } } : {})
+    error: job.error !== undefined ? { title: job.error.title, detail: job.error.detail } : undefined
   }
-}
-
-function throwProblem (problem: HttpProblem): never {
-  throw problem
 }

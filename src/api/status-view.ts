@@ -13,7 +13,6 @@ export const STATUS_TITLE = 'Zuora → ConductorOne access façade'
 
 export function statusView (app: FastifyInstance, now: number): StatusView {
   const current = app.snapshots.current()
-  const engine = app.hasDecorator('syncEngine') ? app.syncEngine : undefined
   const state = readiness(readinessInput(app, now))
   return {
     title: STATUS_TITLE,
@@ -23,7 +22,7 @@ export function statusView (app: FastifyInstance, now: number): StatusView {
     maxAgeSeconds: state.maxAgeSeconds,
     snapshot: current !== undefined ? snapshotCounts(current, state.ageSeconds ?? 0) : null,
     running: state.runningSync,
-    jobs: (engine?.jobs() ?? []).filter((job) => job.status !== 'running').map(finishedJob)
+    jobs: app.syncEngine.jobs().filter((job) => job.status !== 'running').map(finishedJob)
   }
 }
 
@@ -48,7 +47,7 @@ function finishedJob (job: SyncJob): StatusJob {
     status: job.status,
     trigger: job.trigger,
     startedAt: job.startedAt,
-    ...(job.durationMs !== undefined ? { durationMs: job.durationMs } : {}),
-    ...(job.error !== undefined ? { error: { title: job.error.title } } : {})
+    durationMs: job.durationMs,
+    error: job.error !== undefined ? { title: job.error.title } : undefined
   }
 }

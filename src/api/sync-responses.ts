@@ -1,6 +1,6 @@
 /**
  * The answers of GET /sync and POST /sync: snapshot pages, the NDJSON stream, the `since` diff, and the body rules.
- * Pure request → response pieces; the route file (routes/sync/index.ts) only wires them to URLs.
+ * Pure request → response pieces; the route module (routes/sync.ts) only wires them to URLs.
  */
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'

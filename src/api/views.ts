@@ -57,15 +57,8 @@ export function pickSeq<T> (seq: Seq<T>, indexes: ArrayLike<number>): Seq<T> {
   return seqOf(indexes.length, (i) => seq.at(indexes[i] as number))
 }
 
-export interface PageSlice<T> {
-  readonly items: T[]
-  /** Offset of the next page; equal to `total` when this page is the last one. */
-  readonly end: number
-  readonly total: number
-}
-
-/** Items [offset, offset + pageSize) of `seq`. */
-export function slicePage<T> (seq: Seq<T>, offset: number, pageSize: number): PageSlice<T> {
+/** Items [offset, offset + pageSize) of `seq`; `end` is the offset of the next page (`total` after the last one). */
+export function slicePage<T> (seq: Seq<T>, offset: number, pageSize: number) {
   const from = Math.min(Math.max(0, offset), seq.length)
   const end = Math.min(seq.length, from + pageSize)
   return { items: seq.slice(from, end), end, total: seq.length }
@@ -79,19 +72,7 @@ export interface ViewCacheOptions {
   readonly maxPageBytes?: number
 }
 
-export interface ViewCache {
-  /** Users passing `f` in `users` (the directory of snapshot `syncId`), computed once per (syncId, filter). */
-  userIndexes(syncId: string, users: readonly DirectoryUser[], f: UserFilter): Uint32Array
-  /**
-   * The serialised page `key` of snapshot `syncId` (UTF-8 bytes, so a hit is sent without re-encoding), built by
-   * `build` on a miss.
-   */
-  page(syncId: string, key: string, build: () => string): Buffer
-  clear(): void
-  readonly size: { readonly indexes: number, readonly pages: number }
-}
-
-export function createViewCache (options: ViewCacheOptions = {}): ViewCache {
+export function createViewCache (options: ViewCacheOptions = {}) {
   const indexes = new LRUCache<string, Uint32Array>({ max: options.maxIndexes ?? 64 })
   const pages = new LRUCache<string, Buffer>({
     max: options.maxPages ?? 512,
@@ -99,7 +80,8 @@ export function createViewCache (options: ViewCacheOptions = {}): ViewCache {
     sizeCalculation: (body) => Math.max(1, body.length)
   })
   return {
-    userIndexes (syncId, users, f) {
+    /** Users passing `f` in `users` (the directory of snapshot `syncId`), computed once per (syncId, filter). */
+    userIndexes (syncId: string, users: readonly DirectoryUser[], f: UserFilter): Uint32Array {
       const key = `${syncId}\u0000${usersScope(f)}`
       let hit = indexes.get(key)
       if (hit === undefined) {
@@ -108,7 +90,8 @@ export function createViewCache (options: ViewCacheOptions = {}): ViewCache {
       }
       return hit
     },
-    page (syncId, key, build) {
+    /** The serialised page `key` of snapshot `syncId` (UTF-8 bytes, sent without re-encoding), built by `build` on a miss. */
+    page (syncId: string, key: string, build: () => string): Buffer {
       const k = `${syncId}\u0000${key}`
       let body = pages.get(k)
       if (body === undefined) {
@@ -126,6 +109,3 @@ export function createViewCache (options: ViewCacheOptions = {}): ViewCache {
     }
   }
 }
-
-/** The process-wide view cache the routes use (keys carry the syncId, which is unique per snapshot). */
-export const views = createViewCache()

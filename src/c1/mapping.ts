@@ -16,11 +16,6 @@ import { entitlementId, grantId } from './ids.ts'
 import { ANNOTATION_PREFIX } from './model.ts'
 import type { Annotation, Entitlement, Grant, Resource, ResourceIdRef, ResourceStatusValue, ResourceType, UserStatusValue } from './model.ts'
 
-export interface MappingContext {
-  /** Host of the Zuora tenant (app.tenant). */
-  readonly tenant: string
-}
-
 export const USER_TYPE = 'user'
 export const ROLE_TYPE = 'role'
 export const GROUP_TYPE = 'group'
@@ -212,7 +207,7 @@ const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 function daysInMonth (year: number, month: number): number {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
-  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1] as number
+  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1]
 }
 
 /**
@@ -271,7 +266,7 @@ function compact<T extends Record<string, unknown>> (o: T): T {
   return o
 }
 
-export function userResource (u: DirectoryUser, _ctx: MappingContext): Resource {
+export function userResource (u: DirectoryUser): Resource {
   const status = userStatus(u)
   const createdAt = timestamp(u.created)
   const { emails, invalid } = traitEmails(u)
@@ -320,7 +315,7 @@ export function roleDescription (roleId: string): string {
   return clipBytes(known !== undefined ? `Zuora organization role ${roleId} (${known})` : `Zuora organization role ${roleId}`, MAX_DESCRIPTION)
 }
 
-export function roleResource (roleId: string, memberCount: number, _ctx: MappingContext): Resource {
+export function roleResource (roleId: string, memberCount: number): Resource {
   return {
     id: roleRef(roleId),
     displayName: clipBytes(roleId, MAX_DISPLAY_NAME),
@@ -358,7 +353,7 @@ function groupName (g: Pick<DirectoryGroup, 'id' | 'displayName'>): string {
   return nonBlank(g.displayName) ?? g.id
 }
 
-export function groupResource (g: DirectoryGroup, _ctx: MappingContext): Resource {
+export function groupResource (g: DirectoryGroup): Resource {
   const name = groupName(g)
   const inactive = g.active === false
   return wellFormedDeep<Resource>({

@@ -1,59 +1,12 @@
 /**
  * The normalised Zuora directory: what a sync keeps of Zuora's SCIM payloads.
  * Compact, sorted and deterministic, so that two reads of the same data are byte-identical.
- * C1 shapes (Resource, Entitlement, Grant) are derived from it by pure functions in src/c1/.
+ * C1 shapes (Resource, Entitlement, Grant) are derived from it by pure functions in src/c1/. Users and groups are
+ * typed where they are normalised (src/zuora/types.ts).
  */
+import type { DirectoryGroup, DirectoryUser } from '#src/zuora/types.ts'
 
-/** Zuora's UserExtension status values (open-ended: an unknown value is kept verbatim). */
-export type ZuoraUserStatus = 'ACTIVE' | 'INACTIVE' | 'PENDING_ACTIVATION' | (string & {})
-
-export interface DirectoryEmail {
-  readonly value: string
-  readonly type?: string
-  readonly primary: boolean
-}
-
-export interface DirectoryUser {
-  /** Immutable Zuora SCIM id: the C1 resource id. */
-  readonly id: string
-  readonly userName: string
-  readonly displayName?: string
-  readonly externalId?: string
-  readonly givenName?: string
-  readonly familyName?: string
-  readonly formattedName?: string
-  readonly emails: readonly DirectoryEmail[]
-  /** SCIM `active`; absent in the payload is kept as undefined (not guessed). */
-  readonly active?: boolean
-  /** UserExtension.status, verbatim. */
-  readonly status?: ZuoraUserStatus
-  readonly ssoEnabled?: boolean
-  readonly region?: string
-  readonly organizationId?: string
-  readonly preferredLanguage?: string
-  readonly locale?: string
-  /** meta.created (ISO-8601). */
-  readonly created?: string
-  /** Distinct role values, sorted. */
-  readonly roles: readonly string[]
-  /** Distinct group ids of the user's direct (or untyped) `groups[]` entries, sorted. */
-  readonly groups: readonly string[]
-  /** Groups reached through nested groups (`groups[]` entries typed "indirect"), sorted; absent when none. */
-  readonly indirectGroups?: readonly string[]
-}
-
-export interface DirectoryGroup {
-  readonly id: string
-  readonly displayName: string
-  readonly description?: string
-  readonly organizationId?: string
-  /** GroupExtension.active (a deleted group comes back with active:false). */
-  readonly active?: boolean
-  /** Distinct member user ids from `members[]`, sorted (nested groups are not users). */
-  readonly members: readonly string[]
-  /** Nested group ids (members typed Group, or with a $ref to /Groups/), sorted; absent when none. */
-  readonly nestedGroups?: readonly string[]
-}
+export type { DirectoryEmail, DirectoryGroup, DirectoryUser, ZuoraUserStatus } from '#src/zuora/types.ts'
 
 /** What the sync noticed while building the directory; reported in snapshot stats, never silently dropped. */
 export interface DirectoryFindings {

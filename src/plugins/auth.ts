@@ -7,9 +7,7 @@
 import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
-import { HttpProblem } from '#src/api/problem.ts'
-
-export const AUTH_REALM = 'zuora-c1-facade'
+import { unauthorized } from '#src/api/auth.ts'
 
 export default fp(async (app) => {
   if (app.config.auth.disabled) {
@@ -39,25 +37,4 @@ export function createAuthHook (app: FastifyInstance) {
       else done(unauthorized(err as FastifyError))
     })
   }
-}
-
-/** 401 problem for a bearer-auth failure: missing header, or a token that is not one of ours. */
-export function unauthorized (err: Pick<FastifyError, 'code'>): HttpProblem {
-  const missing = err.code === 'FST_BEARER_AUTH_MISSING_AUTHORIZATION_HEADER'
-  return missing
-    ? new HttpProblem(401, 'API token required',
-      'This endpoint needs an API token: send the header "Authorization: Bearer <token>" with a token from API_TOKENS.',
-      { type: 'unauthorized', headers: { 'www-authenticate': `Bearer realm="${AUTH_REALM}"` } })
-    : new HttpProblem(401, 'Invalid API token',
-      'The bearer token sent is not one of this service\'s API tokens (API_TOKENS or API_TOKENS_FILE); send "Authorization: Bearer <token>" with one of them.',
-      { type: 'unauthorized', headers: { 'www-authenticate': `Bearer realm="${AUTH_REALM}", error="invalid_token"` } })
-}
-
-/** 401 problem of GET /metrics when METRICS_TOKEN is set: no bearer token, or not that one. */
-export function metricsUnauthorized (missing: boolean): HttpProblem {
-  return new HttpProblem(401, 'Unauthorized',
-    missing
-      ? 'GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.'
-      : 'The bearer token is not the metrics token (METRICS_TOKEN).',
-    { type: 'unauthorized', headers: { 'www-authenticate': 'Bearer realm="metrics"' } })
 }

@@ -1,25 +1,19 @@
 /**
  * `app.metrics`: Prometheus metrics in a registry of our own (never prom-client's global one, so several apps in
  * one process — tests — do not collide). Registered before the zuora plugin, which reports upstream calls through
- * `app.metrics.upstream`. Sync metrics come from the sync engine's events; snapshot gauges are read on scrape.
+ * `app.metrics.upstream`. `syncMetrics`, registered after the sync plugin, feeds it the sync engine's events and
+ * the snapshot gauges (read on scrape).
  */
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Snapshot } from '#src/sync/snapshot.ts'
 import type { SyncJob } from '#src/sync/types.ts'
 import type { UpstreamObserver } from '#src/zuora/types.ts'
 
-export interface ServiceMetrics {
-  readonly registry: Registry
-  /** Handed to the Zuora connection: upstream requests, retries, 429 waits, token refreshes, cache outcomes. */
-  readonly upstream: UpstreamObserver
-  /** Records a finished sync job (wired to app.syncEngine in onReady; exposed for tests). */
-  readonly recordSync: (job: SyncJob) => void
-}
-
 declare module 'fastify' {
   interface FastifyInstance {
-    metrics: ServiceMetrics
+    metrics: ReturnType<typeof createServiceMetrics>
   }
 }
 
@@ -33,25 +27,17 @@ const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 const SYNC_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]
 
-/** What the scrape-time gauges read; every source optional (the decorators appear later in the boot). */
+/** What the scrape-time gauges read (set by `watch` once the snapshots and the sync engine exist). */
 export interface MetricsSources {
-  readonly snapshot?: () => { readonly snapshotAt: string, readonly stats: SnapshotCounts } | undefined
-  readonly syncRunning?: () => boolean
-  readonly now?: () => number
-}
-
-export interface SnapshotCounts {
-  readonly resources: { readonly user: number, readonly role: number, readonly group: number }
-  readonly entitlements: number
-  readonly grants: number
-  readonly grantsByType: { readonly role: number, readonly group: number }
+  readonly snapshot: () => Pick<Snapshot, 'snapshotAt' | 'stats'> | undefined
+  readonly syncRunning: () => boolean
 }
 
 /** Builds the registry and every metric. Pure of Fastify: tests can call it directly. */
-export function createServiceMetrics (sources: MetricsSources = {}): ServiceMetrics & { readonly http: Histogram<'method' | 'route' | 'status_code'> } {
+export function createServiceMetrics (now: () => number = Date.now) {
   const registry = new Registry()
   const registers = [registry]
-  const now = sources.now ?? Date.now
+  let sources: Partial<MetricsSources> = {}
   collectDefaultMetrics({ register: registry, prefix: P })
 
   const http = new Histogram({
@@ -111,6 +97,13 @@ export function createServiceMetrics (sources: MetricsSources = {}): ServiceMetr
     help: 'Duration of finished syncs by outcome',
     labelNames: ['outcome'] as const,
     buckets: SYNC_BUCKETS,
+    registers
+  })
+  const syncPhase = new Histogram({
+    name: `${P}sync_phase_duration_seconds`,
+    help: 'Time finished syncs spent in each phase (token, first-pages, pages, done, building, persisting)',
+    labelNames: ['phase'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
     registers
   })
   const syncs = new Counter({
@@ -190,10 +183,20 @@ export function createServiceMetrics (sources: MetricsSources = {}): ServiceMetr
     if (job.status === 'running') return
     syncs.inc({ outcome: job.status, trigger: job.trigger })
     if (job.durationMs !== undefined) syncDuration.observe({ outcome: job.status }, job.durationMs / 1000)
+    for (const [phase, ms] of Object.entries(job.phases ?? {})) syncPhase.observe({ phase }, ms / 1000)
     if (job.status === 'succeeded') lastSuccess.set(Date.parse(job.finishedAt ?? new Date(now()).toISOString()) / 1000)
   }
 
-  return { registry, upstream, recordSync, http }
+  return {
+    registry,
+    /** Handed to the Zuora connection: upstream requests, retries, 429 waits, token refreshes, cache outcomes. */
+    upstream,
+    /** Records a finished sync job. */
+    recordSync,
+    http,
+    /** Where the snapshot and sync gauges read from. */
+    watch (from: MetricsSources): void { sources = from }
+  }
 }
 
 /** The route pattern (`/roles/:id/grants`), never the raw URL. */
@@ -201,29 +204,21 @@ export function routeLabel (request: FastifyRequest): string {
   return request.routeOptions.url ?? UNMATCHED_ROUTE
 }
 
-function sourcesOf (app: FastifyInstance): MetricsSources {
-  return {
-    snapshot: () => app.hasDecorator('snapshots') ? app.snapshots.current() : undefined,
-    syncRunning: () => app.hasDecorator('syncEngine') && app.syncEngine.running() !== undefined
-  }
-}
-
 export default fp(async (app) => {
-  const metrics = createServiceMetrics(sourcesOf(app))
-  app.decorate('metrics', { registry: metrics.registry, upstream: metrics.upstream, recordSync: metrics.recordSync })
-
+  const metrics = createServiceMetrics()
+  app.decorate('metrics', metrics)
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     metrics.http.observe({ method: request.method, route: routeLabel(request), status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
   })
-
-  // The sync plugin is registered after this one: subscribe once everything is decorated.
-  let unsubscribe: (() => void) | undefined
-  app.addHook('onReady', async () => {
-    if (!app.hasDecorator('syncEngine')) return
-    unsubscribe = app.syncEngine.subscribe((event, job) => { if (event === 'finished') metrics.recordSync(job) })
-  })
-  app.addHook('onClose', async () => {
-    unsubscribe?.()
-    metrics.registry.clear()
-  })
+  app.addHook('onClose', async () => { metrics.registry.clear() })
 }, { name: 'metrics' })
+
+/** Sync outcomes and snapshot gauges: registered once the sync engine and the snapshots exist. */
+export const syncMetrics = fp(async (app) => {
+  app.metrics.watch({
+    snapshot: () => app.snapshots.current(),
+    syncRunning: () => app.syncEngine.running() !== undefined
+  })
+  const unsubscribe = app.syncEngine.subscribe((event, job) => { if (event === 'finished') app.metrics.recordSync(job) })
+  app.addHook('onClose', async () => { unsubscribe() })
+}, { name: 'sync-metrics', dependencies: ['metrics', 'snapshots', 'sync'] })

@@ -100,22 +100,20 @@ function markDocsPublic (route: RouteOptions): void {
 type TransformArgs = Parameters<NonNullable<FastifyDynamicSwaggerOptions['transform']>>[0]
 
 /** Routes with `config.public` need no token: `security: []` overrides the global requirement. */
-export function publicRoutesWithoutSecurity ({ schema, url, route }: TransformArgs): { schema: Record<string, unknown>, url: string } {
-  const config = (route as { config?: { public?: boolean } } | undefined)?.config
-  const base = (schema ?? {}) as Record<string, unknown>
-  return config?.public === true ? { schema: { ...base, security: [] }, url } : { schema: base, url }
+function publicRoutesWithoutSecurity ({ schema, url, route }: TransformArgs) {
+  return { schema: route.config?.public === true ? { ...schema, security: [] } : schema, url }
 }
 
+/** The parts of the document `problemMediaTypes` reads. */
 interface OpenApiDocument {
   paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string }, examples?: unknown }> }> }>>
-  [key: string]: unknown
 }
 
 /**
  * Error responses whose schema is the Problem component are served as application/problem+json: say so, with one
  * example per problem type that path answers with at that status (src/api/problem-examples.ts).
  */
-export function problemMediaTypes (doc: OpenApiDocument): OpenApiDocument {
+function problemMediaTypes (doc: OpenApiDocument): OpenApiDocument {
   for (const [path, pathItem] of Object.entries(doc.paths ?? {})) {
     for (const [method, operation] of Object.entries(pathItem)) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {

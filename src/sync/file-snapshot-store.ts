@@ -105,13 +105,13 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
       const names = await snapshotFiles()
       const current = await firstGood(names)
       if (current.snapshot === undefined) return { rejected: current.rejected }
-      const older = names.slice(names.indexOf(current.name as string) + 1)
+      const older = names.slice(names.indexOf(current.name ?? '') + 1)
       return {
         current: current.snapshot,
         rejected: current.rejected,
-        ...(older.length > 0
-          ? { loadPrevious: async () => { const p = await firstGood(older); return { ...(p.snapshot !== undefined ? { previous: p.snapshot } : {}), rejected: p.rejected } } }
-          : {})
+        loadPrevious: older.length > 0
+          ? async () => { const p = await firstGood(older); return { previous: p.snapshot, rejected: p.rejected } }
+          : undefined
       }
     },
 

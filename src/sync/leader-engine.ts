@@ -138,9 +138,9 @@ export function createLeaderEngine (deps: LeaderEngineDeps): LeaderEngine {
         leadership: onLeadership,
         published: follow,
         syncRequested: (jobId) => { if (!closed) joinRequest(jobId) },
-        jobsChanged: () => { void refreshJobs() }
+        jobsChanged: () => { refreshJobs().catch(() => {}) }
       })
-      const tickPoll = (): void => { follow(undefined); void refreshJobs(); maybeSync('schedule'); poll = setTimeout(tickPoll, deps.pollMs ?? 5000).unref() }
+      const tickPoll = (): void => { follow(undefined); refreshJobs().catch(() => {}); maybeSync('schedule'); poll = setTimeout(tickPoll, deps.pollMs ?? 5000).unref() }
       poll = setTimeout(tickPoll, deps.pollMs ?? 5000).unref()
     },
     trigger (trigger: SyncTrigger, jobId?: string): SyncJob {

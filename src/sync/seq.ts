@@ -28,12 +28,12 @@ export function seqOf<T> (length: number, get: (index: number) => T): Seq<T> {
 }
 
 export function seqFromArray<T> (items: readonly T[]): Seq<T> {
-  return seqOf(items.length, (i) => items[i] as T)
+  return seqOf(items.length, (i) => items[i])
 }
 
 /** The sequences one after the other. */
 export function concatSeqs<T> (parts: readonly Seq<T>[]): Seq<T> {
-  return groupedSeq(parts.map((p) => p.length), (part, k) => (parts[part] as Seq<T>).at(k))
+  return groupedSeq(parts.map((p) => p.length), (part, k) => parts[part].at(k))
 }
 
 /**
@@ -46,7 +46,7 @@ export function groupedSeq<T> (sizes: readonly number[], get: (group: number, k:
   for (const n of sizes) { starts.push(total); total += n }
   return seqOf(total, (index) => {
     const group = lastStartAtOrBefore(starts, index)
-    return get(group, index - (starts[group] as number))
+    return get(group, index - starts[group])
   })
 }
 
@@ -59,7 +59,7 @@ function lastStartAtOrBefore (starts: readonly number[], index: number): number 
   let hi = starts.length - 1
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1
-    if ((starts[mid] as number) <= index) lo = mid
+    if (starts[mid] <= index) lo = mid
     else hi = mid - 1
   }
   return lo

@@ -82,8 +82,8 @@ function resourceKey (rank: ReadonlyMap<string, string>, id: ResourceIdRef): str
 function compareKeys (a: Key, b: Key): number {
   const n = Math.min(a.length, b.length)
   for (let i = 0; i < n; i++) {
-    const x = a[i] as string
-    const y = b[i] as string
+    const x = a[i]
+    const y = b[i]
     if (x !== y) return x < y ? -1 : 1
   }
   return a.length - b.length

@@ -16,8 +16,11 @@ import type { PersistedSnapshot } from './types.ts'
 
 export const FILE_FORMAT = 'zuora-c1-snapshot-file'
 export const FILE_VERSION = 2
-/** Lines are batched into chunks of about this many characters when written. */
-const CHUNK_CHARS = 1 << 20
+/**
+ * Lines are batched into chunks of about this many characters when written: small enough that serialising one
+ * chunk is a short turn of the event loop (the store awaits each write), large enough to keep writes few.
+ */
+const CHUNK_CHARS = 1 << 16
 
 interface Header {
   readonly format: typeof FILE_FORMAT

@@ -11,12 +11,13 @@ import {
   GROUP_TYPE, RESOURCE_TYPES, ROLE_TYPE, USER_TYPE,
   groupEntitlement, groupGrant, groupResource, nestedGroupGrant, roleEntitlement, roleGrant, roleResource, userResource, userStatus
 } from '#src/c1/mapping.ts'
-import type { MappingContext } from '#src/c1/mapping.ts'
 import type { Entitlement, Grant, Resource, ResourceType } from '#src/c1/model.ts'
 import type { Directory, DirectoryFindings, DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { concatSeqs, groupedSeq, seqFromArray, seqOf } from './seq.ts'
 import type { Seq } from './seq.ts'
 import { SnapshotError } from './snapshot-error.ts'
+import { ITEMS_PER_STEP, runAtOnce } from './turns.ts'
+import type { Steps } from './turns.ts'
 import type { PersistedSnapshot, SnapshotMeta } from './types.ts'
 
 export type { Seq } from './seq.ts'
@@ -72,7 +73,7 @@ export class Snapshot {
   readonly #groupNested: readonly (readonly string[])[]
   readonly #sections: Record<SectionName, Seq<object>>
 
-  private constructor (persisted: PersistedSnapshot) {
+  private constructor (persisted: PersistedSnapshot, parts: Parts) {
     this.#persisted = persisted
     this.meta = persisted.meta
     this.syncId = persisted.meta.syncId
@@ -80,63 +81,23 @@ export class Snapshot {
     this.directory = persisted.directory
     this.findings = persisted.findings
     const { users, groups, roles } = persisted.directory
-    const ctx: MappingContext = { tenant: persisted.meta.tenant }
-
-    this.#index = {
-      user: indexIds('user', users.map((u) => u.id)),
-      role: indexIds('role', roles),
-      group: indexIds('group', groups.map((g) => g.id))
-    }
-    for (const role of BUILT_IN_ROLES) {
-      if (!this.#index.role.has(role)) throw new SnapshotError(`the role catalog lacks the built-in role ${role}`)
-    }
-
-    let danglingEntitlements = 0
-    const roleMembers: number[][] = roles.map(() => [])
-    users.forEach((u, userIndex) => {
-      for (const role of u.roles) {
-        const r = this.#index.role.get(role)
-        if (r === undefined) danglingEntitlements++
-        else (roleMembers[r] as number[]).push(userIndex)
-      }
-    })
-    let danglingPrincipals = 0
-    const knownUnknown = new Set(persisted.findings.unknownMembers.map((m) => `${m.groupId}\u0000${m.userId}`))
-    const groupMembers = groups.map((g) => {
-      const members: number[] = []
-      for (const userId of g.members) {
-        const u = this.#index.user.get(userId)
-        if (u !== undefined) members.push(u)
-        else if (!knownUnknown.has(`${g.id}\u0000${userId}`)) danglingPrincipals++
-      }
-      return members
-    })
-    const groupNested = groups.map((g) => {
-      const nested: string[] = []
-      for (const id of g.nestedGroups ?? []) {
-        if (id !== g.id && this.#index.group.has(id)) nested.push(id)
-        else if (!knownUnknown.has(`${g.id}\u0000${id}`)) danglingPrincipals++
-      }
-      return nested
-    })
+    const { roleMembers, groupMembers, groupNested } = parts
+    this.#index = parts.index
     this.#roleMembers = roleMembers
     this.#groupMembers = groupMembers
     this.#groupNested = groupNested
-    this.integrity = { danglingGrantEntitlements: danglingEntitlements, danglingGrantPrincipals: danglingPrincipals }
-    if (danglingEntitlements > 0 || danglingPrincipals > 0) {
-      throw new SnapshotError(`referential integrity failed: ${danglingEntitlements} grant(s) point at no entitlement and ${danglingPrincipals} at no principal`)
-    }
+    this.integrity = { danglingGrantEntitlements: 0, danglingGrantPrincipals: 0 }
 
-    this.users = seqOf(users.length, (i) => userResource(users[i] as DirectoryUser, ctx))
-    this.roles = seqOf(roles.length, (i) => roleResource(roles[i] as string, (roleMembers[i] as number[]).length, ctx))
-    this.groups = seqOf(groups.length, (i) => groupResource(groups[i] as DirectoryGroup, ctx))
+    this.users = seqOf(users.length, (i) => userResource(users[i]))
+    this.roles = seqOf(roles.length, (i) => roleResource(roles[i], roleMembers[i].length))
+    this.groups = seqOf(groups.length, (i) => groupResource(groups[i]))
     this.allEntitlements = concatSeqs<Entitlement>([
-      seqOf(roles.length, (i) => roleEntitlement(roles[i] as string)),
-      seqOf(groups.length, (i) => groupEntitlementOf(groups[i] as DirectoryGroup))
+      seqOf(roles.length, (i) => roleEntitlement(roles[i])),
+      seqOf(groups.length, (i) => groupEntitlementOf(groups[i]))
     ])
     this.allGrants = concatSeqs<Grant>([
-      groupedSeq(roleMembers.map((m) => m.length), (r, k) => roleGrant(roles[r] as string, userIdAt(users, roleMembers[r], k))),
-      groupedSeq(groups.map((_, g) => (groupNested[g] as string[]).length + (groupMembers[g] as number[]).length), (g, k) => groupGrantAt(groups[g] as DirectoryGroup, groupNested[g] as string[], groupMembers[g] as number[], users, k))
+      groupedSeq(roleMembers.map((m) => m.length), (r, k) => roleGrant(roles[r], userIdAt(users, roleMembers[r], k))),
+      groupedSeq(groups.map((_, g) => groupNested[g].length + groupMembers[g].length), (g, k) => groupGrantAt(groups[g], groupNested[g], groupMembers[g], users, k))
     ])
     this.#sections = {
       resourceTypes: seqFromArray(RESOURCE_TYPES),
@@ -145,8 +106,7 @@ export class Snapshot {
       grants: this.allGrants
     }
 
-    let enabled = 0
-    for (const u of users) if (userStatus(u).resource === 'RESOURCE_STATUS_ENABLED') enabled++
+    const enabled = parts.enabledUsers
     const roleGrants = roleMembers.reduce((n, m) => n + m.length, 0)
     const groupGrants = groupMembers.reduce((n, m) => n + m.length, 0) + groupNested.reduce((n, m) => n + m.length, 0)
     this.stats = {
@@ -167,8 +127,13 @@ export class Snapshot {
 
   /** Validates `persisted` and builds the snapshot; throws SnapshotError when it must not be served. */
   static build (persisted: PersistedSnapshot): Snapshot {
-    checkShape(persisted)
-    return new Snapshot(persisted)
+    return runAtOnce(Snapshot.steps(persisted))
+  }
+
+  /** Snapshot.build as Steps (src/sync/turns.ts): the sync engine runs it in short turns. */
+  static * steps (persisted: PersistedSnapshot): Steps<Snapshot> {
+    yield * checkShape(persisted)
+    return new Snapshot(persisted, yield * partsOf(persisted))
   }
 
   /** What the store keeps (the C1 shapes are derived from it). */
@@ -205,7 +170,7 @@ export class Snapshot {
   entitlementsOf (kind: GrantingKind, id: string): Entitlement[] | undefined {
     const i = this.#index[kind].get(id)
     if (i === undefined) return undefined
-    return kind === ROLE_TYPE ? [roleEntitlement(id)] : [groupEntitlementOf(this.directory.groups[i] as DirectoryGroup)]
+    return kind === ROLE_TYPE ? [roleEntitlement(id)] : [groupEntitlementOf(this.directory.groups[i])]
   }
 
   /** Grants of a role or group, in user-id order; undefined for an unknown id. */
@@ -214,34 +179,92 @@ export class Snapshot {
     if (i === undefined) return undefined
     const users = this.directory.users
     if (kind === ROLE_TYPE) {
-      const members = this.#roleMembers[i] as readonly number[]
+      const members = this.#roleMembers[i]
       return seqOf(members.length, (k) => roleGrant(id, userIdAt(users, members, k)))
     }
-    const members = this.#groupMembers[i] as readonly number[]
-    const nested = this.#groupNested[i] as readonly string[]
-    const group = this.directory.groups[i] as DirectoryGroup
+    const members = this.#groupMembers[i]
+    const nested = this.#groupNested[i]
+    const group = this.directory.groups[i]
     return seqOf(nested.length + members.length, (k) => groupGrantAt(group, nested, members, users, k))
   }
 }
 
+/** What the constructor needs computed: indexes, memberships by position, and the enabled users. */
+interface Parts {
+  readonly index: Record<ResourceKind, ReadonlyMap<string, number>>
+  readonly roleMembers: readonly (readonly number[])[]
+  readonly groupMembers: readonly (readonly number[])[]
+  readonly groupNested: readonly (readonly string[])[]
+  readonly enabledUsers: number
+}
+
+function * partsOf (persisted: PersistedSnapshot): Steps<Parts> {
+  const { users, groups, roles } = persisted.directory
+  const index = {
+    user: yield * indexIds('user', users.map((u) => u.id)),
+    role: yield * indexIds('role', roles),
+    group: yield * indexIds('group', groups.map((g) => g.id))
+  }
+  for (const role of BUILT_IN_ROLES) {
+    if (!index.role.has(role)) throw new SnapshotError(`the role catalog lacks the built-in role ${role}`)
+  }
+
+  let danglingEntitlements = 0
+  let enabledUsers = 0
+  const roleMembers: number[][] = roles.map(() => [])
+  for (const [userIndex, u] of users.entries()) {
+    for (const role of u.roles) {
+      const r = index.role.get(role)
+      if (r === undefined) danglingEntitlements++
+      else roleMembers[r].push(userIndex)
+    }
+    if (userStatus(u).resource === 'RESOURCE_STATUS_ENABLED') enabledUsers++
+    if (userIndex % ITEMS_PER_STEP === 0) yield
+  }
+  let danglingPrincipals = 0
+  const knownUnknown = new Set(persisted.findings.unknownMembers.map((m) => `${m.groupId}\u0000${m.userId}`))
+  const groupMembers: number[][] = []
+  const groupNested: string[][] = []
+  for (const g of groups) {
+    const members: number[] = []
+    for (const userId of g.members) {
+      const u = index.user.get(userId)
+      if (u !== undefined) members.push(u)
+      else if (!knownUnknown.has(`${g.id}\u0000${userId}`)) danglingPrincipals++
+    }
+    const nested: string[] = []
+    for (const id of g.nestedGroups ?? []) {
+      if (id !== g.id && index.group.has(id)) nested.push(id)
+      else if (!knownUnknown.has(`${g.id}\u0000${id}`)) danglingPrincipals++
+    }
+    groupMembers.push(members)
+    groupNested.push(nested)
+    yield
+  }
+  if (danglingEntitlements > 0 || danglingPrincipals > 0) {
+    throw new SnapshotError(`referential integrity failed: ${danglingEntitlements} grant(s) point at no entitlement and ${danglingPrincipals} at no principal`)
+  }
+  return { index, roleMembers, groupMembers, groupNested, enabledUsers }
+}
+
 /** A group's k-th grant: nested groups first (principal type "group" sorts before "user"), then member users. */
 function groupGrantAt (g: DirectoryGroup, nested: readonly string[], members: readonly number[], users: readonly DirectoryUser[], k: number): Grant {
-  return k < nested.length ? nestedGroupGrant(g.id, nested[k] as string) : groupGrant(g.id, userIdAt(users, members, k - nested.length))
+  return k < nested.length ? nestedGroupGrant(g.id, nested[k]) : groupGrant(g.id, userIdAt(users, members, k - nested.length))
 }
 
 function groupEntitlementOf (g: DirectoryGroup): Entitlement {
   return groupEntitlement(g.id, g.displayName, (g.nestedGroups ?? []).length > 0)
 }
 
-function userIdAt (users: readonly DirectoryUser[], members: readonly number[] | undefined, k: number): string {
-  return (users[(members as readonly number[])[k] as number] as DirectoryUser).id
+function userIdAt (users: readonly DirectoryUser[], members: readonly number[], k: number): string {
+  return users[members[k]].id
 }
 
 /** id → position; ids must be safe for C1, unique and in code-unit order (what the directory promises). */
-function indexIds (kind: ResourceKind, ids: readonly string[]): Map<string, number> {
+function * indexIds (kind: ResourceKind, ids: readonly string[]): Steps<Map<string, number>> {
   const index = new Map<string, number>()
   let previous: string | undefined
-  ids.forEach((id, i) => {
+  for (const [i, id] of ids.entries()) {
     const reason = unsafeIdReason(id)
     if (reason !== undefined) throw new SnapshotError(`${kind} id ${quoteId(id)} ${reason}; it cannot be served to C1`)
     if (previous !== undefined && !(previous < id)) {
@@ -249,11 +272,12 @@ function indexIds (kind: ResourceKind, ids: readonly string[]): Map<string, numb
     }
     previous = id
     index.set(id, i)
-  })
+    if (i % ITEMS_PER_STEP === 0) yield
+  }
   return index
 }
 
-function checkShape (p: PersistedSnapshot): void {
+function * checkShape (p: PersistedSnapshot): Steps<void> {
   const fail = (what: string): never => { throw new SnapshotError(`not a snapshot: ${what}`) }
   if (p === null || typeof p !== 'object') fail('not an object')
   if (p.format !== 'zuora-c1-snapshot' || p.version !== 1) fail(`format ${String(p.format)} v${String(p.version)} is not zuora-c1-snapshot v1`)
@@ -263,8 +287,9 @@ function checkShape (p: PersistedSnapshot): void {
   if (d === null || typeof d !== 'object' || !Array.isArray(d.users) || !Array.isArray(d.groups) || !Array.isArray(d.roles)) fail('directory is incomplete')
   const f = p.findings
   if (f === null || typeof f !== 'object' || !Array.isArray(f.unknownMembers) || !Array.isArray(f.unknownGroups)) fail('findings are incomplete')
-  for (const u of d.users) {
+  for (const [i, u] of d.users.entries()) {
     if (u === null || typeof u !== 'object' || typeof u.id !== 'string' || !Array.isArray(u.roles) || !Array.isArray(u.groups) || !Array.isArray(u.emails)) fail('a user is malformed')
+    if (i % ITEMS_PER_STEP === 0) yield
   }
   for (const g of d.groups) {
     if (g === null || typeof g !== 'object' || typeof g.id !== 'string' || !Array.isArray(g.members)) fail('a group is malformed')

@@ -6,12 +6,13 @@
  * C1 reads a full sync as the truth, so a partial snapshot must never be served.
  */
 import type { DirectoryRead, ReadProgress, ZuoraConnection } from '#src/zuora/types.ts'
-import type { SnapshotStore, SyncEngine, SyncJob, SyncJobError, SyncListener, SyncProgress, SyncTrigger } from './types.ts'
-import { buildDirectory } from './snapshot-build.ts'
+import type { SnapshotStore, SyncEngine, SyncJob, SyncJobError, SyncListener, SyncPhaseTimes, SyncProgress, SyncTrigger } from './types.ts'
+import { directorySteps } from './snapshot-build.ts'
 import { Snapshot } from './snapshot.ts'
 import type { SnapshotHolder } from './snapshot-holder.ts'
 import { newSyncId } from './sync-id.ts'
 import { describeSyncError } from './sync-errors.ts'
+import { runInTurns } from './turns.ts'
 
 
 export interface SyncLogger {
@@ -105,8 +106,9 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
 
   async function execute (run: RunningSync, startedMs: number): Promise<void> {
     let read = EMPTY_READ
+    const phases = phaseClock(startedMs)
     const setPhase = (phase: SyncProgress['phase']): void => {
-      update(run, { progress: progressOf(read, phase, startedMs) })
+      update(run, { progress: progressOf(read, phase, startedMs), phases: phases.enter(phase) })
       deps.logger.debug?.({ syncJob: run.job.id, phase }, 'sync phase')
     }
     try {
@@ -115,14 +117,15 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
         signal: run.controller.signal,
         onProgress: (p) => {
           read = p
-          update(run, { progress: progressOf(p, p.phase, startedMs) })
+          update(run, { progress: progressOf(p, p.phase, startedMs), phases: phases.enter(p.phase) })
           logProgress(run.job)
         }
       })
       setPhase('building')
-      const { directory, findings } = buildDirectory(result)
+      // Built in short turns (src/sync/turns.ts): the service keeps answering while a large snapshot builds.
+      const { directory, findings } = await runInTurns(directorySteps(result))
       const at = now()
-      const snapshot = Snapshot.build({
+      const snapshot = await runInTurns(Snapshot.steps({
         format: 'zuora-c1-snapshot',
         version: 1,
         meta: {
@@ -130,27 +133,44 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
           snapshotAt: new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
           tenant: deps.zuora.tenant,
           connectorVersion: deps.connectorVersion,
-          ...(deps.source !== undefined ? { source: deps.source } : {})
+          source: deps.source
         },
         directory,
         findings
-      })
+      }))
       if (run.controller.signal.aborted) throw run.controller.signal.reason
       setPhase('persisting')
       // Persist before publishing: what is served survives a restart. The persist is never aborted half-way.
       await deps.store.save(snapshot.toPersisted())
       deps.holder.publish(snapshot)
-      finish(run, startedMs, read, { status: 'succeeded', syncId: snapshot.syncId })
+      finish(run, startedMs, read, { status: 'succeeded', syncId: snapshot.syncId, phases: phases.enter('finished') })
       deps.logger.info({ syncJob: run.job.id, syncId: snapshot.syncId, durationMs: run.job.durationMs, stats: snapshot.stats }, 'sync succeeded; snapshot published')
     } catch (err) {
       const aborted = run.controller.signal.aborted
       const current = deps.holder.current()
       const error: SyncJobError = describeSyncError(err, aborted, current !== undefined)
-      finish(run, startedMs, read, { status: aborted ? 'aborted' : 'failed', error })
+      finish(run, startedMs, read, { status: aborted ? 'aborted' : 'failed', error, phases: phases.enter('finished') })
       const log = { syncJob: run.job.id, error, servingSyncId: current?.syncId ?? null }
       const kept = current !== undefined ? 'the current snapshot is still served' : 'no snapshot yet'
       if (aborted) deps.logger.warn(log, `sync aborted; ${kept}`)
       else deps.logger.error(log, `sync failed; ${kept}`)
+    }
+  }
+
+  /** Milliseconds spent in each phase so far: entering a phase closes the one before it. */
+  function phaseClock (startedMs: number): { enter(phase: SyncProgress['phase']): SyncPhaseTimes } {
+    let current: SyncProgress['phase'] = 'token'
+    let since = startedMs
+    let times: SyncPhaseTimes = {}
+    return {
+      enter (phase) {
+        if (phase === current) return times
+        const t = now()
+        times = { ...times, [current]: (times[current] ?? 0) + t - since }
+        current = phase
+        since = t
+        return times
+      }
     }
   }
 
@@ -160,7 +180,7 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
     return n
   }
 
-  function finish (run: RunningSync, startedMs: number, read: ReadProgress, outcome: Pick<SyncJob, 'status' | 'syncId' | 'error'>): void {
+  function finish (run: RunningSync, startedMs: number, read: ReadProgress, outcome: Pick<SyncJob, 'status' | 'syncId' | 'error' | 'phases'>): void {
     const finishedMs = now()
     run.job = {
       ...run.job,

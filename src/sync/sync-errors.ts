@@ -21,7 +21,7 @@ export function describeSyncError (err: unknown, aborted: boolean, hasSnapshot =
     return {
       title: `Zuora ${err.kind} error`,
       detail: `${sentence(err.message)} ${kept}`,
-      ...(err.upstreamStatus !== undefined ? { upstreamStatus: err.upstreamStatus } : {})
+      upstreamStatus: err.upstreamStatus
     }
   }
   if (err instanceof Error && err.name === 'SnapshotError') {

@@ -61,6 +61,9 @@ export interface SyncProgress extends Omit<ReadProgress, 'phase'> {
   readonly estimatedRemainingMs: number | null
 }
 
+/** Milliseconds spent in each phase of a sync (a phase never entered is absent). */
+export type SyncPhaseTimes = Partial<Record<SyncProgress['phase'], number>>
+
 export interface SyncJobError {
   readonly title: string
   readonly detail: string
@@ -76,6 +79,8 @@ export interface SyncJob {
   readonly finishedAt?: string
   readonly durationMs?: number
   readonly progress: SyncProgress
+  /** Where the time went, per phase (token, first-pages, pages, done, building, persisting). */
+  readonly phases?: SyncPhaseTimes
   /** The snapshot published by this job (succeeded only). */
   readonly syncId?: string
   readonly error?: SyncJobError

@@ -1,22 +1,17 @@
 /**
- * ZuoraConnection (src/zuora/types.ts): the one connection to Zuora, wiring the HTTP client (one undici Agent
- * it owns, or an injected dispatcher), a request queue per upstream (token endpoint, SCIM), the token manager,
- * the SCIM client and the single-resource cache.
+ * ZuoraConnection (src/zuora/types.ts): the one connection to Zuora: the upstream client (one undici Agent it owns,
+ * or an injected dispatcher, behind the pause gate and the retry interceptor), the token manager and the SCIM client.
  */
 import type { Dispatcher } from 'undici'
-import type { Config } from '#src/config.ts'
-import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { isZuoraRestHost, ONEID_HOST } from './data-centers.ts'
-import { isZuoraError, ZuoraError } from './errors.ts'
-import { createHttpClient, DEFAULT_MAX_RESPONSE_BYTES } from './http.ts'
+import { ZuoraError } from './errors.ts'
+import { realClock, type QueueClock } from './gate.ts'
 import { silentLogger, type ZuoraLogger } from './logger.ts'
-import { createRequestQueue, realClock, type QueueClock } from './request-queue.ts'
-import { createCachedLookup } from './scim-cache.ts'
+import type { BackoffOptions } from './retry-after.ts'
 import { createScimClient } from './scim-client.ts'
 import { createTokenManager } from './token-manager.ts'
-import type { QueueStats, UpstreamCheck, UpstreamObserver, ZuoraConnection } from './types.ts'
-
-export type { ZuoraLogger } from './logger.ts'
+import type { UpstreamObserver, ZuoraConnection, ZuoraSettings } from './types.ts'
+import { createUpstream } from './upstream.ts'
 
 export interface ZuoraConnectionDeps {
   /** undici dispatcher (tests: MockAgent). Not closed by close(): its owner closes it. */
@@ -30,146 +25,47 @@ export interface ZuoraConnectionDeps {
 /** Tuning that tests may shrink; production uses the defaults. */
 export interface ZuoraConnectionTuning {
   readonly maxResponseBytes?: number
-  readonly cacheTtlMs?: number
-  readonly cacheMax?: number
-  readonly checkTtlMs?: number
-  readonly checkFailureTtlMs?: number
-  readonly backoff?: { baseMs?: number, capMs?: number, random?: () => number }
+  readonly backoff?: BackoffOptions
   readonly maxRetryAfterMs?: number
   readonly clock?: QueueClock
 }
 
-export const CHECK_TTL_MS = 30_000
-export const CHECK_FAILURE_TTL_MS = 5_000
-
-export function createZuoraConnection (
-  config: Config['zuora'],
-  deps: ZuoraConnectionDeps = {},
-  tuning: ZuoraConnectionTuning = {}
-): ZuoraConnection {
+export function createZuoraConnection (config: ZuoraSettings, deps: ZuoraConnectionDeps = {}, tuning: ZuoraConnectionTuning = {}): ZuoraConnection {
   const logger = deps.logger ?? silentLogger
   const now = deps.now ?? Date.now
-  const clock: QueueClock = tuning.clock ?? (deps.now !== undefined ? { now, schedule: realClock.schedule } : realClock)
   const origins = [...new Set([new URL(config.tokenUrl).origin, new URL(config.scimBaseUrl).origin])]
   const allZuora = origins.every(o => {
     const u = new URL(o)
     return u.protocol === 'https:' && u.port === '' && (isZuoraRestHost(u.hostname) || u.hostname === ONEID_HOST)
   })
-
-  const http = createHttpClient({
-    ...(deps.dispatcher !== undefined ? { dispatcher: deps.dispatcher } : {}),
+  const upstream = createUpstream({
+    ...tuning,
+    clock: tuning.clock ?? (deps.now !== undefined ? { now, schedule: realClock.schedule } : undefined),
+    dispatcher: deps.dispatcher,
     timeoutMs: config.requestTimeoutMs,
-    maxResponseBytes: tuning.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-    connections: config.maxConcurrency + 1,
+    maxConcurrency: config.maxConcurrency,
+    maxAttempts: config.maxAttempts,
     policy: { allowCustomHosts: !allZuora, origins },
-    ...(deps.observer !== undefined ? { observer: deps.observer } : {}),
+    observer: deps.observer,
     logger,
     now
   })
-  const queueCommon = {
-    maxAttempts: config.maxAttempts,
-    clock,
-    logger,
-    ...(deps.observer !== undefined ? { observer: deps.observer } : {}),
-    ...(tuning.backoff !== undefined ? { backoff: tuning.backoff } : {}),
-    ...(tuning.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: tuning.maxRetryAfterMs } : {})
-  }
-  const scimQueue = createRequestQueue({ ...queueCommon, maxConcurrency: config.maxConcurrency })
-  const tokenQueue = createRequestQueue({ ...queueCommon, maxConcurrency: 1 })
-  const tokens = createTokenManager({
-    tokenUrl: config.tokenUrl,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    ...(config.clientAuth !== undefined ? { clientAuth: config.clientAuth } : {}),
-    http,
-    queue: tokenQueue,
-    now,
-    logger,
-    ...(deps.observer !== undefined ? { observer: deps.observer } : {})
-  })
-  const scim = createScimClient({ config, http, queue: scimQueue, tokens, logger })
-  const cacheCommon = {
-    max: tuning.cacheMax ?? 1000,
-    ttlMs: tuning.cacheTtlMs ?? 60_000,
-    perf: { now },
-    ...(deps.observer !== undefined ? { observer: deps.observer } : {})
-  }
-  const users = createCachedLookup<DirectoryUser>({ ...cacheCommon, load: (id, signal) => scim.getUser(id, { signal }) })
-  const groups = createCachedLookup<DirectoryGroup>({ ...cacheCommon, load: (id, signal) => scim.getGroup(id, { signal }) })
-
+  const tokens = createTokenManager({ ...config, upstream, now, logger, observer: deps.observer })
+  const scim = createScimClient({ config, upstream, tokens, logger })
   let closed = false
-  let lastCheck: { result: UpstreamCheck, until: number } | undefined
-  let checking: Promise<UpstreamCheck> | undefined
-
-  function ensureOpen (): void {
-    if (closed) throw new ZuoraError('The Zuora connection is closed', { kind: 'aborted', endpoint: 'users' })
-  }
-
-  async function runCheck (): Promise<UpstreamCheck> {
-    const started = now()
-    try {
-      await tokens.getToken()
-      await scim.serviceProviderConfig()
-      const result: UpstreamCheck = { ok: true, checkedAt: new Date(now()).toISOString(), latencyMs: now() - started }
-      lastCheck = { result, until: now() + (tuning.checkTtlMs ?? CHECK_TTL_MS) }
-      return result
-    } catch (err) {
-      const detail = isZuoraError(err) ? err.message : 'unexpected error while checking Zuora'
-      if (!isZuoraError(err)) logger.error({ err }, 'zuora check failed unexpectedly')
-      const result: UpstreamCheck = { ok: false, checkedAt: new Date(now()).toISOString(), latencyMs: now() - started, detail }
-      lastCheck = { result, until: now() + (tuning.checkFailureTtlMs ?? CHECK_FAILURE_TTL_MS) }
-      return result
-    }
-  }
 
   return {
     tenant: new URL(config.tenantBaseUrl).host,
     async readDirectory (options = {}) {
-      ensureOpen()
+      if (closed) throw new ZuoraError('The Zuora connection is closed', { kind: 'aborted', endpoint: 'users' })
       return await scim.readDirectory(options)
     },
-    async getUser (id, options = {}) {
-      ensureOpen()
-      return await users.get(id, options)
-    },
-    async getGroup (id, options = {}) {
-      ensureOpen()
-      return await groups.get(id, options)
-    },
-    async check () {
-      if (closed) return { ok: false, checkedAt: new Date(now()).toISOString(), latencyMs: 0, detail: 'The Zuora connection is closed' }
-      if (lastCheck !== undefined && now() < lastCheck.until) return lastCheck.result
-      if (checking === undefined) {
-        const flight = runCheck()
-        checking = flight
-        void flight.finally(() => { if (checking === flight) checking = undefined })
-      }
-      return await checking
-    },
-    stats (): QueueStats {
-      const s = scimQueue.stats()
-      const t = tokenQueue.stats()
-      const pausedUntil = Math.max(s.pausedUntil ?? 0, t.pausedUntil ?? 0)
-      return {
-        active: s.active + t.active,
-        queued: s.queued + t.queued,
-        paused: s.paused || t.paused,
-        pausedUntil: pausedUntil > 0 ? pausedUntil : null,
-        requests: s.requests + t.requests,
-        retries: s.retries + t.retries,
-        rateLimitWaits: s.rateLimitWaits + t.rateLimitWaits,
-        rateLimitWaitMs: s.rateLimitWaitMs + t.rateLimitWaitMs
-      }
-    },
+    stats: upstream.stats,
     async close () {
       if (closed) return
       closed = true
-      scimQueue.close()
-      tokenQueue.close()
       tokens.close()
-      users.clear()
-      groups.clear()
-      await http.close()
+      await upstream.close()
     }
   }
 }

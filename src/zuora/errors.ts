@@ -60,15 +60,7 @@ export class ZuoraError extends Error {
 
   /** The same error with another message (a hint naming the cause added); every other field kept. */
   withMessage (message: string): ZuoraError {
-    return new ZuoraError(message, {
-      kind: this.kind,
-      endpoint: this.endpoint,
-      ...(this.upstreamStatus !== undefined ? { upstreamStatus: this.upstreamStatus } : {}),
-      ...(this.code !== undefined ? { code: this.code } : {}),
-      ...(this.requestId !== undefined ? { requestId: this.requestId } : {}),
-      ...(this.processId !== undefined ? { processId: this.processId } : {}),
-      ...(this.retryAfterMs !== undefined ? { retryAfterMs: this.retryAfterMs } : {})
-    })
+    return new ZuoraError(message, { ...this, cause: undefined })
   }
 
   /** Log-friendly view (no stack, no cause chain that could carry request options). */
@@ -213,10 +205,7 @@ export function kindForStatus (status: number, endpoint: UpstreamEndpoint, body?
 const ENDPOINT_LABEL: Record<UpstreamEndpoint, string> = {
   token: 'OAuth token request',
   users: 'SCIM Users list',
-  user: 'SCIM User read',
-  groups: 'SCIM Groups list',
-  group: 'SCIM Group read',
-  discovery: 'SCIM ServiceProviderConfig'
+  groups: 'SCIM Groups list'
 }
 
 export function endpointLabel (endpoint: UpstreamEndpoint): string {
@@ -242,13 +231,5 @@ export function errorFromResponse (args: {
   if (args.attempts !== undefined && args.attempts > 1) message += ` (after ${args.attempts} attempts)`
   if (kind === 'auth') message += `. Hint: ${AUTH_HINT}`
   if (args.requestId !== undefined) message += ` [Zuora-Request-Id ${args.requestId}]`
-  return new ZuoraError(message, {
-    kind,
-    endpoint,
-    upstreamStatus: status,
-    ...(body.code !== undefined ? { code: body.code } : {}),
-    ...(args.requestId !== undefined ? { requestId: args.requestId } : {}),
-    ...(body.processId !== undefined ? { processId: body.processId } : {}),
-    ...(args.retryAfterMs !== undefined ? { retryAfterMs: args.retryAfterMs } : {})
-  })
+  return new ZuoraError(message, { kind, endpoint, upstreamStatus: status, code: body.code, requestId: args.requestId, processId: body.processId, retryAfterMs: args.retryAfterMs })
 }

@@ -1,28 +1,27 @@
 /**
- * Zuora SCIM reads: list pages, single resources, ServiceProviderConfig, and the full directory read.
+ * Zuora SCIM reads: list pages and the full directory read.
  * Every call carries a token from the token manager; a 401 invalidates it, refreshes once and retries once (a
  * token revoked after Zuora had accepted it may be refreshed again, boundedly: see authorisedGet).
  *
  * readDirectory: the first page of Users and of Groups in parallel, then every remaining page in parallel
- * through the queue (see pagePlan: item-semantics pages overlap by one resource; a multi-page page-semantics
+ * through the upstream gate (see pagePlan: item-semantics pages overlap by one resource; a multi-page page-semantics
  * listing is read twice), and verify the listing held still (same totalResults on every page, every page full,
  * overlaps matching, both passes equal, as many distinct ids as totalResults). If it moved, that resource is
- * re-read from the start (bounded); a read that stays unstable fails — never a partial read.
+ * re-read from the start (bounded); a read that stays unstable fails — never a partial read. Group pages queue
+ * ahead of user pages: the groups' second pass then runs alongside the users' pages instead of after them (it still
+ * starts only once the first pass is complete, which is what makes it a check).
  * With a start-index setting of 'auto', how the server reads startIndex is detected per read and resource by one
  * small probe after the first page, before the rest is planned (see start-index.ts).
  */
 import { setMaxListeners } from 'node:events'
-import type { Config, StartIndexSemantics } from '#src/config.ts'
-import { compareIds, normaliseGroup, normaliseUser } from '#src/directory/normalise.ts'
-import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { AUTH_HINT, ZuoraError, errorFromResponse, parseUpstreamErrorBody } from './errors.ts'
-import type { HttpClient, UpstreamResponse } from './http.ts'
 import type { ZuoraLogger } from './logger.ts'
-import type { RequestQueue } from './request-queue.ts'
-import { checkGroup, checkListResponse, checkServiceProviderConfig, checkUser, parseJson, type PageContext } from './scim-schemas.ts'
+import { compareIds, normaliseGroup, normaliseUser } from './normalise.ts'
+import { checkGroup, checkListResponse, checkUser, parseJson, type PageContext } from './scim-schemas.ts'
 import type { TokenManager } from './token-manager.ts'
 import { classifyProbe, PROBE_COUNT, PROBE_START_INDEX, probeProblemMessage, startIndexSetting } from './start-index.ts'
-import type { DirectoryRead, ReadOptions, ReadProgress, UpstreamEndpoint } from './types.ts'
+import type { Upstream, UpstreamResponse } from './upstream.ts'
+import type { DirectoryGroup, DirectoryRead, DirectoryUser, ReadOptions, ReadProgress, StartIndexSemantics, UpstreamEndpoint, ZuoraSettings } from './types.ts'
 
 export type ScimResource = 'users' | 'groups'
 
@@ -34,9 +33,8 @@ export const MAX_AUTH_REFRESHES = 3
 export const MAX_TOTAL_RESULTS = 1_000_000
 
 export interface ScimClientOptions {
-  readonly config: Config['zuora']
-  readonly http: HttpClient
-  readonly queue: RequestQueue
+  readonly config: ZuoraSettings
+  readonly upstream: Pick<Upstream, 'send' | 'stats'>
   readonly tokens: TokenManager
   readonly logger?: ZuoraLogger
 }
@@ -50,11 +48,8 @@ export interface ScimPage<T> {
 }
 
 export interface ScimClient {
-  listUsers(pageIndex: number, count: number, options?: RequestOptions): Promise<ScimPage<DirectoryUser>>
-  listGroups(pageIndex: number, count: number, options?: RequestOptions): Promise<ScimPage<DirectoryGroup>>
-  getUser(id: string, options?: RequestOptions): Promise<DirectoryUser | undefined>
-  getGroup(id: string, options?: RequestOptions): Promise<DirectoryGroup | undefined>
-  serviceProviderConfig(options?: RequestOptions): Promise<void>
+  /** One list page of `count` resources from `startIndex`, checked and normalised. */
+  readPage(resource: ScimResource, startIndex: number, count: number, options?: RequestOptions): Promise<ScimPage<DirectoryUser | DirectoryGroup>>
   readDirectory(options?: ReadOptions): Promise<DirectoryRead>
 }
 
@@ -91,7 +86,7 @@ export function pagePlan (semantics: 'item' | 'page', total: number, count: numb
 }
 
 export function createScimClient (options: ScimClientOptions): ScimClient {
-  const { config, http, queue, tokens } = options
+  const { config, upstream, tokens } = options
   const base = config.scimBaseUrl
 
   /**
@@ -111,34 +106,27 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
    * accepted (revoked mid-read) refreshes again, at most MAX_AUTH_REFRESHES times per request.
    * Returns the response and the token it was sent with (scrubbed from errors).
    */
-  async function authorisedGet (endpoint: UpstreamEndpoint, url: string, what: string, opts: RequestOptions): Promise<{ res: UpstreamResponse, token: string | undefined }> {
+  async function authorisedGet (endpoint: UpstreamEndpoint, url: string, what: string, opts: RequestOptions): Promise<{ res: UpstreamResponse, token: string }> {
     for (let round = 1; ; round++) {
-      let used: string | undefined
-      const res = await queue.run({
+      const used = await tokens.getToken({ signal: opts.signal })
+      const res = await upstream.send({
         endpoint,
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${used}` },
         what,
-        ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-        secrets: () => used !== undefined ? [used] : [],
-        send: async () => {
-          const token = await tokens.getToken(opts.signal !== undefined ? { signal: opts.signal } : {})
-          used = token
-          opts.onSend?.()
-          return http.send({
-            endpoint,
-            method: 'GET',
-            url,
-            headers: { authorization: `Bearer ${token}` },
-            // recorded as soon as the status line arrives, before the body is read
-            onStatus: status => { if ((status >= 200 && status < 300) || status === 404) accept(token) },
-            ...(opts.signal !== undefined ? { signal: opts.signal } : {})
-          })
-        }
+        signal: opts.signal,
+        secrets: () => [used],
+        onAttempt: opts.onSend,
+        first: endpoint === 'groups',
+        // recorded as soon as the status line arrives, before the body is read
+        onStatus: status => { if ((status >= 200 && status < 300) || status === 404) accept(used) }
       })
       if (res.status !== 401) return { res, token: used }
-      if (used !== undefined) tokens.invalidate(used)
-      const wasAccepted = used !== undefined && accepted.has(used)
+      tokens.invalidate(used)
+      const wasAccepted = accepted.has(used)
       if (round > MAX_AUTH_REFRESHES || (round >= 2 && !wasAccepted)) {
-        const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, used !== undefined ? [used] : [])
+        const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, [used])
         const e = errorFromResponse({ endpoint, status: 401, body, requestId: res.requestId, what })
         const why = wasAccepted ? ` after ${round - 1} token refreshes` : ' even with a freshly issued token'
         // the token endpoint accepted the client, so the usual cause is a SCIM host of another data center
@@ -152,12 +140,12 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     }
   }
 
-  function failure (endpoint: UpstreamEndpoint, res: UpstreamResponse, what: string, token: string | undefined): ZuoraError {
-    const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, token !== undefined ? [token] : [])
+  function failure (endpoint: UpstreamEndpoint, res: UpstreamResponse, what: string, token: string): ZuoraError {
+    const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, [token])
     return errorFromResponse({ endpoint, status: res.status, body, requestId: res.requestId, what })
   }
 
-  async function listPage<T> (resource: ScimResource, pageIndex: number, count: number, opts: RequestOptions, step: number = count, semantics: StartIndexSemantics = semanticsOf(resource)): Promise<ScimPage<T>> {
+  async function listPage<T> (resource: ScimResource, pageIndex: number, count: number, opts: RequestOptions, step: number, semantics: StartIndexSemantics): Promise<ScimPage<T>> {
     const startIndex = startIndexFor(semantics, pageIndex, count, step)
     const what = `SCIM ${RESOURCE_PATH[resource]} page ${pageIndex + 1} (startIndex ${startIndex}, count ${count})`
     return { ...await listAt<T>(resource, startIndex, count, what, opts), index: pageIndex }
@@ -169,7 +157,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     const { res, token } = await authorisedGet(endpoint, url, what, opts)
     if (res.status === 404) throw notFoundListing(resource, res, what, token)
     if (res.status !== 200) throw failure(endpoint, res, what, token)
-    const ctx: PageContext = { endpoint, where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
+    const ctx: PageContext = { endpoint, where: what, requestId: res.requestId }
     const page = checkListResponse(parseJson(res.text, ctx), ctx)
     const items = resource === 'users'
       ? page.resources.map(r => normaliseUser(checkUser(r, ctx)))
@@ -178,42 +166,12 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
   }
 
   /** A 404 on a listing: the SCIM base URL is wrong (not a missing resource). */
-  function notFoundListing (resource: ScimResource, res: UpstreamResponse, what: string, token: string | undefined): ZuoraError {
+  function notFoundListing (resource: ScimResource, res: UpstreamResponse, what: string, token: string): ZuoraError {
     const e = failure(resource, res, what, token)
     const hint = `. Hint: no SCIM ${RESOURCE_PATH[resource]} endpoint at ${base}/${RESOURCE_PATH[resource]}: check ZUORA_SCIM_BASE_URL ` +
       '(it must end in the SCIM root, e.g. https://one.zuora.com/scim/v2, without /Users) and the data center of ZUORA_TENANT_BASE_URL'
     const [head, requestId] = e.message.split(' [Zuora-Request-Id ')
     return e.withMessage(`${head}${hint}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}` : ''}`)
-  }
-
-  /** A fixed semantics for the public page readers; 'auto' falls back to what Zuora documents (Users item, Groups page). */
-  function semanticsOf (resource: ScimResource): StartIndexSemantics {
-    const setting = resource === 'users' ? config.usersStartIndex : config.groupsStartIndex
-    if (setting !== 'auto') return setting
-    return resource === 'users' ? 'item' : 'page'
-  }
-
-  async function getOne<T> (resource: ScimResource, id: string, opts: RequestOptions): Promise<T | undefined> {
-    const endpoint: UpstreamEndpoint = resource === 'users' ? 'user' : 'group'
-    const what = `SCIM ${resource === 'users' ? 'User' : 'Group'} ${JSON.stringify(id.slice(0, 100))}`
-    const { res, token } = await authorisedGet(endpoint, `${base}/${RESOURCE_PATH[resource]}/${encodeURIComponent(id)}`, what, opts)
-    if (res.status === 404) return undefined
-    if (res.status !== 200) throw failure(endpoint, res, what, token)
-    const ctx: PageContext = { endpoint, where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
-    const body = parseJson(res.text, ctx)
-    const item = resource === 'users' ? normaliseUser(checkUser(body, ctx)) : normaliseGroup(checkGroup(body, ctx))
-    if (item.id !== id) {
-      throw new ZuoraError(`${what}: Zuora returned a different resource (id ${JSON.stringify(item.id.slice(0, 100))})`, { kind: 'payload', endpoint })
-    }
-    return item as T
-  }
-
-  async function serviceProviderConfig (opts: RequestOptions = {}): Promise<void> {
-    const what = 'SCIM ServiceProviderConfig'
-    const { res, token } = await authorisedGet('discovery', `${base}/ServiceProviderConfig`, what, opts)
-    if (res.status !== 200) throw failure('discovery', res, what, token)
-    const ctx: PageContext = { endpoint: 'discovery', where: what, ...(res.requestId !== undefined ? { requestId: res.requestId } : {}) }
-    checkServiceProviderConfig(parseJson(res.text, ctx), ctx)
   }
 
   async function readDirectory (readOptions: ReadOptions = {}): Promise<DirectoryRead> {
@@ -226,7 +184,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     if (outer?.aborted === true) throw new ZuoraError('Directory read aborted', { kind: 'aborted', endpoint: 'users' })
     outer?.addEventListener('abort', onOuterAbort, { once: true })
     const signal = controller.signal
-    const startStats = queue.stats()
+    const startStats = upstream.stats()
     let requests = 0
     const reqOpts: RequestOptions = { signal, onSend: () => { requests++ } }
     let phase: ReadProgress['phase'] = 'token'
@@ -244,7 +202,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
 
     const report = (): void => {
       if (readOptions.onProgress === undefined) return
-      const s = queue.stats()
+      const s = upstream.stats()
       try {
         readOptions.onProgress({
           phase,
@@ -430,11 +388,8 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
   }
 
   return {
-    listUsers: (k, count, opts = {}) => listPage<DirectoryUser>('users', k, count, opts),
-    listGroups: (k, count, opts = {}) => listPage<DirectoryGroup>('groups', k, count, opts),
-    getUser: (id, opts = {}) => getOne<DirectoryUser>('users', id, opts),
-    getGroup: (id, opts = {}) => getOne<DirectoryGroup>('groups', id, opts),
-    serviceProviderConfig,
+    readPage: (resource, startIndex, count, opts = {}) =>
+      listAt(resource, startIndex, count, `SCIM ${RESOURCE_PATH[resource]} page (startIndex ${startIndex}, count ${count})`, opts),
     readDirectory
   }
 }

@@ -93,15 +93,9 @@ export const ScimListResponseSchema = Type.Object({
 })
 export type ScimListResponse = Static<typeof ScimListResponseSchema>
 
-export const ServiceProviderConfigSchema = Type.Object({
-  schemas: Nullable(Type.Array(Type.String())),
-  filter: Nullable(Type.Object({ supported: OptBoolean, maxResults: Nullable(Type.Integer()) }))
-})
-
 const UserCheck = TypeCompiler.Compile(ScimUserSchema)
 const GroupCheck = TypeCompiler.Compile(ScimGroupSchema)
 const ListCheck = TypeCompiler.Compile(ScimListResponseSchema)
-const SpcCheck = TypeCompiler.Compile(ServiceProviderConfigSchema)
 
 interface Checker { Check(v: unknown): boolean, Errors(v: unknown): { First(): { path: string, message: string } | undefined } }
 
@@ -117,9 +111,7 @@ function idOf (value: unknown): string | undefined {
 }
 
 function payloadError (endpoint: UpstreamEndpoint, message: string, requestId?: string): ZuoraError {
-  return new ZuoraError(`${message}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''}`, {
-    kind: 'payload', endpoint, ...(requestId !== undefined ? { requestId } : {})
-  })
+  return new ZuoraError(`${message}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''}`, { kind: 'payload', endpoint, requestId })
 }
 
 export interface PageContext {
@@ -205,13 +197,6 @@ export function checkListResponse (raw: unknown, ctx: PageContext): ListPage {
     ...(typeof value.itemsPerPage === 'number' ? { itemsPerPage: value.itemsPerPage } : {})
   }
 }
-export function checkServiceProviderConfig (raw: unknown, ctx: PageContext): void {
-  const value = isObject(raw) ? prepare(raw, ['filter'], []) : raw
-  if (!isObject(value) || !SpcCheck.Check(value)) {
-    throw payloadError(ctx.endpoint, `Malformed SCIM ServiceProviderConfig: ${isObject(value) ? firstError(SpcCheck, value) : 'not a JSON object'}`, ctx.requestId)
-  }
-}
-
 /** JSON.parse with a payload error instead of a SyntaxError. */
 export function parseJson (text: string, ctx: PageContext): unknown {
   try {

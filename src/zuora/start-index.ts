@@ -6,7 +6,7 @@
  * first page's 2nd and 3rd resources, a page number with its 3rd and 4th (page 2 of size 2). Anything else is
  * looked at once more by the reader, then named with the evidence (ids per startIndex), never guessed.
  */
-import type { StartIndexSemantics } from '#src/config.ts'
+import type { StartIndexSemantics } from './types.ts'
 
 export const PROBE_START_INDEX = 2
 export const PROBE_COUNT = 2

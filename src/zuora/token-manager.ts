@@ -8,14 +8,12 @@
  * Basic header; 'auto' tries the form body, and when the token endpoint refuses the client (401, or 400
  * invalid_client/invalid_request) tries Basic once, then keeps whichever method worked for the process lifetime.
  */
-import type { ClientAuthSetting } from '#src/config.ts'
 import type { Secret } from '#src/secret.ts'
 import { AUTH_HINT, ZuoraError, errorFromResponse, isZuoraError, parseUpstreamErrorBody } from './errors.ts'
-import type { HttpClient } from './http.ts'
 import type { ZuoraLogger } from './logger.ts'
 import { safeObserver } from './observer.ts'
-import type { RequestQueue } from './request-queue.ts'
-import type { UpstreamObserver } from './types.ts'
+import type { ClientAuthSetting, UpstreamObserver } from './types.ts'
+import type { Upstream } from './upstream.ts'
 
 /** Refresh this long before expiry (bounded to half the lifetime for short-lived tokens). */
 export const DEFAULT_SKEW_MS = 60_000
@@ -28,8 +26,7 @@ export interface TokenManagerOptions {
   readonly clientSecret: Secret
   /** Default 'auto'. */
   readonly clientAuth?: ClientAuthSetting
-  readonly http: HttpClient
-  readonly queue: RequestQueue
+  readonly upstream: Pick<Upstream, 'send'>
   readonly now?: () => number
   readonly skewMs?: number
   readonly observer?: UpstreamObserver
@@ -123,7 +120,7 @@ export function createTokenManager (options: TokenManagerOptions): TokenManager 
 
   function parseToken (text: string, requestId: string | undefined, receivedAt: number): TokenInfo {
     const fail = (why: string): ZuoraError => new ZuoraError(`OAuth token response is unusable: ${why}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''}`, {
-      kind: 'payload', endpoint: 'token', upstreamStatus: 200, ...(requestId !== undefined ? { requestId } : {})
+      kind: 'payload', endpoint: 'token', upstreamStatus: 200, requestId
     })
     let body: TokenResponse
     try {
@@ -160,22 +157,16 @@ export function createTokenManager (options: TokenManagerOptions): TokenManager 
       headers.authorization = `Basic ${basicCredentials(options.clientId, options.clientSecret.reveal())}`
     }
     const body = new URLSearchParams(form).toString()
-    const res = await options.queue.run({
+    const res = await options.upstream.send({
       endpoint: 'token',
+      method: 'POST',
+      url: options.tokenUrl,
+      headers,
+      body,
       what: 'OAuth token request',
       signal: closeController.signal,
       secrets,
-      send: () => {
-        requests++
-        return options.http.send({
-          endpoint: 'token',
-          method: 'POST',
-          url: options.tokenUrl,
-          headers,
-          body,
-          signal: closeController.signal
-        })
-      }
+      onAttempt: () => { requests++ }
     })
     if (res.status !== 200) {
       throw errorFromResponse({

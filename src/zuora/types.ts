@@ -1,11 +1,85 @@
 /**
- * The contract between the Zuora connection core and the rest of the service.
- * Everything that speaks to Zuora lives under src/zuora/; the sync engine only sees this interface.
+ * The contract between the Zuora connection and the rest of the service: the settings it takes (plain options,
+ * config.ts fills them), the normalised users and groups it returns, and the observer hooks metrics feed on.
  */
-import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
+import type { Secret } from '#src/secret.ts'
+
+/** How a server reads SCIM `startIndex`: a 1-based item index (RFC 7644) or a page number (Zuora's Groups doc). */
+export type StartIndexSemantics = 'item' | 'page'
+/** How the token request authenticates the client (RFC 6749 §2.3.1): detected, HTTP Basic, or form body. */
+export type ClientAuthSetting = 'auto' | 'basic' | 'post'
+
+export interface ZuoraSettings {
+  readonly tenantBaseUrl: string
+  readonly tokenUrl: string
+  readonly scimBaseUrl: string
+  readonly clientId: string
+  readonly clientSecret: Secret
+  readonly maxConcurrency: number
+  readonly requestTimeoutMs: number
+  readonly maxAttempts: number
+  readonly usersPageSize: number
+  readonly groupsPageSize: number
+  /** A fixed semantics, or 'auto': detected per read by one probe. */
+  readonly usersStartIndex: StartIndexSemantics | 'auto'
+  readonly groupsStartIndex: StartIndexSemantics | 'auto'
+  /** Absent: 'auto'. */
+  readonly clientAuth?: ClientAuthSetting
+}
 
 /** Upstream call classes, used as metric labels and in logs. */
-export type UpstreamEndpoint = 'token' | 'users' | 'user' | 'groups' | 'group' | 'discovery'
+export type UpstreamEndpoint = 'token' | 'users' | 'groups'
+
+/** Zuora's UserExtension status values (open-ended: an unknown value is kept verbatim). */
+export type ZuoraUserStatus = 'ACTIVE' | 'INACTIVE' | 'PENDING_ACTIVATION' | (string & {})
+
+export interface DirectoryEmail {
+  readonly value: string
+  readonly type?: string
+  readonly primary: boolean
+}
+
+export interface DirectoryUser {
+  /** Immutable Zuora SCIM id: the C1 resource id. */
+  readonly id: string
+  readonly userName: string
+  readonly displayName?: string
+  readonly externalId?: string
+  readonly givenName?: string
+  readonly familyName?: string
+  readonly formattedName?: string
+  readonly emails: readonly DirectoryEmail[]
+  /** SCIM `active`; absent in the payload is kept as undefined (not guessed). */
+  readonly active?: boolean
+  /** UserExtension.status, verbatim. */
+  readonly status?: ZuoraUserStatus
+  readonly ssoEnabled?: boolean
+  readonly region?: string
+  readonly organizationId?: string
+  readonly preferredLanguage?: string
+  readonly locale?: string
+  /** meta.created (ISO-8601). */
+  readonly created?: string
+  /** Distinct role values, sorted. */
+  readonly roles: readonly string[]
+  /** Distinct group ids of the user's direct (or untyped) `groups[]` entries, sorted. */
+  readonly groups: readonly string[]
+  /** Groups reached through nested groups (`groups[]` entries typed "indirect"), sorted; absent when none. */
+  readonly indirectGroups?: readonly string[]
+}
+
+export interface DirectoryGroup {
+  readonly id: string
+  readonly displayName: string
+  readonly description?: string
+  readonly organizationId?: string
+  /** GroupExtension.active (a deleted group comes back with active:false). */
+  readonly active?: boolean
+  /** Distinct member user ids from `members[]`, sorted (nested groups are not users). */
+  readonly members: readonly string[]
+  /** Nested group ids (members typed Group, or with a $ref to /Groups/), sorted; absent when none. */
+  readonly nestedGroups?: readonly string[]
+}
 
 /** Progress of one directory read, reported after every page. */
 export interface ReadProgress {
@@ -41,6 +115,7 @@ export interface UpstreamObserver {
   retry?(event: { endpoint: UpstreamEndpoint, reason: string }): void
   rateLimitWait?(event: { waitMs: number }): void
   tokenRefresh?(event: { outcome: 'ok' | 'error' }): void
+  /** Nothing feeds it since single-resource reads were removed; kept while the metrics plugin still declares it. */
   cache?(event: { outcome: 'hit' | 'miss' | 'stale' | 'inflight' }): void
 }
 
@@ -55,24 +130,11 @@ export interface QueueStats {
   readonly rateLimitWaitMs: number
 }
 
-/** Result of the cheap upstream check (token + ServiceProviderConfig), cached briefly. */
-export interface UpstreamCheck {
-  readonly ok: boolean
-  readonly checkedAt: string
-  readonly latencyMs: number
-  readonly detail?: string
-}
-
 export interface ZuoraConnection {
   /** Host of the tenant base URL (e.g. rest.eu.zuora.com), shown as app.tenant. */
   readonly tenant: string
   /** Reads every user and group page. Throws a ZuoraError (never returns a partial read). */
   readDirectory(options?: ReadOptions): Promise<DirectoryRead>
-  /** Cached single-resource reads (lru-cache fetch, coalesced). Undefined when Zuora says 404. */
-  getUser(id: string, options?: { signal?: AbortSignal }): Promise<DirectoryUser | undefined>
-  getGroup(id: string, options?: { signal?: AbortSignal }): Promise<DirectoryGroup | undefined>
-  /** Token + ServiceProviderConfig, cached for a short TTL so health probes never stampede Zuora. */
-  check(): Promise<UpstreamCheck>
   stats(): QueueStats
   /** Closes the undici pools; pending requests are aborted. */
   close(): Promise<void>

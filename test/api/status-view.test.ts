@@ -1,7 +1,8 @@
 /** What the status page is built from: the snapshot's aggregate counts and the finished jobs, nothing more. */
 import t from 'tap'
 import { snapshotCounts, statusView } from '#src/api/status-view.ts'
-import { startTestApp, testSnapshot } from '../helper.ts'
+import { testSnapshot } from '../helper.ts'
+import { injectTestApp } from '../routes/inject.ts'
 
 t.test('snapshotCounts takes the snapshot stats', async t => {
   const snapshot = testSnapshot({ users: 20, groups: 4 })
@@ -17,7 +18,7 @@ t.test('snapshotCounts takes the snapshot stats', async t => {
 
 t.test('statusView mirrors the readiness verdict', async t => {
   const snapshot = testSnapshot({ users: 3, groups: 1 })
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const view = statusView(app.app, Date.parse(snapshot.snapshotAt) + 5000)
   t.equal(view.ready, true)
   t.match(view.reason, snapshot.syncId)

@@ -16,7 +16,7 @@ import {
   ACCOUNT_TYPES, AnnotationSchema, C1_SCHEMAS, EntitlementSchema, GrantSchema, PURPOSES, RESOURCE_STATUSES, ResourceIdSchema,
   ResourceSchema, ResourceTypeSchema, TRAITS, ref
 } from '#src/c1/model.ts'
-import { normaliseGroup, normaliseUser } from '#src/directory/normalise.ts'
+import { normaliseGroup, normaliseUser } from '#src/zuora/normalise.ts'
 import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { generateOrg } from '#simulator/org.ts'
 import { renderGroup, renderUser } from '#simulator/scim-shapes.ts'
@@ -49,7 +49,6 @@ function valid (schema: TSchema, value: unknown): string | undefined {
   return undefined
 }
 
-const ctx = { tenant: 'rest.eu.zuora.com' }
 
 t.test('the schemas compile and their own examples validate', async t => {
   t.same(C1_SCHEMAS.map(s => s.$id), ['Annotation', 'ResourceId', 'ResourceType', 'Resource', 'Entitlement', 'Grant'])
@@ -76,19 +75,19 @@ t.test('every mapped object of a simulated org validates', async t => {
     if (problem !== undefined) t.fail(`${label}: ${problem}`)
   }
   for (const u of users) {
-    const r = userResource(u, ctx)
+    const r = userResource(u)
     statuses.add(r.status?.status ?? 'none')
     expect(ResourceSchema, r, `user ${u.id}`)
   }
   const roles = [...new Set(users.flatMap(u => u.roles))].sort()
   for (const role of roles) {
     const holders = users.filter(u => u.roles.includes(role))
-    expect(ResourceSchema, roleResource(role, holders.length, ctx), `role ${role}`)
+    expect(ResourceSchema, roleResource(role, holders.length), `role ${role}`)
     expect(EntitlementSchema, roleEntitlement(role), `role entitlement ${role}`)
     for (const h of holders) expect(GrantSchema, roleGrant(role, h.id), `role grant ${role}/${h.id}`)
   }
   for (const g of groups) {
-    expect(ResourceSchema, groupResource(g, ctx), `group ${g.id}`)
+    expect(ResourceSchema, groupResource(g), `group ${g.id}`)
     expect(EntitlementSchema, groupEntitlement(g.id, g.displayName), `group entitlement ${g.id}`)
     for (const m of g.members) expect(GrantSchema, groupGrant(g.id, m), `group grant ${g.id}/${m}`)
   }
@@ -104,9 +103,9 @@ t.test('edge-case users and groups still validate', async t => {
     { id: 'u-long', userName: 'x'.repeat(5000), displayName: '名'.repeat(2000), emails: [{ value: 'not-an-email', primary: true }], roles: ['USER'], groups: [], created: 'not a date', status: 'WEIRD' },
     { id: 'u-pending', userName: 'p', emails: [{ value: 'p@example.com', primary: false }], active: false, status: 'PENDING_ACTIVATION', created: '2020-02-29T23:59:59+05:30', roles: [], groups: [] }
   ]
-  for (const u of edge) t.equal(valid(ResourceSchema, userResource(u, ctx)), undefined, u.id)
-  t.equal(valid(ResourceSchema, groupResource({ id: 'g', displayName: '', members: [], active: false }, ctx)), undefined)
-  t.equal(valid(ResourceSchema, roleResource('r'.repeat(1024), 0, ctx)), undefined, 'longest role id')
+  for (const u of edge) t.equal(valid(ResourceSchema, userResource(u)), undefined, u.id)
+  t.equal(valid(ResourceSchema, groupResource({ id: 'g', displayName: '', members: [], active: false })), undefined)
+  t.equal(valid(ResourceSchema, roleResource('r'.repeat(1024), 0)), undefined, 'longest role id')
   t.equal(valid(EntitlementSchema, roleEntitlement('r'.repeat(1000))), undefined)
 })
 
@@ -129,14 +128,14 @@ t.test('property: any directory user maps to a valid Resource', async t => {
   })
   fc.assert(fc.property(userArb, raw => {
     const u = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as unknown as DirectoryUser
-    const problem = valid(ResourceSchema, userResource(u, ctx))
+    const problem = valid(ResourceSchema, userResource(u))
     if (problem !== undefined) throw new Error(problem)
   }), { numRuns: 300, seed: 42 })
   t.pass('300 generated users validate')
 })
 
 t.test('the schemas reject what C1 would reject', async t => {
-  const role = roleResource('ADMIN', 1, ctx)
+  const role = roleResource('ADMIN', 1)
   t.type(valid(ResourceSchema, { ...role, id: { resourceType: 'role', resource: '' } }), 'string', 'empty resource id')
   t.type(valid(ResourceSchema, { ...role, annotations: [{ type: 'x' }] }), 'string', 'annotation without @type')
   t.type(valid(ResourceSchema, { ...role, annotations: [{ '@type': 'c1.connector.v2.RoleTrait' }] }), 'string', '@type without the type URL prefix')

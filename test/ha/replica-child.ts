@@ -10,4 +10,4 @@ const app = await startTestApp({ env: { ZUORA_TENANT_BASE_URL: process.env.HA_SI
 app.app.snapshots.onPublish((s) => { send({ published: s.syncId, at: Date.now() }) })
 send({ url: app.url, token: app.token, serving: app.app.snapshots.current()?.syncId })
 setInterval(() => { send({ role: app.app.replica?.role(), syncing: app.app.syncEngine.running() !== undefined }) }, 100).unref()
-process.on('disconnect', () => { void app.close().then(() => process.exit(0)) })
+process.on('disconnect', () => { app.close().finally(() => process.exit(0)).catch(() => {}) })

@@ -3,8 +3,9 @@
  */
 import t from 'tap'
 import { createServiceMetrics } from '#src/plugins/metrics.ts'
-import { API_TOKEN, startStack } from '../helper.ts'
+import { API_TOKEN } from '../helper.ts'
 import type { TestStack } from '../helper.ts'
+import { injectStack } from '../routes/inject.ts'
 
 /** The value of one sample (`name{labels}`); undefined when absent. Labels are matched as written by prom-client. */
 function sample (text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -19,20 +20,21 @@ function sample (text: string, name: string, labels: Record<string, string> = {}
 }
 
 async function scrape (stack: TestStack, token?: string): Promise<string> {
-  const res = await fetch(`${stack.url}/metrics`, token !== undefined ? { headers: { authorization: `Bearer ${token}` } } : {})
+  const res = await stack.request('/metrics', { token: token ?? null })
   if (res.status !== 200) throw new Error(`/metrics → ${res.status}`)
   return await res.text()
 }
 
 t.test('counters move after a sync', async (t) => {
-  const stack = await startStack({ simulator: { users: 120, groups: 4 }, t })
-  const res = await fetch(`${stack.url}/metrics`)
+  const stack = await injectStack({ simulator: { users: 120, groups: 4 }, t })
+  const res = await stack.request('/metrics', { token: null })
   t.equal(res.status, 200)
   t.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/)
   const first = await res.text()
 
   t.equal(sample(first, 'zuora_c1_syncs_total', { outcome: 'succeeded', trigger: 'startup' }), 1)
   t.equal(sample(first, 'zuora_c1_sync_duration_seconds_count', { outcome: 'succeeded' }), 1)
+  for (const phase of ['token', 'first-pages', 'pages', 'building', 'persisting']) t.equal(sample(first, 'zuora_c1_sync_phase_duration_seconds_count', { phase }), 1, `time in the ${phase} phase is recorded`)
   t.equal(sample(first, 'zuora_c1_upstream_requests_total', { endpoint: 'users', status: '200' }), 3, '120 users = 2 pages of 100 and the start-index probe')
   t.equal(sample(first, 'zuora_c1_upstream_requests_total', { endpoint: 'groups', status: '200' }), 1)
   t.equal(sample(first, 'zuora_c1_upstream_token_refreshes_total', { outcome: 'ok' }), 1)
@@ -53,7 +55,7 @@ t.test('counters move after a sync', async (t) => {
 })
 
 t.test('rate-limit waits and retries are counted', async (t) => {
-  const stack = await startStack({ simulator: { users: 30, groups: 2 }, env: { ZUORA_USERS_PAGE_SIZE: '10' }, t })
+  const stack = await injectStack({ simulator: { users: 30, groups: 2 }, env: { ZUORA_USERS_PAGE_SIZE: '10' }, t })
   stack.sim.control.failPage({ resource: 'users', page: 2, kind: '503' })
   stack.sim.control.failPage({ resource: 'users', page: 3, kind: '429' })
   await stack.request('/sync', { method: 'POST' })
@@ -66,10 +68,10 @@ t.test('rate-limit waits and retries are counted', async (t) => {
 })
 
 t.test('HTTP durations are labelled by route pattern, never the raw URL', async (t) => {
-  const stack = await startStack({ simulator: { users: 5, groups: 1 }, t })
+  const stack = await injectStack({ simulator: { users: 5, groups: 1 }, t })
   await stack.request('/sync/jobs/job_doesnotexist0000000000000000')
   await stack.request('/no/such/path')
-  await fetch(`${stack.url}/health/live`)
+  await stack.request('/health/live', { token: null })
   const text = await scrape(stack)
   t.ok(sample(text, 'zuora_c1_http_request_duration_seconds_count', { method: 'GET', route: '/health/live', status_code: '200' }))
   t.ok(sample(text, 'zuora_c1_http_request_duration_seconds_count', { method: 'GET', route: '/sync/jobs/:id' }))
@@ -79,16 +81,16 @@ t.test('HTTP durations are labelled by route pattern, never the raw URL', async 
 
 t.test('METRICS_TOKEN guards /metrics (API tokens do not open it)', async (t) => {
   const metricsToken = 'metrics-token-0123456789abcdef'
-  const stack = await startStack({ simulator: { users: 5, groups: 1 }, env: { METRICS_TOKEN: metricsToken }, t })
-  const none = await fetch(`${stack.url}/metrics`)
+  const stack = await injectStack({ simulator: { users: 5, groups: 1 }, env: { METRICS_TOKEN: metricsToken }, t })
+  const none = await stack.request('/metrics', { token: null })
   t.equal(none.status, 401)
   t.match(none.headers.get('content-type'), /^application\/problem\+json/)
   t.match(none.headers.get('www-authenticate'), /^Bearer/)
-  const api = await fetch(`${stack.url}/metrics`, { headers: { authorization: `Bearer ${API_TOKEN}` } })
+  const api = await stack.request('/metrics', { token: API_TOKEN })
   t.equal(api.status, 401)
   const body = await api.text()
   t.notMatch(body, metricsToken)
-  const ok = await fetch(`${stack.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })
+  const ok = await stack.request('/metrics', { token: metricsToken })
   t.equal(ok.status, 200)
   t.match(await ok.text(), /zuora_c1_syncs_total/)
 })

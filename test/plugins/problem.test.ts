@@ -9,7 +9,8 @@ import t from 'tap'
 import { genReqId } from '#src/api/logging.ts'
 import { HttpProblem, problemType } from '#src/api/problem.ts'
 import problem, { frameworkErrors } from '#src/plugins/problem.ts'
-import schemas, { problemResponses } from '#src/plugins/schemas.ts'
+import schemas from '#src/plugins/schemas.ts'
+import { problemResponses } from '#src/api/problem.ts'
 import { ZuoraError } from '#src/zuora/errors.ts'
 
 const PROBLEM_JSON = /^application\/problem\+json/

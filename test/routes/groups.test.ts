@@ -1,9 +1,10 @@
 /**
- * GET /groups, /groups/:id, /groups/:id/entitlements, /groups/:id/grants over real HTTP.
+ * GET /groups, /groups/:id, /groups/:id/entitlements, /groups/:id/grants through app.inject.
  */
 import t from 'tap'
 import { EntitlementSchema, GrantSchema, ResourceSchema } from '#src/c1/model.ts'
-import { startTestApp, testSnapshot } from '../helper.ts'
+import { testSnapshot } from '../helper.ts'
+import { injectTestApp } from './inject.ts'
 import { codeUnitSorted, conforms, getJson, ids, isProblem, namesParameter, walk } from './list-helpers.ts'
 import type { Json } from './list-helpers.ts'
 
@@ -12,7 +13,7 @@ const groups = snapshot.directory.groups
 const biggest = [...groups].sort((a, b) => b.members.length - a.members.length)[0]
 
 t.test('GET /groups: every group, paged', async (t) => {
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const { pages, items } = await walk(t, app, '/groups?pageSize=2')
   t.equal(pages.length, 3)
   const got = ids(items)
@@ -27,7 +28,7 @@ t.test('GET /groups: every group, paged', async (t) => {
 })
 
 t.test('GET /groups/:id', async (t) => {
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const g = groups[0]
   const res = await getJson(app, `/groups/${g.id}`)
   t.equal(res.status, 200)
@@ -40,7 +41,7 @@ t.test('GET /groups/:id', async (t) => {
 })
 
 t.test('GET /groups/:id/entitlements: exactly `member`', async (t) => {
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const g = groups[1]
   const res = await getJson(app, `/groups/${g.id}/entitlements`)
   t.equal(res.status, 200)
@@ -58,7 +59,7 @@ t.test('GET /groups/:id/entitlements: exactly `member`', async (t) => {
 })
 
 t.test('GET /groups/:id/grants: one per member, paged', async (t) => {
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const { pages, items } = await walk(t, app, `/groups/${biggest.id}/grants?pageSize=5`)
   t.ok(pages.length >= 3, `${pages.length} pages`)
   const members = biggest.members.filter((id) => snapshot.has('user', id))
@@ -73,7 +74,7 @@ t.test('GET /groups/:id/grants: one per member, paged', async (t) => {
 })
 
 t.test('503 before the first snapshot', async (t) => {
-  const app = await startTestApp({ startSync: false, t })
+  const app = await injectTestApp({ startSync: false, t })
   for (const path of ['/groups', '/groups/x', '/groups/x/entitlements', '/groups/x/grants']) {
     isProblem(t, await getJson(app, path), 503, 'snapshot-not-ready', path)
   }

@@ -1,21 +1,23 @@
 /**
- * /health/live and /health/ready over real HTTP: public, problem+json when not ready, never a call to Zuora.
+ * /health/live and /health/ready through app.inject: public, problem+json when not ready, never a call to Zuora.
  */
 import t from 'tap'
 import { readiness } from '#src/api/readiness.ts'
 import type { SyncJob } from '#src/sync/types.ts'
-import { snapshotOf, startStack, startTestApp, testDirectory, testSnapshot } from '../helper.ts'
+import { snapshotOf, testDirectory, testSnapshot } from '../helper.ts'
+import type { TestApp } from '../helper.ts'
+import { injectStack, injectTestApp } from './inject.ts'
 
 type Json = any
 
-async function get (url: string): Promise<{ status: number, type: string, body: Json, headers: Headers }> {
-  const res = await fetch(url)
+async function get (app: TestApp, path: string): Promise<{ status: number, type: string, body: Json, headers: Headers }> {
+  const res = await app.request(path, { token: null })
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.json(), headers: res.headers }
 }
 
 t.test('GET /health/live answers ok without a token, even before any snapshot', async (t) => {
-  const app = await startTestApp({ startSync: false, t })
-  const res = await get(`${app.url}/health/live`)
+  const app = await injectTestApp({ startSync: false, t })
+  const res = await get(app, '/health/live')
   t.equal(res.status, 200)
   t.match(res.type, /^application\/json/)
   t.same(res.body, { status: 'ok' })
@@ -23,8 +25,8 @@ t.test('GET /health/live answers ok without a token, even before any snapshot', 
 
 t.test('GET /health/ready is 200 with a fresh snapshot, reports it, needs no token', async (t) => {
   const snapshot = testSnapshot({ users: 10, groups: 2 })
-  const app = await startTestApp({ snapshot, t })
-  const res = await get(`${app.url}/health/ready`)
+  const app = await injectTestApp({ snapshot, t })
+  const res = await get(app, '/health/ready')
   t.equal(res.status, 200)
   t.equal(res.body.ready, true)
   t.equal(res.body.syncId, snapshot.syncId)
@@ -35,8 +37,8 @@ t.test('GET /health/ready is 200 with a fresh snapshot, reports it, needs no tok
 })
 
 t.test('GET /health/ready is 503 problem+json before the first snapshot', async (t) => {
-  const app = await startTestApp({ startSync: false, t })
-  const res = await get(`${app.url}/health/ready`)
+  const app = await injectTestApp({ startSync: false, t })
+  const res = await get(app, '/health/ready')
   t.equal(res.status, 503)
   t.match(res.type, /^application\/problem\+json/)
   t.match(res.body, { type: /\/problems\/not-ready$/, title: 'Not ready', status: 503, ready: false, syncId: null, ageSeconds: null })
@@ -46,8 +48,8 @@ t.test('GET /health/ready is 503 problem+json before the first snapshot', async 
 
 t.test('GET /health/ready is 503 when the snapshot is older than SYNC_MAX_AGE_SECONDS', async (t) => {
   const old = snapshotOf(testDirectory({ users: 5, groups: 1 }), Date.now() - 3600_000)
-  const app = await startTestApp({ snapshot: old, env: { SYNC_MAX_AGE_SECONDS: '600' }, t })
-  const res = await get(`${app.url}/health/ready`)
+  const app = await injectTestApp({ snapshot: old, env: { SYNC_MAX_AGE_SECONDS: '600' }, t })
+  const res = await get(app, '/health/ready')
   t.equal(res.status, 503)
   t.equal(res.body.ready, false)
   t.equal(res.body.syncId, old.syncId)
@@ -57,8 +59,8 @@ t.test('GET /health/ready is 503 when the snapshot is older than SYNC_MAX_AGE_SE
 })
 
 t.test('readiness reports the running sync and the last outcome, and never calls Zuora', async (t) => {
-  const stack = await startStack({ waitForSync: false, simulator: { latencyMs: 150, users: 300 }, t })
-  const during = await get(`${stack.url}/health/ready`)
+  const stack = await injectStack({ waitForSync: false, simulator: { latencyMs: 150, users: 300 }, t })
+  const during = await get(stack, '/health/ready')
   t.equal(during.status, 503, 'no snapshot while the first sync runs')
   t.ok(during.body.runningSync, 'the running sync is reported')
   t.match(during.body.runningSync, { id: /^job_/, trigger: 'startup', progress: { phase: String } })
@@ -66,11 +68,11 @@ t.test('readiness reports the running sync and the last outcome, and never calls
   await stack.app.syncEngine.whenIdle()
   const before = stack.sim.control.counters().totalRequests
   for (let i = 0; i < 5; i++) {
-    const res = await get(`${stack.url}/health/ready`)
+    const res = await get(stack, '/health/ready')
     t.equal(res.status, 200)
     t.match(res.body.lastSync, { status: 'succeeded', trigger: 'startup' })
   }
-  await get(`${stack.url}/health/live`)
+  await get(stack, '/health/live')
   t.equal(stack.sim.control.counters().totalRequests, before, 'no upstream request from health probes')
 })
 

@@ -1,14 +1,15 @@
 /**
- * GET /resource-types over real HTTP.
+ * GET /resource-types through app.inject.
  */
 import t from 'tap'
 import { ResourceTypeSchema } from '#src/c1/model.ts'
-import { startTestApp, testSnapshot } from '../helper.ts'
+import { testSnapshot } from '../helper.ts'
+import { injectTestApp } from './inject.ts'
 import { conforms, getJson, ids, isProblem, namesParameter, walk } from './list-helpers.ts'
 
 t.test('user, role, group', async (t) => {
   const snapshot = testSnapshot({ users: 10 })
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const res = await getJson(app, '/resource-types')
   t.equal(res.status, 200)
   t.same(ids(res.body.list), ['user', 'role', 'group'])
@@ -32,7 +33,7 @@ t.test('user, role, group', async (t) => {
 })
 
 t.test('503 before the first snapshot', async (t) => {
-  const app = await startTestApp({ startSync: false, t })
+  const app = await injectTestApp({ startSync: false, t })
   const res = await getJson(app, '/resource-types')
   isProblem(t, res, 503, 'snapshot-not-ready', 'no snapshot')
   t.ok(res.headers.get('retry-after'))

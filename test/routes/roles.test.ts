@@ -1,16 +1,17 @@
 /**
- * GET /roles, /roles/:id, /roles/:id/entitlements, /roles/:id/grants over real HTTP.
+ * GET /roles, /roles/:id, /roles/:id/entitlements, /roles/:id/grants through app.inject.
  */
 import t from 'tap'
 import { EntitlementSchema, GrantSchema, ResourceSchema } from '#src/c1/model.ts'
-import { startTestApp, testSnapshot } from '../helper.ts'
+import { testSnapshot } from '../helper.ts'
+import { injectTestApp } from './inject.ts'
 import { codeUnitSorted, conforms, getJson, ids, isProblem, namesParameter, walk } from './list-helpers.ts'
 import type { Json } from './list-helpers.ts'
 
 const snapshot = testSnapshot({ users: 50 })
 
 t.test('GET /roles: the catalog, paged', async (t) => {
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const { pages, items } = await walk(t, app, '/roles?pageSize=2')
   t.ok(pages.length >= 3, `${pages.length} pages`)
   const got = ids(items)
@@ -24,7 +25,7 @@ t.test('GET /roles: the catalog, paged', async (t) => {
 })
 
 t.test('GET /roles/:id', async (t) => {
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const res = await getJson(app, '/roles/ADMIN')
   t.equal(res.status, 200)
   t.same(res.body, { resource: snapshot.resource('role', 'ADMIN'), syncId: snapshot.syncId, snapshotAt: snapshot.snapshotAt })
@@ -35,7 +36,7 @@ t.test('GET /roles/:id', async (t) => {
 })
 
 t.test('unsafe role ids are refused with the reason, not mangled', async (t) => {
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   for (const [path, reason] of [
     ['/roles/BILLING%3AADMIN', /contains ':'/],
     ['/roles/a%2Fb', /contains '\/'/],
@@ -53,7 +54,7 @@ t.test('unsafe role ids are refused with the reason, not mangled', async (t) => 
 })
 
 t.test('GET /roles/:id/entitlements: exactly `assigned`', async (t) => {
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const res = await getJson(app, '/roles/ADMIN/entitlements')
   t.equal(res.status, 200)
   t.equal(res.body.list.length, 1)
@@ -73,7 +74,7 @@ t.test('GET /roles/:id/entitlements: exactly `assigned`', async (t) => {
 })
 
 t.test('GET /roles/:id/grants: one per holder, paged', async (t) => {
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const holders = snapshot.directory.users.filter((u) => u.roles.includes('USER')).map((u) => u.id)
   const { pages, items } = await walk(t, app, '/roles/USER/grants?pageSize=10')
   t.ok(pages.length >= 3, `${pages.length} pages`)
@@ -98,7 +99,7 @@ t.test('GET /roles/:id/grants: one per holder, paged', async (t) => {
 })
 
 t.test('503 before the first snapshot', async (t) => {
-  const app = await startTestApp({ startSync: false, t })
+  const app = await injectTestApp({ startSync: false, t })
   for (const path of ['/roles', '/roles/ADMIN', '/roles/ADMIN/entitlements', '/roles/ADMIN/grants']) {
     const res = await getJson(app, path)
     isProblem(t, res, 503, 'snapshot-not-ready', path)

@@ -1,12 +1,13 @@
-/** GET / over real HTTP: public HTML under helmet's CSP, the counts of the snapshot served and the last sync. */
+/** GET / through app.inject: public HTML under helmet's CSP, the counts of the snapshot served and the last sync. */
 import t from 'tap'
 import { snapshotCounts } from '#src/api/status-view.ts'
-import { startStack, startTestApp, testSnapshot } from '../helper.ts'
+import { testSnapshot } from '../helper.ts'
+import { injectStack, injectTestApp } from './inject.ts'
 
 t.test('GET / is a public HTML page with the snapshot counts, under the CSP', async t => {
   const snapshot = testSnapshot({ users: 12, groups: 3 })
-  const app = await startTestApp({ snapshot, t })
-  const res = await fetch(`${app.url}/`)
+  const app = await injectTestApp({ snapshot, t })
+  const res = await app.request('/', { token: null })
   t.equal(res.status, 200, 'no token needed')
   t.match(res.headers.get('content-type'), /^text\/html; charset=utf-8/)
   t.match(res.headers.get('content-security-policy'), /script-src 'self'/)
@@ -22,8 +23,8 @@ t.test('GET / is a public HTML page with the snapshot counts, under the CSP', as
 })
 
 t.test('before any snapshot the page still answers 200 and says not ready', async t => {
-  const app = await startTestApp({ startSync: false, t })
-  const res = await fetch(`${app.url}/`)
+  const app = await injectTestApp({ startSync: false, t })
+  const res = await app.request('/', { token: null })
   t.equal(res.status, 200)
   const html = await res.text()
   t.match(html, /not ready/)
@@ -31,9 +32,9 @@ t.test('before any snapshot the page still answers 200 and says not ready', asyn
 })
 
 t.test('after a sync against the simulator it lists that sync with its outcome', async t => {
-  const stack = await startStack({ t })
+  const stack = await injectStack({ t })
   const job = stack.app.syncEngine.lastFinished()
-  const html = await (await fetch(`${stack.url}/`)).text()
+  const html = await (await stack.request('/', { token: null })).text()
   t.ok(job)
   t.match(html, `<code>${job!.id}</code>`)
   t.match(html, /class="outcome">succeeded</)

@@ -1,15 +1,15 @@
 /**
- * /sync over real HTTP: the app against the simulator (startStack), no mocks.
+ * /sync through app.inject: the app against the simulator (over loopback), no mocks.
  */
 import t from 'tap'
 import type { Test } from 'tap'
 import { FormatRegistry } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { C1_SCHEMAS } from '#src/c1/model.ts'
-import { SYNC_SCHEMAS, SyncDiffSchema, SyncJobSchema, SyncPageSchema } from '#src/sync/sync-schemas.ts'
+import { SYNC_SCHEMAS, SyncDiffSchema, SyncJobSchema, SyncPageSchema } from '#src/api/sync-schemas.ts'
 import { newSyncId } from '#src/sync/sync-id.ts'
-import { startStack, startTestApp } from '../helper.ts'
 import type { TestApp, TestStack } from '../helper.ts'
+import { injectStack, injectTestApp } from './inject.ts'
 
 if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (s) => !Number.isNaN(Date.parse(s)))
 const REFS = [...C1_SCHEMAS, ...SYNC_SCHEMAS]
@@ -96,8 +96,8 @@ function checkSchema (t: Test, schema: Json, value: Json, what: string): void {
   t.strictSame(errors, [], `${what} matches its schema`)
 }
 
-async function stack (t: Test, opts: Parameters<typeof startStack>[0] = {}): Promise<TestStack> {
-  const s = await startStack(opts)
+async function stack (t: Test, opts: Parameters<typeof injectStack>[0] = {}): Promise<TestStack> {
+  const s = await injectStack(opts)
   t.teardown(() => s.close())
   return s
 }
@@ -347,7 +347,7 @@ t.test('since: bad input → 400, unknown or evicted → 410 telling to do a ful
 })
 
 t.test('before the first snapshot every read is 503; requests without a token are 401', async (t) => {
-  const app = await startTestApp({ startSync: false, t })
+  const app = await injectTestApp({ startSync: false, t })
   const page = await json(app, '/sync')
   t.equal(page.status, 503)
   t.match(page.headers.get('content-type'), /^application\/problem\+json/)

@@ -1,17 +1,18 @@
 /**
- * GET /users and /users/:id over real HTTP (startTestApp with a published snapshot; no Zuora).
+ * GET /users and /users/:id through app.inject (injectTestApp with a published snapshot; no Zuora).
  */
 import t from 'tap'
 import { ResourceSchema } from '#src/c1/model.ts'
 import { encodePageToken } from '#src/api/page-token.ts'
 import { newSyncId } from '#src/sync/sync-id.ts'
-import { startTestApp, testSnapshot } from '../helper.ts'
+import { testSnapshot } from '../helper.ts'
+import { injectTestApp } from './inject.ts'
 import { codeUnitSorted, conforms, getJson, ids, isProblem, namesParameter, walk } from './list-helpers.ts'
 import type { Json } from './list-helpers.ts'
 
 t.test('first page, defaults and shape', async (t) => {
   const snapshot = testSnapshot({ users: 50 })
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const res = await getJson(app, '/users')
   t.equal(res.status, 200)
   t.match(res.headers.get('content-type'), /^application\/json/)
@@ -28,7 +29,7 @@ t.test('first page, defaults and shape', async (t) => {
 
 t.test('pagination walk: every user exactly once, in id order', async (t) => {
   const snapshot = testSnapshot({ users: 50 })
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const { pages, items } = await walk(t, app, '/users?pageSize=7')
   t.equal(pages.length, 8, '50 users in pages of 7')
   t.ok(pages.slice(0, -1).every((p: Json) => p.list.length === 7 && p.nextPageToken !== ''))
@@ -48,7 +49,7 @@ t.test('pagination walk: every user exactly once, in id order', async (t) => {
 
 t.test('a walk stays on its snapshot across publishes; 410 once evicted', async (t) => {
   const first = testSnapshot({ users: 50, seed: 1 })
-  const app = await startTestApp({ snapshot: first, t })
+  const app = await injectTestApp({ snapshot: first, t })
   const page1 = await getJson(app, '/users?pageSize=20')
   app.app.snapshots.publish(testSnapshot({ users: 30, seed: 2 }))
   const current = await getJson(app, '/users?pageSize=20')
@@ -74,7 +75,7 @@ t.test('a walk stays on its snapshot across publishes; 410 once evicted', async 
 
 t.test('filters', async (t) => {
   const snapshot = testSnapshot({ users: 50 })
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const enabled = await walk(t, app, '/users?status=enabled&pageSize=10')
   const disabled = await walk(t, app, '/users?status=disabled&pageSize=10')
   t.equal(enabled.items.length, snapshot.stats.usersByStatus.enabled)
@@ -114,7 +115,7 @@ t.test('filters', async (t) => {
 })
 
 t.test('bad query values: 400 naming the parameter', async (t) => {
-  const app = await startTestApp({ snapshot: testSnapshot({ users: 50 }), t })
+  const app = await injectTestApp({ snapshot: testSnapshot({ users: 50 }), t })
   for (const [query, parameter] of [
     ['pageSize=0', 'pageSize'], ['pageSize=251', 'pageSize'], ['pageSize=abc', 'pageSize'], ['pageSize=1.5', 'pageSize'],
     ['status=active', 'status'], ['q=', 'q'], [`q=${'x'.repeat(257)}`, 'q'], ['role=', 'role'],
@@ -130,7 +131,7 @@ t.test('bad query values: 400 naming the parameter', async (t) => {
 })
 
 t.test('ETag and If-None-Match', async (t) => {
-  const app = await startTestApp({ snapshot: testSnapshot({ users: 50 }), t })
+  const app = await injectTestApp({ snapshot: testSnapshot({ users: 50 }), t })
   const first = await getJson(app, '/users?pageSize=10')
   const tag = first.headers.get('etag')
   t.match(tag, /^W\/".+"$/)
@@ -150,7 +151,7 @@ t.test('ETag and If-None-Match', async (t) => {
 })
 
 t.test('503 before the first snapshot, then 200', async (t) => {
-  const app = await startTestApp({ startSync: false, t })
+  const app = await injectTestApp({ startSync: false, t })
   const res = await getJson(app, '/users')
   const body = isProblem(t, res, 503, 'snapshot-not-ready', 'no snapshot yet')
   t.match(res.headers.get('retry-after'), /^\d+$/, 'Retry-After')
@@ -161,7 +162,7 @@ t.test('503 before the first snapshot, then 200', async (t) => {
 })
 
 t.test('auth', async (t) => {
-  const app = await startTestApp({ snapshot: testSnapshot({ users: 5 }), t })
+  const app = await injectTestApp({ snapshot: testSnapshot({ users: 5 }), t })
   t.equal((await getJson(app, '/users', { token: null })).status, 401, 'no token')
   t.equal((await getJson(app, '/users', { token: 'wrong-token' })).status, 401, 'wrong token')
   t.equal((await getJson(app, '/users/abc', { token: null })).status, 401, 'no token on /users/:id')
@@ -170,7 +171,7 @@ t.test('auth', async (t) => {
 
 t.test('GET /users/:id', async (t) => {
   const snapshot = testSnapshot({ users: 50 })
-  const app = await startTestApp({ snapshot, t })
+  const app = await injectTestApp({ snapshot, t })
   const u = snapshot.directory.users[3]
   const res = await getJson(app, `/users/${encodeURIComponent(u.id)}`)
   t.equal(res.status, 200)

@@ -159,3 +159,41 @@ t.test('a failed sync is retried sooner, with backoff, never later than the inte
   await engine.whenIdle()
   t.same(delays, [30_000, 60_000, 3_600_000], '30 s, 60 s after failures, the interval after a success')
 })
+
+t.test('the job records the milliseconds spent in each phase', async t => {
+  let clock = Date.parse('2026-09-01T12:00:00Z')
+  const holder = createSnapshotHolder()
+  const store = memoryStore()
+  const zuora = {
+    tenant: 'rest.zuora.com',
+    async readDirectory (options?: ReadOptions): Promise<DirectoryRead> {
+      const progress = { pagesDone: 0, pagesTotal: null, usersRead: 0, groupsRead: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0 }
+      clock += 30
+      options?.onProgress?.({ ...progress, phase: 'first-pages' })
+      clock += 50
+      options?.onProgress?.({ ...progress, phase: 'pages' })
+      clock += 400
+      options?.onProgress?.({ ...progress, phase: 'pages', pagesDone: 1 })
+      options?.onProgress?.({ ...progress, phase: 'done' })
+      return READ
+    }
+  }
+  const saving = { ...store, async save (s: PersistedSnapshot) { clock += 70; await store.save(s) } }
+  const engine = createSyncEngine({ zuora, holder, store: saving, logger: silent, connectorVersion: 'test', intervalSeconds: 0, now: () => clock })
+  const running: Array<Record<string, number> | undefined> = []
+  engine.subscribe((event, job) => { if (event === 'progress') running.push(job.phases) })
+  const job = engine.trigger('api')
+  await engine.whenIdle()
+  const done = engine.job(job.id)
+  t.same(done?.phases, { token: 30, 'first-pages': 50, pages: 400, done: 0, building: 0, persisting: 70 })
+  t.equal(done?.durationMs, 550, 'the phases add up to the duration')
+  t.same(running.at(-1), { token: 30, 'first-pages': 50, pages: 400, done: 0, building: 0 }, 'a running job shows the phases finished so far')
+})
+
+t.test('a failed sync records the phases it went through', async t => {
+  const { engine } = setup([new ZuoraError('boom', { kind: 'upstream', endpoint: 'users' })])
+  const job = engine.trigger('api')
+  await engine.whenIdle()
+  const phases = engine.job(job.id)?.phases ?? {}
+  t.same(Object.keys(phases), ['token', 'pages'])
+})

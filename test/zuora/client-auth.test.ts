@@ -6,9 +6,8 @@ import t from 'tap'
 import type { MockAgent } from 'undici'
 import { Secret } from '#src/secret.ts'
 import { AUTH_HINT, ZuoraError } from '#src/zuora/errors.ts'
-import { createHttpClient } from '#src/zuora/http.ts'
 import type { ZuoraLogger } from '#src/zuora/logger.ts'
-import { createRequestQueue } from '#src/zuora/request-queue.ts'
+import { createUpstream } from '#src/zuora/upstream.ts'
 import { basicCredentials, createTokenManager, type TokenManagerOptions } from '#src/zuora/token-manager.ts'
 import { BASE, CLIENT_ID, CLIENT_SECRET, JSON_HEADERS, mockAgent, tokenBody } from './helpers.ts'
 
@@ -24,9 +23,8 @@ function captureLogger (lines: string[]): ZuoraLogger {
 function manager (agent: MockAgent, extra: Partial<TokenManagerOptions> = {}) {
   const lines: string[] = []
   const logger = captureLogger(lines)
-  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, policy: { allowCustomHosts: false, origins: [BASE] }, logger })
-  const queue = createRequestQueue({ maxConcurrency: 1, maxAttempts: 3, backoff: { baseMs: 1, capMs: 2 }, logger })
-  const tm = createTokenManager({ tokenUrl: `${BASE}${TOKEN_PATH}`, clientId: CLIENT_ID, clientSecret: new Secret(CLIENT_SECRET), http, queue, logger, ...extra })
+  const upstream = createUpstream({ dispatcher: agent, timeoutMs: 1000, maxConcurrency: 1, maxAttempts: 3, backoff: { baseMs: 1, capMs: 2 }, policy: { allowCustomHosts: false, origins: [BASE] }, logger })
+  const tm = createTokenManager({ tokenUrl: `${BASE}${TOKEN_PATH}`, clientId: CLIENT_ID, clientSecret: new Secret(CLIENT_SECRET), upstream, logger, ...extra })
   return { tm, lines }
 }
 

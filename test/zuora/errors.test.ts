@@ -64,7 +64,7 @@ t.test('status → kind, and the message', async t => {
   t.equal(kindForStatus(429, 'users'), 'rate-limited')
   t.equal(kindForStatus(503, 'users'), 'unavailable')
   t.equal(kindForStatus(504, 'users'), 'timeout')
-  t.equal(kindForStatus(404, 'user'), 'upstream')
+  t.equal(kindForStatus(404, 'users'), 'upstream')
   const e = errorFromResponse({ endpoint: 'token', status: 401, body: { shape: 'oauth', code: 'invalid_client' }, requestId: 'rid-1' })
   t.equal(e.kind, 'auth')
   t.equal(e.httpStatus, 502)

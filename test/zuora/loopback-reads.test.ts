@@ -1,6 +1,6 @@
 /**
  * The connection against the simulator over loopback HTTP: the full read equals the simulator's org field by
- * field, a token revoked mid-read, the single-resource cache, Zuora's list quirks and error shapes.
+ * field, a token revoked mid-read, Zuora's list quirks and error shapes.
  * Small orgs, no latency: fast and deterministic.
  */
 import t from 'tap'
@@ -100,32 +100,6 @@ t.test('a token revoked in the middle of a read: one refresh, every page retried
   t.same(c.pagesServed, { users: 7, groups: 1 }, 'no page read twice: the revocation did not make the listing look unstable')
 })
 
-t.test('getUser / getGroup: cached (lru-cache fetch, coalesced), 404 → undefined, outages are errors', async t => {
-  const s = await sim(t, { users: 30, groups: 3, seed: 23 })
-  const conn = connect(t, s, { maxAttempts: 2 })
-  const [u0, u1] = s.control.users()
-  const g0 = s.control.groups().find(g => g.members.length > 0) as SimGroup
-  const getCount = (route: string): number => Object.values(s.control.counters().requests[route] ?? {}).reduce((a, b) => a + b, 0)
-
-  const [a, b, c] = await Promise.all([conn.getUser(u0.id), conn.getUser(u0.id), conn.getUser(u0.id)])
-  t.same(a, expectedUser(u0, s.control.organizationId))
-  t.equal(a, b, 'concurrent callers share one fetch')
-  t.equal(b, c)
-  t.equal(await conn.getUser(u0.id), a, 'served from the cache')
-  t.equal(getCount('users.get'), 1, 'one upstream GET for four calls')
-
-  t.same(await conn.getGroup(g0.id), expectedGroup(g0, s.control.organizationId))
-  t.equal(await conn.getUser('00000000-0000-4000-8000-000000000404'), undefined, 'Zuora 404 → undefined')
-  t.equal(await conn.getUser('00000000-0000-4000-8000-000000000404'), undefined)
-  t.equal(await conn.getGroup('no-such-group'), undefined)
-  t.equal(getCount('users.get'), 2, 'the 404 is cached too')
-
-  s.control.failNext(2, '500', 'users.get')
-  const err = await conn.getUser(u1.id).catch((e: unknown) => e) as ZuoraError
-  t.match(err, { name: 'ZuoraError', kind: 'unavailable', upstreamStatus: 500 }, 'a cold-cache outage is an error, never "not found"')
-  t.same(await conn.getUser(u1.id), expectedUser(u1, s.control.organizationId), 'and is not cached')
-})
-
 t.test('Zuora list quirks over HTTP: RFC `Resources`, no paging fields, gzip, clamped counts', async t => {
   const s = await sim(t, { users: 230, groups: 25, seed: 24, listKey: 'Resources', omitPagingFields: true, gzip: true, usersMaxCount: 50, groupsMaxCount: 10 })
   const conn = connect(t, s)
@@ -140,11 +114,10 @@ t.test('Zuora list quirks over HTTP: RFC `Resources`, no paging fields, gzip, cl
 t.test('error shapes over HTTP: Zuora, SCIM and HTML bodies become typed errors', async t => {
   const s = await sim(t, { users: 10, groups: 2, seed: 25 })
   const conn = connect(t, s, { maxAttempts: 1 })
-  const id = s.control.users()[0].id
   for (const [shape, detail] of [['zuora', /HTTP 503 \(90000060\)/], ['scim', /HTTP 503: /], ['html', /HTTP 503: 503/]] as const) {
     s.control.set({ errorShape: shape })
-    s.control.failNext(1, '503', 'users.get')
-    const err = await conn.getUser(id).catch((e: unknown) => e) as ZuoraError
+    s.control.failNext(1, '503', 'users.list')
+    const err = await conn.readDirectory().catch((e: unknown) => e) as ZuoraError
     t.match(err, { name: 'ZuoraError', kind: 'unavailable', upstreamStatus: 503, retryAfterMs: 1000 }, shape)
     t.match(err.message, detail, shape)
     t.match(err.message, /\[Zuora-Request-Id [^\]]+\]/, 'the Zuora request id is kept for support')

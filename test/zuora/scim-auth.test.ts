@@ -4,13 +4,11 @@
  * token Zuora had accepted (revoked mid-read) refreshes again, boundedly.
  */
 import t from 'tap'
-import type { Dispatcher } from 'undici'
 import { AUTH_HINT, type ZuoraError } from '#src/zuora/errors.ts'
-import type { HttpClient, UpstreamRequest, UpstreamResponse } from '#src/zuora/http.ts'
-import { createRequestQueue } from '#src/zuora/request-queue.ts'
 import { MAX_AUTH_REFRESHES, createScimClient } from '#src/zuora/scim-client.ts'
 import type { TokenManager } from '#src/zuora/token-manager.ts'
-import { scimUser, zuoraConfig } from './helpers.ts'
+import type { Upstream, UpstreamRequest, UpstreamResponse } from '#src/zuora/upstream.ts'
+import { listResponse, scimUser, zuoraConfig } from './helpers.ts'
 
 interface Pending {
   readonly id: string
@@ -18,14 +16,13 @@ interface Pending {
   answer(status: number): void
 }
 
-/** An HttpClient whose every request waits until the test answers it. */
+/** An upstream whose every request waits until the test answers it. */
 function scriptedHttp () {
   const pending: Pending[] = []
-  const http: HttpClient = {
-    dispatcher: {} as Dispatcher,
-    close: async () => {},
+  const http: Pick<Upstream, 'send' | 'stats'> = {
+    stats: () => ({ active: 0, queued: 0, paused: false, pausedUntil: null, requests: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0 }),
     send: (req: UpstreamRequest) => new Promise<UpstreamResponse>(resolve => {
-      const id = decodeURIComponent(req.url.split('/').pop() ?? '')
+      const id = `u${new URL(req.url).searchParams.get('startIndex') ?? ''}`
       const token = (req.headers?.authorization ?? '').replace(/^Bearer /, '')
       pending.push({
         id,
@@ -34,9 +31,9 @@ function scriptedHttp () {
           pending.splice(pending.indexOf(this), 1)
           req.onStatus?.(status)
           const text = status === 200
-            ? JSON.stringify(scimUser(id))
+            ? JSON.stringify(listResponse([scimUser(id)], 1000))
             : JSON.stringify({ success: false, reasons: [{ message: 'Unauthorized', code: '90000011' }] })
-          resolve({ status, headers: {}, text, contentType: 'application/json', requestId: `r-${id}`, trackId: 't', durationMs: 0 })
+          resolve({ status, headers: {}, text, contentType: 'application/json', requestId: `r-${id}`, trackId: 't' })
         }
       })
     })
@@ -71,14 +68,15 @@ function fakeTokens () {
 function client () {
   const { http, next, pending } = scriptedHttp()
   const tokens = fakeTokens()
-  const queue = createRequestQueue({ maxConcurrency: 4, maxAttempts: 3 })
-  const scim = createScimClient({ config: zuoraConfig(), http, queue, tokens })
-  return { scim, next, pending, tokens }
+  const scim = createScimClient({ config: zuoraConfig(), upstream: http, tokens })
+  /** Reads user `u<n>`: the one-resource page at startIndex n. */
+  const get = (n: number) => scim.readPage('users', n, 1).then(page => page.items[0])
+  return { get, next, pending, tokens }
 }
 
 t.test('401 → refresh once, retry once → success', async t => {
-  const { scim, next, tokens } = client()
-  const p = scim.getUser('u1')
+  const { get, next, tokens } = client()
+  const p = get(1)
   const first = await next('u1')
   t.equal(first.token, 'T1')
   first.answer(401)
@@ -90,8 +88,8 @@ t.test('401 → refresh once, retry once → success', async t => {
 })
 
 t.test('a second 401 on a fresh token Zuora never accepted: hard auth error naming credentials / data center', async t => {
-  const { scim, next, tokens } = client()
-  const p = scim.getUser('u1').catch((e: unknown) => e)
+  const { get, next, tokens } = client()
+  const p = get(1).catch((e: unknown) => e)
   ;(await next('u1')).answer(401)
   ;(await next('u1')).answer(401)
   const err = await p as ZuoraError
@@ -104,19 +102,19 @@ t.test('a second 401 on a fresh token Zuora never accepted: hard auth error nami
 })
 
 t.test('a token revoked after Zuora accepted it: the request refreshes again instead of failing', async t => {
-  const { scim, next, tokens } = client()
+  const { get, next, tokens } = client()
   // T1 works, then is revoked
-  const warm = scim.getUser('u0')
+  const warm = get(0)
   ;(await next('u0')).answer(200)
   await warm
-  const p = scim.getUser('u1')
+  const p = get(1)
   const a = await next('u1')
   t.equal(a.token, 'T1')
   a.answer(401)
   const b = await next('u1')
   t.equal(b.token, 'T2')
   // meanwhile another request proves T2 works …
-  const other = scim.getUser('u2')
+  const other = get(2)
   const o = await next('u2')
   t.equal(o.token, 'T2')
   o.answer(200)
@@ -131,14 +129,14 @@ t.test('a token revoked after Zuora accepted it: the request refreshes again ins
 })
 
 t.test('revocations are followed at most MAX_AUTH_REFRESHES times per request', async t => {
-  const { scim, next, tokens } = client()
-  const p = scim.getUser('victim').catch((e: unknown) => e)
+  const { get, next, tokens } = client()
+  const p = get(99).catch((e: unknown) => e)
   for (let round = 1; round <= MAX_AUTH_REFRESHES + 1; round++) {
-    const v = await next('victim')
+    const v = await next('u99')
     t.equal(v.token, `T${round}`)
     // the token works for someone else, then is revoked before the victim's answer
-    const ok = scim.getUser(`ok${round}`)
-    ;(await next(`ok${round}`)).answer(200)
+    const ok = get(100 + round)
+    ;(await next(`u${100 + round}`)).answer(200)
     await ok
     v.answer(401)
   }

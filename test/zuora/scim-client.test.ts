@@ -264,13 +264,12 @@ t.test('a 401 invalidates the token, refreshes once and retries once', async t =
   const agent = mockAgent(t)
   token(agent, 'expired')
   token(agent, 'fresh')
-  agent.get(BASE).intercept({ path: '/scim/v2/Users/u1', method: 'GET', headers: { authorization: 'Bearer expired' } })
+  agent.get(BASE).intercept({ path: '/scim/v2/Users?startIndex=1&count=100', method: 'GET', headers: { authorization: 'Bearer expired' } })
     .reply(401, { success: false, reasons: [{ message: 'Unauthorized', code: '90000011' }] }, { headers: JSON_HEADERS })
-  agent.get(BASE).intercept({ path: '/scim/v2/Users/u1', method: 'GET', headers: { authorization: 'Bearer fresh' } })
-    .reply(200, scimUser('u1'), { headers: JSON_HEADERS })
-  const conn = connect(t, agent)
-  const user = await conn.getUser('u1')
-  t.equal(user?.id, 'u1')
+  page(agent, 'Users', 1, 100, [scimUser('u1')], 1)
+  page(agent, 'Groups', 1, 10, [], 0)
+  const read = await connect(t, agent).readDirectory()
+  t.same(read.users.map(u => u.id), ['u1'])
 })
 
 t.test('a second 401 is an auth error with the hint', async t => {
@@ -392,22 +391,10 @@ t.test('non-JSON and error pages', async t => {
   t.ok(err.kind === 'payload' || err.kind === 'upstream', err.message)
   const agent2 = mockAgent(t)
   token(agent2)
-  agent2.get(BASE).intercept({ path: '/scim/v2/Groups/g1', method: 'GET' })
+  page(agent2, 'Users', 1, 100, [], 0)
+  agent2.get(BASE).intercept({ path: '/scim/v2/Groups?startIndex=1&count=10', method: 'GET' })
     .reply(403, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '403', detail: 'forbidden' }, { headers: JSON_HEADERS })
-  await t.rejects(connect(t, agent2).getGroup('g1'), { name: 'ZuoraError', kind: 'auth', upstreamStatus: 403, message: /SCIM Group "g1" failed: HTTP 403: forbidden/ })
-})
-
-t.test('getUser / getGroup: 404 → undefined; id mismatch → payload; ids are path-encoded', async t => {
-  const agent = mockAgent(t)
-  token(agent)
-  agent.get(BASE).intercept({ path: '/scim/v2/Users/missing', method: 'GET' })
-    .reply(404, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404', detail: 'not found' }, { headers: JSON_HEADERS })
-  agent.get(BASE).intercept({ path: '/scim/v2/Groups/g%2F1', method: 'GET' }).reply(200, scimGroup('g/1', ['u2', 'u1']), { headers: JSON_HEADERS })
-  agent.get(BASE).intercept({ path: '/scim/v2/Users/u1', method: 'GET' }).reply(200, scimUser('u2'), { headers: JSON_HEADERS })
-  const conn = connect(t, agent)
-  t.equal(await conn.getUser('missing'), undefined)
-  t.same((await conn.getGroup('g/1'))?.members, ['u1', 'u2'])
-  await t.rejects(conn.getUser('u1'), { name: 'ZuoraError', kind: 'payload', message: /different resource/ })
+  await t.rejects(connect(t, agent2).readDirectory(), { name: 'ZuoraError', kind: 'auth', upstreamStatus: 403, message: /SCIM Groups page 1 \(startIndex 1, count 10\) failed: HTTP 403: forbidden/ })
 })
 
 t.test('abort stops the read', async t => {
@@ -478,24 +465,28 @@ t.test('hostile listings: an absurd totalResults, an envelope that is not an obj
   const agent3 = mockAgent(t)
   token(agent3)
   const html = '<html><head><style>body{}</style></head><body><h1>502 Bad Gateway</h1><script>alert(1)</script></body></html>'
-  agent3.get(BASE).intercept({ path: '/scim/v2/Groups/g1', method: 'GET' }).reply(502, html, { headers: { 'content-type': 'text/html', 'zuora-request-id': 'gw-9' } }).times(3)
-  const err = await connect(t, agent3).getGroup('g1').catch((e: unknown) => e) as ZuoraError
+  page(agent3, 'Users', 1, 100, [], 0)
+  agent3.get(BASE).intercept({ path: '/scim/v2/Groups?startIndex=1&count=10', method: 'GET' }).reply(502, html, { headers: { 'content-type': 'text/html', 'zuora-request-id': 'gw-9' } }).times(3)
+  const err = await connect(t, agent3).readDirectory().catch((e: unknown) => e) as ZuoraError
   t.match(err, { name: 'ZuoraError', kind: 'unavailable', upstreamStatus: 502, requestId: 'gw-9' })
-  t.equal(err.message, 'SCIM Group "g1" failed: HTTP 502: 502 Bad Gateway (after 3 attempts) [Zuora-Request-Id gw-9]')
+  t.equal(err.message, 'SCIM Groups page 1 (startIndex 1, count 10) failed: HTTP 502: 502 Bad Gateway (after 3 attempts) [Zuora-Request-Id gw-9]')
 })
 
 t.test('the access token never appears in an error, even when Zuora echoes it', async t => {
   const agent = mockAgent(t)
   const tok = 'c652cbc0ea384b9f81856a93a2a74538'
   token(agent, tok)
-  agent.get(BASE).intercept({ path: '/scim/v2/Users/u1', method: 'GET' })
+  agent.get(BASE).intercept({ path: '/scim/v2/Users?startIndex=1&count=100', method: 'GET' })
     .reply(400, { success: false, reasons: [{ code: 53100020, message: `bad request for token ${tok}` }], processId: 'p-1' }, { headers: JSON_HEADERS })
-  agent.get(BASE).intercept({ path: '/scim/v2/Users/u2', method: 'GET' }).reply(503, `upstream said: ${tok}`).times(3)
-  const conn = connect(t, agent)
-  const e1 = await conn.getUser('u1').catch((e: unknown) => e) as ZuoraError
+  page(agent, 'Groups', 1, 10, [], 0)
+  const e1 = await connect(t, agent).readDirectory().catch((e: unknown) => e) as ZuoraError
   t.match(e1, { kind: 'upstream', upstreamStatus: 400, code: '53100020', processId: 'p-1' })
   t.match(e1.message, /bad request for token \[REDACTED\]/)
-  const e2 = await conn.getUser('u2').catch((e: unknown) => e) as ZuoraError
+  const agent2 = mockAgent(t)
+  token(agent2, tok)
+  page(agent2, 'Users', 1, 100, [], 0)
+  agent2.get(BASE).intercept({ path: '/scim/v2/Groups?startIndex=1&count=10', method: 'GET' }).reply(503, `upstream said: ${tok}`).times(3)
+  const e2 = await connect(t, agent2).readDirectory().catch((e: unknown) => e) as ZuoraError
   t.match(e2.message, /upstream said: \[REDACTED\]/)
   for (const e of [e1, e2]) {
     t.notMatch(e.message, tok)
@@ -506,7 +497,26 @@ t.test('the access token never appears in an error, even when Zuora echoes it', 
 t.test('a token endpoint outage is not multiplied by the SCIM retries', async t => {
   const agent = mockAgent(t)
   agent.get(BASE).intercept({ path: '/oauth/token', method: 'POST' }).reply(503, 'down').times(3)
-  const err = await connect(t, agent).getUser('u1').catch((e: unknown) => e) as ZuoraError
+  const err = await connect(t, agent).readDirectory().catch((e: unknown) => e) as ZuoraError
   t.match(err, { name: 'ZuoraError', kind: 'unavailable', endpoint: 'token', upstreamStatus: 503 })
   t.equal(agent.getCallHistory()?.calls().length, 3, 'one token budget (3 attempts), not 3 × 3')
+})
+
+t.test('group pages queue ahead of user pages: the groups\' second pass runs alongside the users\' pages, same request count', async t => {
+  const agent = mockAgent(t)
+  token(agent)
+  const users = ids('u', 9)
+  // users: item semantics, count 2, step 1 → 8 pages; groups: page semantics, count 2 → 2 pages, read twice
+  for (let k = 0; k < 8; k++) {
+    agent.get(BASE).intercept({ path: `/scim/v2/Users?startIndex=${k + 1}&count=2`, method: 'GET' })
+      .reply(200, listResponse(users.slice(k, k + 2).map(id => scimUser(id)), 9), { headers: JSON_HEADERS }).delay(5)
+  }
+  for (let pass = 0; pass < 2; pass++) {
+    page(agent, 'Groups', 1, 2, [scimGroup('g1'), scimGroup('g2')], 3)
+    page(agent, 'Groups', 2, 2, [scimGroup('g3')], 3)
+  }
+  const read = await connect(t, agent, { maxConcurrency: 1, usersPageSize: 2, groupsPageSize: 2 }).readDirectory()
+  t.equal(read.requests, 8 + 2 * 2)
+  const order = (agent.getCallHistory()?.calls() ?? []).map(c => c.path.split('?')[0].split('/').pop())
+  t.same(order.slice(-3), ['Users', 'Users', 'Users'], `the read ends on user pages, not on the groups' verify pass (${order.join(' ')})`)
 })

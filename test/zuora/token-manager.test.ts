@@ -2,8 +2,7 @@ import t from 'tap'
 import type { MockAgent } from 'undici'
 import { Secret } from '#src/secret.ts'
 import { AUTH_HINT, ZuoraError } from '#src/zuora/errors.ts'
-import { createHttpClient } from '#src/zuora/http.ts'
-import { createRequestQueue } from '#src/zuora/request-queue.ts'
+import { createUpstream } from '#src/zuora/upstream.ts'
 import { createTokenManager, type TokenManagerOptions } from '#src/zuora/token-manager.ts'
 import { virtualClock } from './clock.ts'
 import { BASE, CLIENT_ID, CLIENT_SECRET, JSON_HEADERS, mockAgent, tokenBody } from './helpers.ts'
@@ -11,9 +10,8 @@ import { BASE, CLIENT_ID, CLIENT_SECRET, JSON_HEADERS, mockAgent, tokenBody } fr
 const TOKEN_PATH = '/oauth/token'
 
 function manager (agent: MockAgent, extra: Partial<TokenManagerOptions> = {}, maxAttempts = 3) {
-  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, policy: { allowCustomHosts: false, origins: [BASE] } })
-  const queue = createRequestQueue({ maxConcurrency: 1, maxAttempts, backoff: { baseMs: 1, capMs: 2 } })
-  return createTokenManager({ tokenUrl: `${BASE}${TOKEN_PATH}`, clientId: CLIENT_ID, clientSecret: new Secret(CLIENT_SECRET), http, queue, ...extra })
+  const upstream = createUpstream({ dispatcher: agent, timeoutMs: 1000, maxConcurrency: 1, maxAttempts, backoff: { baseMs: 1, capMs: 2 }, policy: { allowCustomHosts: false, origins: [BASE] } })
+  return createTokenManager({ tokenUrl: `${BASE}${TOKEN_PATH}`, clientId: CLIENT_ID, clientSecret: new Secret(CLIENT_SECRET), upstream, ...extra })
 }
 
 t.test('form body, headers, token_type case-insensitive', async t => {
@@ -165,17 +163,16 @@ t.test('single-flight on an expired token: 50 concurrent callers → exactly 1 n
   t.equal(agent.getCallHistory()?.calls().length, 2)
 })
 
-t.test('token endpoint 429: the queue waits Retry-After, then a typed rate-limited error once the budget is spent', async t => {
+t.test('token endpoint 429: the gate waits Retry-After, then a typed rate-limited error once the budget is spent', async t => {
   const clock = virtualClock(1_000_000)
   const agent = mockAgent(t)
   agent.get(BASE).intercept({ path: TOKEN_PATH, method: 'POST' }).reply(429, '', { headers: { 'retry-after': '2', 'zuora-request-id': 'rl-1' } }).times(2)
-  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, policy: { allowCustomHosts: false, origins: [BASE] } })
-  const queue = createRequestQueue({ maxConcurrency: 1, maxAttempts: 2, clock })
-  const tm = createTokenManager({ tokenUrl: `${BASE}${TOKEN_PATH}`, clientId: CLIENT_ID, clientSecret: new Secret(CLIENT_SECRET), http, queue, now: clock.now })
+  const upstream = createUpstream({ dispatcher: agent, timeoutMs: 1000, maxConcurrency: 1, maxAttempts: 2, clock, policy: { allowCustomHosts: false, origins: [BASE] } })
+  const tm = createTokenManager({ tokenUrl: `${BASE}${TOKEN_PATH}`, clientId: CLIENT_ID, clientSecret: new Secret(CLIENT_SECRET), upstream, now: clock.now })
   const settled = tm.getToken().catch((e: unknown) => e)
-  for (let i = 0; i < 100 && !queue.stats().paused; i++) await clock.flush()
+  for (let i = 0; i < 100 && !upstream.stats().paused; i++) await clock.flush()
   t.equal(tm.requests(), 1)
-  t.equal(queue.stats().pausedUntil, 1_002_000, 'paused for Retry-After: 2')
+  t.equal(upstream.stats().pausedUntil, 1_002_000, 'paused for Retry-After: 2')
   await clock.advance(1_999)
   t.equal(tm.requests(), 1, 'nothing sent inside the window')
   await clock.advance(1)

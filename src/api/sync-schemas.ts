@@ -1,0 +1,216 @@
+/**
+ * TypeBox schemas of the /sync surface: sync jobs, a page of the snapshot document (c1-model.md §7.2) and the
+ * `since` diff. The $id'd ones become named OpenAPI components (register them with addSchema, after C1_SCHEMAS).
+ */
+import { Type } from '@sinclair/typebox'
+import type { Static } from '@sinclair/typebox'
+import { EntitlementSchema, GrantSchema, ResourceIdSchema, ResourceSchema, ResourceTypeSchema, ref } from '#src/c1/model.ts'
+import { SYNC_SCHEMA } from '#src/sync/sync-document.ts'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './list-query.ts'
+import { MAX_PAGE_TOKEN_LENGTH } from './page-token.ts'
+
+const EX_SYNC_ID = '2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a'
+const EX_JOB_ID = `job_${EX_SYNC_ID}`
+const EX_USER_ID = 'eb48a32d-2fe6-48d1-8a18-797919f3810a'
+const EX_GRANT = {
+  id: `role:ADMIN:assigned:user:${EX_USER_ID}`,
+  entitlement: { id: 'role:ADMIN:assigned', resource: { id: { resourceType: 'role', resource: 'ADMIN' } } },
+  principal: { id: { resourceType: 'user', resource: EX_USER_ID } }
+}
+
+const Count = Type.Integer({ minimum: 0 })
+const NullableCount = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])
+
+const PHASES = ['token', 'first-pages', 'pages', 'done', 'building', 'persisting'] as const
+
+export const SyncProgressSchema = Type.Object({
+  phase: Type.String({
+    enum: [...PHASES, 'finished'],
+    description: 'token → first-pages → pages → done (reading Zuora) → building → persisting → finished'
+  }),
+  pagesDone: Count,
+  pagesTotal: { ...NullableCount, description: 'Known once the first page of users and of groups has come back' },
+  usersRead: Count,
+  groupsRead: Count,
+  retries: { ...Count, description: 'Upstream retries so far (429, 5xx, resets, timeouts)' },
+  rateLimitWaits: { ...Count, description: 'Times the request queue paused for a Zuora rate limit' },
+  rateLimitWaitMs: Count,
+  elapsedMs: Count,
+  estimatedRemainingMs: { ...NullableCount, description: 'Rough estimate from pages done / total; null until the total is known' }
+}, { description: 'Where a sync stands' })
+
+const EX_JOB = {
+  id: EX_JOB_ID,
+  status: 'succeeded',
+  trigger: 'api',
+  startedAt: '2026-09-01T12:00:00.000Z',
+  finishedAt: '2026-09-01T12:00:04.210Z',
+  durationMs: 4210,
+  progress: {
+    phase: 'finished', pagesDone: 12, pagesTotal: 12, usersRead: 1000, groupsRead: 40, retries: 1,
+    rateLimitWaits: 0, rateLimitWaitMs: 0, elapsedMs: 4210, estimatedRemainingMs: null
+  },
+  phases: { token: 105, 'first-pages': 160, pages: 3520, done: 0, building: 240, persisting: 185 },
+  syncId: EX_SYNC_ID
+}
+
+export const SyncJobSchema = Type.Object({
+  id: Type.String({ pattern: '^job_[0-9A-Za-z]{27}$', description: 'Job id (job_ + a KSUID); poll GET /sync/jobs/{id}' }),
+  status: Type.String({ enum: ['running', 'succeeded', 'failed', 'aborted'] }),
+  trigger: Type.String({ enum: ['startup', 'schedule', 'api'], description: 'What started the sync' }),
+  startedAt: Type.String({ format: 'date-time' }),
+  finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  durationMs: Type.Optional(Count),
+  progress: SyncProgressSchema,
+  phases: Type.Optional(Type.Object(
+    Object.fromEntries(PHASES.map((phase) => [phase, Type.Optional(Count)])),
+    { description: 'Milliseconds spent in each phase so far (a phase not entered is absent): where the time of a sync goes' })),
+  syncId: Type.Optional(Type.String({ description: 'The snapshot this job published (succeeded jobs only)' })),
+  error: Type.Optional(Type.Object({
+    title: Type.String(),
+    detail: Type.String(),
+    upstreamStatus: Type.Optional(Type.Integer({ description: 'Zuora HTTP status when the failure came from Zuora' }))
+  }, { description: 'Why the job failed; the previous snapshot stays current' }))
+}, {
+  $id: 'SyncJob',
+  description: 'A sync: reads the whole Zuora directory and publishes a snapshot only when it is complete and consistent (never partial).',
+  examples: [EX_JOB]
+})
+export type SyncJobBody = Static<typeof SyncJobSchema>
+
+export const SyncJobListSchema = Type.Object({
+  list: Type.Array(ref(SyncJobSchema), { description: 'Recent jobs, newest first (the running one, if any, comes first)' })
+}, { description: 'Recent sync jobs', examples: [{ list: [EX_JOB] }] })
+
+const StatsSchema = Type.Object({
+  resourceTypes: Count,
+  resources: Type.Object({ user: Count, role: Count, group: Count }),
+  entitlements: Count,
+  grants: Count,
+  grantsByType: Type.Object({ role: Count, group: Count }),
+  usersByStatus: Type.Object({ enabled: Count, disabled: Count }),
+  findings: Type.Object({
+    membershipOnlyInGroup: { ...Count, description: 'Memberships listed by the group but not in the user\'s groups[]' },
+    membershipOnlyInUser: { ...Count, description: 'Memberships in a user\'s groups[] that the group does not list (no grant emitted)' },
+    unknownMembers: { ...Count, description: 'Group members not in the directory read: users, or nested groups (no grant emitted)' },
+    unknownGroups: { ...Count, description: 'groups[] entries naming no group of the directory' }
+  }, { description: 'Disagreements noticed while reading Zuora, reported rather than dropped' })
+}, { description: 'Counts of the whole snapshot (not of this page)' })
+
+const IntegritySchema = Type.Object({
+  danglingGrantEntitlements: { ...Count, description: 'Grants whose entitlement is not listed (always 0: such a snapshot is never published)' },
+  danglingGrantPrincipals: { ...Count, description: 'Grants whose principal is not listed (always 0)' }
+}, { description: 'Referential integrity (baton-sdk invariants I7–I9)' })
+
+const AppSchema = Type.Object({
+  displayName: Type.String(),
+  tenant: Type.String({ description: 'Host of the Zuora tenant' }),
+  connectorVersion: Type.String()
+})
+
+const PageTokenField = Type.String({ description: 'Opaque token of the next page; "" when this is the last page' })
+
+export const SyncPageSchema = Type.Object({
+  schema: Type.String({ const: SYNC_SCHEMA }),
+  syncId: Type.String({ description: 'Sortable unique id of the snapshot (KSUID); every page of a walk has the same one' }),
+  snapshotAt: Type.String({ format: 'date-time', description: 'When the snapshot was taken (RFC 3339, UTC)' }),
+  syncType: Type.String({ const: 'full', description: 'Always a full sync: whatever is absent has been removed' }),
+  app: AppSchema,
+  resourceTypes: Type.Array(ref(ResourceTypeSchema)),
+  resources: Type.Array(ref(ResourceSchema)),
+  entitlements: Type.Array(ref(EntitlementSchema)),
+  grants: Type.Array(ref(GrantSchema)),
+  stats: StatsSchema,
+  integrity: IntegritySchema,
+  nextPageToken: PageTokenField
+}, {
+  $id: 'SyncPage',
+  description: 'One page of the point-in-time snapshot in c1.connector.v2 protojson. Pages cut one sequence ' +
+    '(resource types → resources → entitlements → grants); concatenating the four arrays over all pages gives the whole snapshot.',
+  examples: [{
+    schema: SYNC_SCHEMA,
+    syncId: EX_SYNC_ID,
+    snapshotAt: '2026-09-01T12:00:00Z',
+    syncType: 'full',
+    app: { displayName: 'Zuora', tenant: 'rest.zuora.com', connectorVersion: '0.1.0' },
+    resourceTypes: [{ id: 'role', displayName: 'Role', traits: ['TRAIT_ROLE'] }],
+    resources: [],
+    entitlements: [],
+    grants: [EX_GRANT],
+    stats: {
+      resourceTypes: 3,
+      resources: { user: 1, role: 2, group: 0 },
+      entitlements: 2,
+      grants: 1,
+      grantsByType: { role: 1, group: 0 },
+      usersByStatus: { enabled: 1, disabled: 0 },
+      findings: { membershipOnlyInGroup: 0, membershipOnlyInUser: 0, unknownMembers: 0, unknownGroups: 0 }
+    },
+    integrity: { danglingGrantEntitlements: 0, danglingGrantPrincipals: 0 },
+    nextPageToken: ''
+  }]
+})
+export type SyncPage = Static<typeof SyncPageSchema>
+
+const IdOnly = Type.Object({ id: Type.String() })
+
+export const SyncDiffSchema = Type.Object({
+  fromSyncId: Type.String({ description: 'The `since` snapshot' }),
+  toSyncId: Type.String({ description: 'The current snapshot; use it as the next `since`' }),
+  upserts: Type.Object({
+    resources: Type.Array(ref(ResourceSchema)),
+    entitlements: Type.Array(ref(EntitlementSchema)),
+    grants: Type.Array(ref(GrantSchema))
+  }, { description: 'Objects that are new or changed in any field, in full (as in the current snapshot)' }),
+  deletions: Type.Object({
+    resources: Type.Array(ref(ResourceIdSchema)),
+    entitlements: Type.Array(IdOnly),
+    grants: Type.Array(IdOnly)
+  }, { description: 'Ids present in the `since` snapshot and gone from the current one' })
+}, {
+  $id: 'SyncDiff',
+  description: 'What changed between two snapshots (baton partial_upserts / partial_deletions). Order follows the snapshot.',
+  examples: [{
+    fromSyncId: '2yQ8bzZ2x9QkNn4Yk0cS3tVwA7d',
+    toSyncId: EX_SYNC_ID,
+    upserts: {
+      resources: [],
+      entitlements: [],
+      grants: [EX_GRANT]
+    },
+    deletions: {
+      resources: [{ resourceType: 'user', resource: '0d6f0c52-81a4-4c0e-b2a4-4bd1f8f0e9a1' }],
+      entitlements: [],
+      grants: [{ id: 'role:USER:assigned:user:0d6f0c52-81a4-4c0e-b2a4-4bd1f8f0e9a1' }]
+    }
+  }]
+})
+
+/** Register with addSchema, after C1_SCHEMAS. */
+export const SYNC_SCHEMAS = [SyncJobSchema, SyncPageSchema, SyncDiffSchema] as const
+
+export const SyncQuerySchema = Type.Object({
+  pageSize: Type.Optional(Type.Integer({
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+    description: `Objects per page, counted across sections, 1–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}). May change from page to page of one walk.`
+  })),
+  pageToken: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: MAX_PAGE_TOKEN_LENGTH,
+    description: 'The nextPageToken of the previous page; omit it for the first page. Pins the walk to the snapshot of its first page; ' +
+      '410 once that snapshot is no longer held (restart without it).'
+  })),
+  since: Type.Optional(Type.String({
+    maxLength: 64,
+    description: 'A syncId (27 base62 characters) this client has fully read: answers with the diff from that snapshot ' +
+      'to the current one instead of a page. 410 when that snapshot is no longer held: do a full read.'
+  }))
+})
+export type SyncQuery = Static<typeof SyncQuerySchema>
+
+export const SyncJobParamsSchema = Type.Object({
+  id: Type.String({ pattern: '^job_[0-9A-Za-z]{27}$', description: 'Job id from POST /sync or GET /sync/jobs' })
+})
+export type SyncJobParams = Static<typeof SyncJobParamsSchema>

@@ -1,0 +1,309 @@
+/**
+ * Every HTTP exchange with Zuora, on undici's parts: one Agent (connections, header/body timeouts, the response
+ * byte cap), its retry interceptor (RetryHandler) with our decision for each failed attempt, and our pause gate below it (gate.ts) so that retries wait like everything
+ * else. 5xx, resets and timeouts back off per request with jitter; a 429 (or a Retry-After on a 503) pauses the
+ * whole gate and the retry waits in it. No redirects (undici follows none unless told to), Accept and
+ * Zuora-Track-Id sent, Zuora-Request-Id captured, gzip bodies decoded (within the same cap). Returns any other status as is (callers decide what it means);
+ * transport failures and spent retry budgets become ZuoraErrors.
+ */
+import { randomUUID } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
+import { promisify } from 'node:util'
+import { gunzip, inflate } from 'node:zlib'
+import { Agent, interceptors, type Dispatcher } from 'undici'
+import { isAllowedUpstreamUrl, type UpstreamUrlPolicy } from './data-centers.ts'
+import { endpointLabel, errorFromResponse, parseUpstreamErrorBody, ZuoraError } from './errors.ts'
+import { createGate, realClock, type QueueClock } from './gate.ts'
+import type { ZuoraLogger } from './logger.ts'
+import { safeObserver } from './observer.ts'
+import { backoffDelay, retryDelay, type BackoffOptions } from './retry-after.ts'
+import type { QueueStats, UpstreamEndpoint, UpstreamObserver } from './types.ts'
+
+/** Default response cap: a SCIM page of 100 users is ~100 KB; 32 MiB leaves room and stops a runaway body. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+export const ACCEPT = 'application/scim+json, application/json'
+/** Statuses worth another attempt (only idempotent reads and the token request go upstream). */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504])
+
+const gunzipAsync = promisify(gunzip)
+const inflateAsync = promisify(inflate)
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>
+
+export interface UpstreamRequest {
+  readonly endpoint: UpstreamEndpoint
+  readonly method: 'GET' | 'POST'
+  readonly url: string
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: string
+  readonly signal?: AbortSignal
+  /** Names the call in errors, e.g. "SCIM Users page 3 (startIndex 199, count 100)". */
+  readonly what?: string
+  /** Values to scrub from error excerpts (the token in use, the client secret). */
+  readonly secrets?: () => readonly string[]
+  /** Queue ahead of requests that do not (the groups' pages, so their verify pass need not wait for every user page). */
+  readonly first?: boolean
+  /** Called once per attempt sent (request accounting). */
+  readonly onAttempt?: () => void
+  /** Called with the final status as soon as its response head arrives (before the body is read). */
+  readonly onStatus?: (status: number) => void
+}
+
+export interface UpstreamResponse {
+  readonly status: number
+  readonly headers: ResponseHeaders
+  readonly text: string
+  readonly contentType: string | undefined
+  /** Zuora-Request-Id response header, when present. */
+  readonly requestId: string | undefined
+  /** The Zuora-Track-Id we sent. */
+  readonly trackId: string
+}
+
+export interface UpstreamOptions {
+  /** Injected dispatcher (tests: MockAgent), left open by close(); otherwise an owned Agent. */
+  readonly dispatcher?: Dispatcher
+  readonly timeoutMs: number
+  readonly maxConcurrency: number
+  /** Attempts per request, the first one included. */
+  readonly maxAttempts: number
+  readonly maxResponseBytes?: number
+  /** Origins and host rules, to describe refused redirects. */
+  readonly policy: UpstreamUrlPolicy
+  readonly observer?: UpstreamObserver
+  readonly logger?: ZuoraLogger
+  readonly now?: () => number
+  readonly clock?: QueueClock
+  readonly backoff?: BackoffOptions
+  /** Longest server-requested wait honoured (Retry-After / ratelimit-reset); beyond it the request fails. Default 120 s. */
+  readonly maxRetryAfterMs?: number
+}
+
+export interface Upstream {
+  send(request: UpstreamRequest): Promise<UpstreamResponse>
+  stats(): QueueStats
+  close(): Promise<void>
+}
+
+/** What one request's attempts have told so far. */
+interface Attempts {
+  readonly request: UpstreamRequest
+  count: number
+  /** The wait the server asked for on the last retryable answer. */
+  serverWaitMs?: number
+  /** The next attempt's own backoff ends then (the gate holds it until). */
+  notBefore?: number
+}
+
+type RetryCallback = (err?: Error | null) => void
+
+/** Zuora-Track-Id: at most 64 US-ASCII characters, none of `: ; " '`. */
+export function newTrackId (): string {
+  return `zc1-${randomUUID()}`
+}
+
+function header (headers: ResponseHeaders, name: string): string | undefined {
+  const v = headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+function errorCode (err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+/** The host of a Location header (never its path or query, which could carry anything). */
+function redirectRefused (status: number, headers: ResponseHeaders, request: UpstreamRequest, policy: UpstreamUrlPolicy, requestId: string | undefined): ZuoraError {
+  const location = header(headers, 'location')
+  let host = 'an unknown location'
+  let same = false
+  if (location !== undefined) {
+    try {
+      const target = new URL(location, request.url)
+      host = target.host
+      same = isAllowedUpstreamUrl(target.href, policy)
+    } catch {
+      host = 'an unparseable location'
+    }
+  }
+  return new ZuoraError(
+    `${endpointLabel(request.endpoint)} failed: HTTP ${status} redirect to ${host} (${same ? 'on the same host' : 'off the configured Zuora hosts'}) refused; ` +
+    'redirects are never followed: check the tenant base URL, token URL and SCIM base URL (data center)' +
+    (requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''),
+    { kind: 'upstream', endpoint: request.endpoint, upstreamStatus: status, requestId })
+}
+
+export function createUpstream (options: UpstreamOptions): Upstream {
+  const now = options.now ?? Date.now
+  const clock = options.clock ?? realClock
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+  const maxAttempts = Math.max(1, options.maxAttempts)
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000
+  const observer = safeObserver(options.observer)
+  const inFlight = new Map<string, Attempts>()
+  const counters = { requests: 0, retries: 0 }
+  const attemptsOf = (opts: Dispatcher.DispatchOptions): Attempts | undefined =>
+    inFlight.get(String((opts.headers as Record<string, string>)['zuora-track-id']))
+  let closed = false
+  const closing = new AbortController()
+  setMaxListeners(0, closing.signal)
+
+  const gate = createGate({
+    maxConcurrency: options.maxConcurrency,
+    maxRetryAfterMs,
+    clock,
+    logger: options.logger,
+    onPause: waitMs => { observer.rateLimitWait({ waitMs }) },
+    notBefore: opts => attemptsOf(opts)?.notBefore,
+    jumpsQueue: opts => attemptsOf(opts)?.request.first === true,
+    onAttempt (opts) {
+      const attempts = attemptsOf(opts)
+      const endpoint = attempts?.request.endpoint ?? 'users'
+      const started = now()
+      counters.requests++
+      attempts?.request.onAttempt?.()
+      return status => {
+        const durationMs = now() - started
+        observer.request({ endpoint, status, durationMs })
+        options.logger?.debug({ endpoint, method: opts.method, path: opts.path, status, durationMs }, 'zuora attempt')
+      }
+    }
+  })
+
+  const owned = options.dispatcher === undefined
+  const base: Dispatcher = options.dispatcher ?? new Agent({
+    connections: options.maxConcurrency,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connect: { timeout: Math.min(10_000, options.timeoutMs) },
+    maxResponseSize: maxBytes,
+    keepAliveTimeout: 10_000
+  })
+  const dispatcher = base.compose(gate.interceptor, interceptors.retry({ throwOnError: false }))
+
+  function transportError (err: unknown, request: UpstreamRequest): ZuoraError {
+    if (err instanceof ZuoraError) return err
+    const what = endpointLabel(request.endpoint)
+    const code = errorCode(err)
+    if (request.signal?.aborted === true) return new ZuoraError(`${what} aborted`, { kind: 'aborted', endpoint: request.endpoint, cause: err })
+    if (closed || code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {
+      return new ZuoraError(`${what} aborted: the Zuora connection is closed`, { kind: 'aborted', endpoint: request.endpoint })
+    }
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return new ZuoraError(`${what} timed out after ${options.timeoutMs} ms`, { kind: 'timeout', endpoint: request.endpoint })
+    }
+    if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code === 'ERR_BUFFER_TOO_LARGE') {
+      return new ZuoraError(`${what} failed: response too large (more than ${maxBytes} bytes)`, { kind: 'payload', endpoint: request.endpoint })
+    }
+    if (code?.startsWith('Z_') === true) {
+      return new ZuoraError(`${what} failed: could not decode the compressed response body`, { kind: 'payload', endpoint: request.endpoint })
+    }
+    const why = code ?? (err instanceof Error ? err.name : 'error')
+    return new ZuoraError(`${what} failed: network error (${why})`, { kind: 'unavailable', endpoint: request.endpoint, code: why })
+  }
+
+  /**
+   * RetryHandler's question after a failed attempt: try again, or hand the failure to the caller. Answered at
+   * once (a response is never held open meanwhile); the wait happens in the gate: a pause for everyone after a
+   * 429 or a Retry-After, this request's own backoff otherwise.
+   */
+  function decide (a: Attempts, signal: AbortSignal) {
+    return (err: Error, { state }: { state: { counter: number } }, cb: RetryCallback): void => {
+      a.count = state.counter
+      const status = (err as { statusCode?: number }).statusCode
+      if (closed || signal.aborted) return cb(err)
+      const endpoint = a.request.endpoint
+      if (status === undefined) {
+        // a transport failure before the response head: timeouts and resets are worth another attempt
+        const kind = transportError(err, a.request).kind
+        if ((kind !== 'timeout' && kind !== 'unavailable') || a.count >= maxAttempts) return cb(err)
+        counters.retries++
+        observer.retry({ endpoint, reason: kind === 'timeout' ? 'timeout' : 'network' })
+        a.notBefore = clock.now() + backoffDelay(a.count, options.backoff)
+        return cb(null)
+      }
+      if (!RETRYABLE_STATUSES.has(status)) return cb(err)
+      const headers = (err as { headers?: ResponseHeaders }).headers ?? {}
+      const delay = retryDelay({ headers, status, attempt: a.count, now: clock.now(), backoff: options.backoff })
+      const serverTold = delay.source !== 'backoff'
+      a.serverWaitMs = serverTold ? delay.delayMs : undefined
+      if (a.count >= maxAttempts || (serverTold && delay.delayMs > maxRetryAfterMs)) return cb(err)
+      counters.retries++
+      observer.retry({ endpoint, reason: String(status) })
+      options.logger?.debug({ endpoint, attempt: a.count, status, delayMs: delay.delayMs, source: delay.source }, 'zuora retry')
+      if (status === 429 || serverTold) gate.pause(delay.delayMs, status === 429 ? '429' : `${status} Retry-After`)
+      else a.notBefore = clock.now() + delay.delayMs
+      cb(null)
+    }
+  }
+
+  async function decode (raw: Buffer, encoding: string | undefined, request: UpstreamRequest): Promise<string> {
+    const enc = (encoding ?? '').trim().toLowerCase()
+    if (enc === '' || enc === 'identity') return raw.toString('utf8')
+    const decoder = enc === 'gzip' || enc === 'x-gzip' ? gunzipAsync : enc === 'deflate' ? inflateAsync : undefined
+    if (decoder === undefined) {
+      throw new ZuoraError(`${endpointLabel(request.endpoint)} failed: unsupported content-encoding "${enc.slice(0, 32)}"`, { kind: 'payload', endpoint: request.endpoint })
+    }
+    return (await decoder(raw, { maxOutputLength: maxBytes })).toString('utf8')
+  }
+
+  /** The error for a retryable status the retries did not get past. */
+  function spent (a: Attempts, status: number, headers: ResponseHeaders, text: string, requestId: string | undefined): ZuoraError {
+    const body = parseUpstreamErrorBody(status, header(headers, 'content-type'), text, a.request.secrets?.() ?? [])
+    const e = errorFromResponse({ endpoint: a.request.endpoint, status, body, requestId, attempts: a.count, what: a.request.what, retryAfterMs: a.serverWaitMs })
+    if (a.serverWaitMs === undefined || a.serverWaitMs <= maxRetryAfterMs) return e
+    return e.withMessage(`${e.message}; Zuora asked to wait ${Math.ceil(a.serverWaitMs / 1000)} s, longer than the ${Math.ceil(maxRetryAfterMs / 1000)} s this client waits`)
+  }
+
+  async function send (request: UpstreamRequest): Promise<UpstreamResponse> {
+    const trackId = newTrackId()
+    const a: Attempts = { request, count: 1 }
+    const signal = request.signal === undefined ? closing.signal : AbortSignal.any([request.signal, closing.signal])
+    const url = new URL(request.url)
+    const headers: Record<string, string> = { accept: ACCEPT, 'accept-encoding': 'gzip', 'zuora-track-id': trackId, ...request.headers }
+    inFlight.set(trackId, a)
+    try {
+      if (closed) throw new Error('closed')
+      if (request.signal?.aborted === true) throw request.signal.reason
+      const res = await dispatcher.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: request.method,
+        headers,
+        body: request.body ?? null,
+        signal,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+        retryOptions: { retry: decide(a, signal) }
+      } as Dispatcher.RequestOptions)
+      const resHeaders = res.headers as ResponseHeaders
+      const requestId = header(resHeaders, 'zuora-request-id')
+      request.onStatus?.(res.statusCode)
+      if (res.statusCode >= 300 && res.statusCode < 400) {
+        res.body.destroy()
+        throw redirectRefused(res.statusCode, resHeaders, request, options.policy, requestId)
+      }
+      const text = await decode(Buffer.from(await res.body.arrayBuffer()), header(resHeaders, 'content-encoding'), request)
+      if (RETRYABLE_STATUSES.has(res.statusCode)) throw spent(a, res.statusCode, resHeaders, text, requestId)
+      return { status: res.statusCode, headers: resHeaders, text, contentType: header(resHeaders, 'content-type'), requestId, trackId }
+    } catch (err) {
+      const e = transportError(err, request)
+      if (a.count <= 1 || e.upstreamStatus !== undefined || e.kind === 'aborted') throw e
+      throw e.withMessage(`${e.message} (after ${a.count} attempts)`)
+    } finally {
+      inFlight.delete(trackId)
+    }
+  }
+
+  return {
+    send,
+    stats: () => ({ ...gate.stats(), ...counters }),
+    async close () {
+      if (closed) return
+      closed = true
+      gate.close()
+      closing.abort()
+      if (owned) await base.close()
+    }
+  }
+}
