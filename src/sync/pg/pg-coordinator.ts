@@ -70,25 +70,36 @@ export function createPgCoordinator (options: PgCoordinatorOptions): PgCoordinat
     return c
   }
 
+  async function lockHeld (c: pg.Client): Promise<boolean> {
+    const { rows } = await c.query<{ held: boolean }>(
+      "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted) AS held",
+      [LOCK_CLASS, LEADER_LOCK])
+    return rows[0]?.held === true
+  }
+
   async function tick (): Promise<void> {
     if (closed) return
     try {
+      let reconnected = false
       if (client === undefined) {
         const c = await connect()
         if (closed) { await c.end(); return }
         client = c
-        healthy = true
+        reconnected = true
+      }
+      let won = false
+      if (!leader) {
+        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LOCK_CLASS, LEADER_LOCK])
+        won = rows[0]?.locked === true
+      }
+      seen = leader || won || await lockHeld(client)
+      // Healthy only once the leader is known again: a follower never refuses a sync for want of a fresh look.
+      healthy = true
+      if (won) setLeader(true)
+      if (reconnected) {
         events?.published(undefined) // what was published while we were away
         events?.jobsChanged()
       }
-      if (!leader) {
-        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LOCK_CLASS, LEADER_LOCK])
-        if (rows[0]?.locked === true) { seen = true; setLeader(true); return }
-      }
-      const { rows } = await client.query<{ held: boolean }>(
-        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted) AS held",
-        [LOCK_CLASS, LEADER_LOCK])
-      seen = rows[0]?.held === true
     } catch (err) {
       seen = false
       dropConnection(err)
