@@ -6,6 +6,8 @@
 import { startTestApp } from '../helper.ts'
 
 const send = (message: object): void => { if (process.connected) process.send?.(message) }
+// A message racing the parent's exit fails with EPIPE: the parent no longer listens, nothing to report.
+process.on('error', () => {})
 const app = await startTestApp({ env: { ZUORA_TENANT_BASE_URL: process.env.HA_SIM_URL, DATABASE_URL: process.env.HA_DATABASE_URL, SYNC_INTERVAL_SECONDS: '0' } })
 app.app.snapshots.onPublish((s) => { send({ published: s.syncId, at: Date.now() }) })
 send({ url: app.url, token: app.token, serving: app.app.snapshots.current()?.syncId })
