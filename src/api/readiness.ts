@@ -83,7 +83,7 @@ export function readiness (input: ReadinessInput): Readiness {
     maxAgeSeconds,
     lastSync: last !== undefined ? lastSyncOf(last) : null,
     runningSync: running !== undefined ? { id: running.id, trigger: running.trigger, startedAt: running.startedAt, progress: running.progress } : null,
-    ...(replica !== undefined ? { replica } : {})
+    replica
   }
   if (snapshot === undefined || ageSeconds === null) {
     const why = running !== undefined
