@@ -20,6 +20,7 @@ import { currentSnapshot } from '#src/api/snapshot-access.ts'
 import { acceptJsonBodiesOnly, badQuery, diffSince, NDJSON, notAcceptable, page, sendJson, syncJobNotFound, syncPageStart, sendNdjson, wantsNdjson } from '#src/api/sync-responses.ts'
 import { SyncDiffSchema, SyncJobListSchema, SyncJobParamsSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema } from '#src/api/sync-schemas.ts'
 import type { SyncJobParams, SyncQuery } from '#src/api/sync-schemas.ts'
+import { SyncUnavailableError } from '#src/sync/types.ts'
 
 const sync: FastifyPluginAsyncTypebox = async (app) => {
   acceptJsonBodiesOnly(app)
@@ -104,7 +105,10 @@ async function startSync (this: FastifyInstance, request: FastifyRequest, reply:
   let job
   try {
     job = engine.trigger('api')
-  } catch {
+  } catch (err) {
+    if (err instanceof SyncUnavailableError) {
+      throw new HttpProblem(503, 'No sync leader', err.message, { type: 'unavailable', headers: { 'retry-after': String(err.retryAfterSeconds) } })
+    }
     throw new HttpProblem(503, 'Service is shutting down', 'No new sync can start while the service shuts down; retry on another instance.', {
       type: 'unavailable',
       headers: { 'retry-after': '5' }

@@ -59,6 +59,8 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   /** Where snapshots are persisted (current and previous). */
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  /** postgres:// URL (TLS options such as sslmode understood by pg): replicas share snapshots, jobs and one sync leader; or DATABASE_URL_FILE. */
+  DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
   /** Seconds between scheduled syncs; 0 = no schedule (the start-up sync still runs). */
   SYNC_INTERVAL_SECONDS: Type.Integer({ minimum: 0, maximum: 604_800, default: 3600 }),
   /** Readiness fails when the last good snapshot is older than this; 0 = derive (2 × interval + 5 min, or 1 day). */
@@ -89,6 +91,8 @@ export interface Config {
     readonly intervalSeconds: number
     readonly maxAgeSeconds: number
     readonly dataDir: string
+    /** PostgreSQL store (several replicas); absent: files in dataDir. */
+    readonly databaseUrl?: Secret
   }
   readonly logLevel: Env['LOG_LEVEL']
 }
@@ -208,7 +212,7 @@ function tryUrl (label: string, problems: string[], fn: () => string): string {
  */
 export function loadConfig (rawEnv: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = []
-  const env = parseEnv(dropEmpty(withFileVariants(rawEnv, ['ZUORA_OAUTH_CLIENT_SECRET', 'API_TOKENS'], problems)), problems)
+  const env = parseEnv(dropEmpty(withFileVariants(rawEnv, ['ZUORA_OAUTH_CLIENT_SECRET', 'API_TOKENS', 'DATABASE_URL'], problems)), problems)
   if (env === undefined) throw new ConfigError(problems)
   const allowCustomHosts = env.ZUORA_ALLOW_CUSTOM_HOSTS
 
@@ -263,7 +267,7 @@ export function loadConfig (rawEnv: NodeJS.ProcessEnv = process.env): Config {
       tokens,
       ...(env.METRICS_TOKEN !== undefined ? { metricsToken: new Secret(env.METRICS_TOKEN) } : {})
     },
-    sync: { intervalSeconds: interval, maxAgeSeconds: maxAge, dataDir: env.DATA_DIR },
+    sync: { intervalSeconds: interval, maxAgeSeconds: maxAge, dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL !== undefined ? new Secret(env.DATABASE_URL) : undefined },
     logLevel: env.LOG_LEVEL
   })
 }

@@ -8,7 +8,7 @@ import t from 'tap'
 import { EnvSchema } from '#src/config.ts'
 
 const root = new URL('../', import.meta.url)
-const known = new Set([...Object.keys(EnvSchema.properties), 'ZUORA_OAUTH_CLIENT_SECRET_FILE', 'API_TOKENS_FILE'])
+const known = new Set([...Object.keys(EnvSchema.properties), 'ZUORA_OAUTH_CLIENT_SECRET_FILE', 'API_TOKENS_FILE', 'DATABASE_URL_FILE'])
 
 t.test('.env.example documents exactly the variables the service reads', async t => {
   const text = await readFile(new URL('.env.example', root), 'utf8')

@@ -28,7 +28,12 @@ export const ReadinessSchema = Type.Object({
     trigger: Type.String(),
     startedAt: Type.String({ format: 'date-time' }),
     progress: SyncProgressSchema
-  }), Type.Null()], { description: 'The sync running now, with its progress' })
+  }), Type.Null()], { description: 'The sync running now, with its progress' }),
+  replica: Type.Optional(Type.Object({
+    role: Type.String({ enum: ['leader', 'follower'], description: 'leader: this replica runs the syncs' }),
+    store: Type.String({ enum: ['ok', 'degraded'], description: 'degraded: PostgreSQL is unreachable; the held snapshots are still served' }),
+    lagSeconds: Type.Number({ minimum: 0, description: 'How long a newer published snapshot has waited to be served here (0: serving the newest)' })
+  }, { description: 'Only with DATABASE_URL (several replicas): this replica among the others' }))
 }, {
   description: 'Readiness: the snapshot being served and the sync state',
   examples: [{
@@ -45,6 +50,7 @@ export const ReadinessSchema = Type.Object({
 export type Readiness = Static<typeof ReadinessSchema>
 
 export interface ReadinessInput {
+  readonly replica?: Readiness['replica']
   readonly snapshot: { readonly syncId: string, readonly snapshotAt: string } | undefined
   readonly running: SyncJob | undefined
   readonly last: SyncJob | undefined
@@ -59,13 +65,16 @@ export function readinessInput (app: FastifyInstance, now: number): ReadinessInp
     running: app.syncEngine.running(),
     last: app.syncEngine.lastFinished(),
     maxAgeSeconds: app.config.sync.maxAgeSeconds,
-    now
+    now,
+    replica: app.replica !== undefined
+      ? { role: app.replica.role(), store: app.replica.storeHealthy() ? 'ok' : 'degraded', lagSeconds: app.replica.lagMs() / 1000 }
+      : undefined
   }
 }
 
 /** Pure: the readiness verdict and body from what the process holds. */
 export function readiness (input: ReadinessInput): Readiness {
-  const { snapshot, running, last, maxAgeSeconds, now } = input
+  const { snapshot, running, last, maxAgeSeconds, now, replica } = input
   const ageSeconds = snapshot !== undefined ? Math.max(0, Math.floor((now - Date.parse(snapshot.snapshotAt)) / 1000)) : null
   const base = {
     syncId: snapshot?.syncId ?? null,
@@ -73,7 +82,8 @@ export function readiness (input: ReadinessInput): Readiness {
     ageSeconds,
     maxAgeSeconds,
     lastSync: last !== undefined ? lastSyncOf(last) : null,
-    runningSync: running !== undefined ? { id: running.id, trigger: running.trigger, startedAt: running.startedAt, progress: running.progress } : null
+    runningSync: running !== undefined ? { id: running.id, trigger: running.trigger, startedAt: running.startedAt, progress: running.progress } : null,
+    replica
   }
   if (snapshot === undefined || ageSeconds === null) {
     const why = running !== undefined

@@ -4,18 +4,26 @@
  */
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
+import { Gauge } from 'prom-client'
+import type { Registry } from 'prom-client'
 import type { Config } from '#src/config.ts'
 import type { FastifyInstance } from 'fastify'
 import { createFileSnapshotStore } from '#src/sync/file-snapshot-store.ts'
 import { Snapshot } from '#src/sync/snapshot.ts'
 import { createSyncEngine } from '#src/sync/sync-engine.ts'
 import type { LoadedSnapshots, PersistedSnapshot, SnapshotStore, SyncEngine } from '#src/sync/types.ts'
+import { createReplica } from '#src/sync/pg/pg-replica.ts'
+import { createLeaderEngine } from '#src/sync/leader-engine.ts'
+import type { LeaderEngine } from '#src/sync/leader-engine.ts'
 import { VERSION } from '#src/version.ts'
+import { METRIC_PREFIX } from './metrics.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     syncEngine: SyncEngine
     snapshotStore: SnapshotStore
+    /** Set with DATABASE_URL: this replica among several (role, store health, lag). */
+    replica?: LeaderEngine
   }
 }
 
@@ -70,7 +78,7 @@ export async function restoreSnapshots (app: FastifyInstance, store: SnapshotSto
   return async () => {}
 }
 
-export function createEngine (app: FastifyInstance, store: SnapshotStore, opts: SyncPluginOptions): SyncEngine {
+export function createEngine (app: FastifyInstance, store: SnapshotStore, opts: SyncPluginOptions, intervalSeconds = app.config.sync.intervalSeconds): SyncEngine {
   return createSyncEngine({
     zuora: app.zuora,
     holder: app.snapshots,
@@ -78,14 +86,48 @@ export function createEngine (app: FastifyInstance, store: SnapshotStore, opts: 
     logger: app.log.child({ module: 'sync' }),
     connectorVersion: VERSION,
     source: snapshotSource(app.config.zuora),
-    intervalSeconds: app.config.sync.intervalSeconds,
+    intervalSeconds,
     ...(opts.now !== undefined ? { now: opts.now } : {})
   })
 }
 
+/** Several replicas (DATABASE_URL): the shared store, and an engine that syncs only while this replica leads. */
+async function replicated (app: FastifyInstance, url: string, opts: SyncPluginOptions): Promise<{ store: SnapshotStore, engine: LeaderEngine }> {
+  const { store, coordinator } = await createReplica(url, app.log.child({ module: 'replica' }))
+  // The local engine has no schedule of its own: the leader engine schedules, and only while leading.
+  const local = createEngine(app, store, opts, 0)
+  const engine = createLeaderEngine({
+    local,
+    coordinator,
+    store,
+    holder: app.snapshots,
+    logger: app.log.child({ module: 'sync' }),
+    source: snapshotSource(app.config.zuora),
+    intervalSeconds: app.config.sync.intervalSeconds,
+    startSync: opts.startSync !== false
+  })
+  return { store, engine }
+}
+
+/** zuora_c1_replica_*: this replica's role, the store's health and the publish lag (DATABASE_URL only). */
+function replicaMetrics (registry: Registry, replica: LeaderEngine): void {
+  const gauge = (name: string, help: string, value: () => number): void => {
+    registry.registerMetric(new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [], collect () { this.set(value()) } }))
+  }
+  gauge('replica_leader', '1 when this replica is the sync leader, 0 when it follows', () => replica.role() === 'leader' ? 1 : 0)
+  gauge('replica_store_up', '1 while PostgreSQL is reachable, 0 while degraded (held snapshots still served)', () => replica.storeHealthy() ? 1 : 0)
+  gauge('replica_lag_seconds', 'How long a newer published snapshot has waited to be served by this replica', () => replica.lagMs() / 1000)
+}
+
 export default fp<SyncPluginOptions>(async (app, opts) => {
-  const store = opts.store ?? createFileSnapshotStore(app.config.sync.dataDir, { logger: app.log.child({ module: 'snapshot-store' }) })
-  const engine = createEngine(app, store, opts)
+  const url = app.config.sync.databaseUrl
+  const replica = opts.store === undefined && url !== undefined ? await replicated(app, url.reveal(), opts) : undefined
+  const store = replica?.store ?? opts.store ?? createFileSnapshotStore(app.config.sync.dataDir, { logger: app.log.child({ module: 'snapshot-store' }) })
+  const engine = replica?.engine ?? createEngine(app, store, opts)
+  if (replica !== undefined) {
+    app.decorate('replica', replica.engine)
+    replicaMetrics(app.metrics.registry, replica.engine)
+  }
   app.decorate('snapshotStore', store)
   app.decorate('syncEngine', engine)
   // The previous snapshot is read in the background once the current one is served (a restart serves at once).
@@ -95,10 +137,11 @@ export default fp<SyncPluginOptions>(async (app, opts) => {
     previousRestored = new Promise<void>((resolve) => { setImmediate(resolve) })
       .then(restorePrevious)
       .catch((err: unknown) => { app.log.warn({ err }, 'could not restore the previous snapshot; only the current one is held') })
-    if (opts.startSync !== false) engine.trigger('startup')
+    if (replica !== undefined) await replica.engine.start()
+    else if (opts.startSync !== false) engine.trigger('startup')
   })
   app.addHook('preClose', async () => {
     await previousRestored
     await engine.close()
   })
-}, { name: 'sync', dependencies: ['zuora', 'snapshots'] })
+}, { name: 'sync', dependencies: ['zuora', 'snapshots', 'metrics'] })

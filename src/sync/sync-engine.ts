@@ -205,12 +205,12 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
   }
 
   const engine: SyncEngine = {
-    trigger (trigger: SyncTrigger): SyncJob {
+    trigger (trigger: SyncTrigger, jobId?: string): SyncJob {
       if (running !== undefined) return running.job
       if (closed) throw new Error('sync engine is closed')
       const startedMs = now()
       const job: SyncJob = {
-        id: `job_${newSyncId(startedMs)}`,
+        id: jobId ?? `job_${newSyncId(startedMs)}`,
         status: 'running',
         trigger,
         startedAt: new Date(startedMs).toISOString(),

@@ -88,8 +88,8 @@ export interface SyncJob {
 
 /** One sync at a time; a trigger while one runs joins it. Owned by the `sync` plugin (app.syncEngine). */
 export interface SyncEngine {
-  /** Starts a sync, or returns the running one. */
-  trigger(trigger: SyncTrigger): SyncJob
+  /** Starts a sync, or returns the running one. `jobId`: the id another replica already handed out for it. */
+  trigger(trigger: SyncTrigger, jobId?: string): SyncJob
   running(): SyncJob | undefined
   job(id: string): SyncJob | undefined
   /** Recent jobs, newest first (bounded). */
@@ -105,3 +105,54 @@ export interface SyncEngine {
 
 export type SyncEvent = 'started' | 'progress' | 'finished'
 export type SyncListener = (event: SyncEvent, job: SyncJob) => void
+
+/**
+ * Several replicas as one service: who may sync (one leader), and what the others announce. The file store needs
+ * none (one process syncs alone); the PostgreSQL one elects a leader with an advisory lock and relays LISTEN/NOTIFY
+ * (src/sync/pg/).
+ */
+export interface Coordinator {
+  isLeader(): boolean
+  /** Some replica (this one or another) held the leader lock when last looked at. */
+  leaderSeen(): boolean
+  /** The coordination connection works (false while the database is unreachable). */
+  healthy(): boolean
+  start(events: CoordinatorEvents): Promise<void>
+  /** Asks the leader to run a sync whose job is `jobId` (it joins a running one instead). */
+  requestSync(jobId: string): Promise<void>
+  close(): Promise<void>
+}
+
+export interface CoordinatorEvents {
+  leadership(leader: boolean): void
+  /** A replica published `syncId` (or the connection came back: look at what is newest). */
+  published(syncId: string | undefined): void
+  syncRequested(jobId: string): void
+  jobsChanged(): void
+}
+
+/** Jobs shared by every replica (PostgreSQL); the leader writes, everyone reads. */
+export interface JobStore {
+  saveJob(job: SyncJob): Promise<void>
+  /** Newest first, at most `limit`. */
+  recentJobs(limit: number): Promise<SyncJob[]>
+  /** Marks jobs still 'running' but not in `keep` as aborted (their replica died). */
+  abortOrphans(keep: readonly string[]): Promise<void>
+}
+
+/** A store several replicas share: snapshots by id, the newest id, and the jobs. */
+export interface SharedSnapshotStore extends SnapshotStore, JobStore {
+  loadSnapshot(syncId: string): Promise<PersistedSnapshot | undefined>
+  latestSyncId(): Promise<string | undefined>
+  close(): Promise<void>
+}
+
+/** Thrown by SyncEngine.trigger when no replica can run a sync now (routes answer 503 with Retry-After). */
+export class SyncUnavailableError extends Error {
+  readonly retryAfterSeconds: number
+  constructor (message: string, retryAfterSeconds: number) {
+    super(message)
+    this.name = 'SyncUnavailableError'
+    this.retryAfterSeconds = retryAfterSeconds
+  }
+}

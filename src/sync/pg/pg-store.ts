@@ -1,0 +1,161 @@
+/**
+ * Snapshots and sync jobs in PostgreSQL, shared by every replica. A snapshot is stored in the file store's format
+ * (src/sync/snapshot-file.ts, checksum trailer included), gzip-compressed, and verified when read. A save is one
+ * transaction — insert, retention, NOTIFY — so other replicas see the whole snapshot or nothing, and hear of it
+ * only once it is committed. The save is fenced: it commits only while this replica holds the leader lock.
+ */
+import { Readable } from 'node:stream'
+import { constants, createGunzip, gzip } from 'node:zlib'
+import { promisify } from 'node:util'
+import pg from 'pg'
+import type { Pool, PoolClient } from 'pg'
+import { decodeSnapshotStream, encodeSnapshotFile } from '#src/sync/snapshot-file.ts'
+import { isSyncId } from '#src/sync/sync-id.ts'
+import type { LoadedSnapshots, PersistedSnapshot, RejectedFile, SharedSnapshotStore, SyncJob } from '#src/sync/types.ts'
+import { CHANNEL, LEADER_LOCK, LOCK_CLASS, ensureSchema } from './pg-schema.ts'
+
+const gzipAsync = promisify(gzip)
+
+/** Snapshots kept: as many as a replica holds in memory (current + 2 older), so every held page token resolves everywhere. */
+export const KEEP_SNAPSHOTS = 3
+/** Finished jobs kept. */
+export const KEEP_JOBS = 50
+
+export interface PgStoreOptions {
+  /** Backend pid of the connection holding the leader lock in this replica (undefined: not the leader). */
+  readonly leaderPid: () => number | undefined
+}
+
+/** Pool options from a URL: pg parses sslmode etc.; short connect timeout so a down database fails fast. */
+export function poolConfig (url: string): pg.PoolConfig {
+  return { connectionString: url, max: 4, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, keepAlive: true, application_name: 'zuora-c1-facade' }
+}
+
+async function decode (syncId: string, encoding: string, body: Buffer): Promise<PersistedSnapshot> {
+  if (encoding !== 'ndjson-v2+gzip') throw new Error(`unknown encoding ${encoding}`)
+  // Streamed: zlib inflates on the thread pool while the lines are parsed here.
+  const snapshot = await decodeSnapshotStream(Readable.from([body]).pipe(createGunzip({ chunkSize: 1 << 20 })))
+  if (snapshot.meta?.syncId !== syncId) throw new Error('the row does not hold the snapshot its id names')
+  return snapshot
+}
+
+async function inTransaction<T> (pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    const result = await fn(client)
+    await client.query('COMMIT')
+    return result
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
+  } finally {
+    client.release()
+  }
+}
+
+export async function createPgStore (pool: Pool, options: PgStoreOptions): Promise<SharedSnapshotStore> {
+  await ensureSchema(pool)
+
+  async function read (syncId: string): Promise<{ snapshot?: PersistedSnapshot, rejected: RejectedFile[] }> {
+    const { rows } = await pool.query<{ encoding: string, body: Buffer }>('SELECT encoding, body FROM zuora_c1_snapshots WHERE sync_id = $1', [syncId])
+    const row = rows[0]
+    if (row === undefined) return { rejected: [] }
+    try {
+      return { snapshot: await decode(syncId, row.encoding, row.body), rejected: [] }
+    } catch (err) {
+      return { rejected: [{ file: `zuora_c1_snapshots/${syncId}`, reason: (err as Error).message }] }
+    }
+  }
+
+  async function ids (): Promise<string[]> {
+    const { rows } = await pool.query<{ sync_id: string }>('SELECT sync_id FROM zuora_c1_snapshots ORDER BY sync_id DESC')
+    return rows.map((r) => r.sync_id)
+  }
+
+  /** The first good snapshot among `candidates` (newest first). */
+  async function firstGood (candidates: readonly string[]): Promise<{ snapshot?: PersistedSnapshot, index: number, rejected: RejectedFile[] }> {
+    const rejected: RejectedFile[] = []
+    for (const [index, id] of candidates.entries()) {
+      const r = await read(id)
+      rejected.push(...r.rejected)
+      if (r.snapshot !== undefined) return { snapshot: r.snapshot, index, rejected }
+    }
+    return { index: candidates.length, rejected }
+  }
+
+  return {
+    description: 'PostgreSQL',
+
+    async load (): Promise<LoadedSnapshots> {
+      const all = await ids()
+      const current = await firstGood(all)
+      if (current.snapshot === undefined) return { rejected: current.rejected }
+      const older = all.slice(current.index + 1)
+      const loadPrevious = async (): Promise<{ previous?: PersistedSnapshot, rejected: RejectedFile[] }> => {
+        const p = await firstGood(older)
+        return { previous: p.snapshot, rejected: p.rejected }
+      }
+      return { current: current.snapshot, rejected: current.rejected, loadPrevious: older.length > 0 ? loadPrevious : undefined }
+    },
+
+    async save (snapshot: PersistedSnapshot): Promise<void> {
+      const syncId = snapshot.meta.syncId
+      if (!isSyncId(syncId)) throw new Error(`refusing to save a snapshot with the malformed sync id ${JSON.stringify(syncId)}`)
+      // Level 1: a sixth of the raw size at a fraction of the default level's time.
+      const body = await gzipAsync(encodeSnapshotFile(snapshot), { level: constants.Z_BEST_SPEED })
+      await inTransaction(pool, async (client) => {
+        const pid = options.leaderPid()
+        const { rows } = await client.query<{ pid: number }>(
+          "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted",
+          [LOCK_CLASS, LEADER_LOCK])
+        if (pid === undefined || rows[0]?.pid !== pid) throw new Error('this replica is no longer the sync leader; the snapshot was not published')
+        await client.query('INSERT INTO zuora_c1_snapshots (sync_id, encoding, body) VALUES ($1, $2, $3) ON CONFLICT (sync_id) DO NOTHING', [syncId, 'ndjson-v2+gzip', body])
+        await client.query(`DELETE FROM zuora_c1_snapshots WHERE sync_id NOT IN (SELECT sync_id FROM zuora_c1_snapshots ORDER BY sync_id DESC LIMIT ${KEEP_SNAPSHOTS})`)
+        await client.query('SELECT pg_notify($1, $2)', [CHANNEL.published, syncId])
+      })
+    },
+
+    async loadSnapshot (syncId) {
+      const r = await read(syncId)
+      if (r.rejected.length > 0) throw new Error(r.rejected[0]?.reason)
+      return r.snapshot
+    },
+
+    async latestSyncId () {
+      const { rows } = await pool.query<{ sync_id: string }>('SELECT max(sync_id) AS sync_id FROM zuora_c1_snapshots')
+      return rows[0]?.sync_id ?? undefined
+    },
+
+    async saveJob (job: SyncJob) {
+      await pool.query(
+        `INSERT INTO zuora_c1_jobs (id, started_at, status, job) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, job = EXCLUDED.job`,
+        [job.id, job.startedAt, job.status, JSON.stringify(job)])
+      if (job.status !== 'running') {
+        await pool.query(`DELETE FROM zuora_c1_jobs WHERE id NOT IN (SELECT id FROM zuora_c1_jobs ORDER BY started_at DESC LIMIT ${KEEP_JOBS})`)
+      }
+      await pool.query('SELECT pg_notify($1, $2)', [CHANNEL.jobs, job.id])
+    },
+
+    async recentJobs (limit) {
+      const { rows } = await pool.query<{ job: SyncJob }>('SELECT job FROM zuora_c1_jobs ORDER BY started_at DESC, id DESC LIMIT $1', [limit])
+      return rows.map((r) => r.job)
+    },
+
+    async abortOrphans (keep) {
+      const { rows } = await pool.query<{ job: SyncJob }>("SELECT job FROM zuora_c1_jobs WHERE status = 'running' AND NOT (id = ANY($1))", [keep])
+      const at = new Date().toISOString()
+      for (const { job } of rows) {
+        await pool.query("UPDATE zuora_c1_jobs SET status = 'aborted', job = $2 WHERE id = $1", [job.id, JSON.stringify({
+          ...job,
+          status: 'aborted',
+          finishedAt: at,
+          error: { title: 'Sync leader lost', detail: 'The replica running this sync stopped or lost the leader lock before it finished; nothing of it was published.' }
+        })])
+      }
+    },
+
+    async close () { await pool.end() }
+  }
+}
