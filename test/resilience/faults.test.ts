@@ -94,7 +94,9 @@ t.test('seeded mixes with malformed bodies too: identical snapshot or explicit f
 })
 
 t.test('answers slower than the request timeout are retried; same snapshot', async t => {
-  const stack = await syncStack(t, { ...SIM, slowMs: 600 }, { ...PATIENT, ZUORA_REQUEST_TIMEOUT_MS: '250' })
+  // undici checks header and body timeouts on a coarse timer (about 1 s resolution), so a slow answer must be late by
+  // more than that to be sure to time out: 2 s against a 250 ms timeout.
+  const stack = await syncStack(t, { ...SIM, slowMs: 2000 }, { ...PATIENT, ZUORA_REQUEST_TIMEOUT_MS: '250' })
   const expected = await cleanBaseline(t, stack)
   stack.sim.control.resetCounters()
   stack.sim.control.set({ faults: { seed: 7, rate: 0.15, kinds: ['slow'] } })
