@@ -40,7 +40,8 @@ t.test('the service is compiled once at install (npm ci runs prepare) and in the
   const pkg = JSON.parse(await readFile(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }
   const dockerfile = await readFile(new URL('Dockerfile', root), 'utf8')
   const compose = await readFile(new URL('docker-compose.yml', root), 'utf8')
-  t.equal(pkg.scripts.prepare, 'npm run build')
+  // prepare also builds tap's runner with the plugins of .taprc: its default runner cannot resolve #src/* imports
+  t.equal(pkg.scripts.prepare, 'npm run build && tap build')
   t.equal(pkg.scripts.build, 'tsc -p tsconfig.build.json')
   t.match(dockerfile, 'RUN npm run build')
   t.match(dockerfile, 'COPY --from=build /app/dist ./dist')
