@@ -99,13 +99,18 @@ export interface TestStack extends TestApp {
   readonly sim: RunningSimulator
 }
 
-/** Simulator + app wired to it; resolves after the start-up sync finished (succeeded or not). */
-export async function startStack (opts: TestAppOptions & { simulator?: SimulatorOptions, waitForSync?: boolean } = {}): Promise<TestStack> {
+export type StackOptions = TestAppOptions & { simulator?: SimulatorOptions, waitForSync?: boolean }
+
+/**
+ * Simulator + app wired to it; resolves after the start-up sync finished (succeeded or not). `startApp` chooses how
+ * the app is reached: a real socket (startTestApp, the default) or app.inject (test/routes/inject.ts).
+ */
+export async function startStack (opts: StackOptions = {}, startApp: (opts: TestAppOptions) => Promise<TestApp> = startTestApp): Promise<TestStack> {
   const { simulator, waitForSync = true, env, ...rest } = opts
   const sim = await startSimulator({ users: 50, groups: 5, ...simulator })
   let stack: TestApp
   try {
-    stack = await startTestApp({ ...rest, t: undefined, env: { ZUORA_TENANT_BASE_URL: sim.url, ...env } })
+    stack = await startApp({ ...rest, t: undefined, env: { ZUORA_TENANT_BASE_URL: sim.url, ...env } })
   } catch (err) {
     await sim.close()
     throw err
@@ -114,7 +119,6 @@ export async function startStack (opts: TestAppOptions & { simulator?: Simulator
   const full: TestStack = {
     ...stack,
     sim,
-    request: stack.request,
     async close () {
       await stack.close()
       await sim.close()

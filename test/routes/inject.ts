@@ -7,10 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '#src/app.ts'
-import { startSimulator } from '#simulator/index.ts'
-import type { SimulatorOptions } from '#simulator/index.ts'
-import { API_TOKEN, testConfig } from '../helper.ts'
-import type { TestApp, TestAppOptions, TestStack } from '../helper.ts'
+import { API_TOKEN, startStack, testConfig } from '../helper.ts'
+import type { StackOptions, TestApp, TestAppOptions, TestStack } from '../helper.ts'
 
 const NULL_BODY = new Set([101, 204, 205, 304])
 
@@ -52,25 +50,6 @@ export async function injectTestApp (opts: TestAppOptions = {}): Promise<TestApp
 }
 
 /** The simulator (over loopback) + the app wired to it through inject; resolves after the start-up sync. */
-export async function injectStack (opts: TestAppOptions & { simulator?: SimulatorOptions, waitForSync?: boolean } = {}): Promise<TestStack> {
-  const { simulator, waitForSync = true, env, t, ...rest } = opts
-  const sim = await startSimulator({ users: 50, groups: 5, ...simulator })
-  let app: TestApp
-  try {
-    app = await injectTestApp({ ...rest, env: { ZUORA_TENANT_BASE_URL: sim.url, ...env } })
-  } catch (err) {
-    await sim.close()
-    throw err
-  }
-  if (waitForSync) await app.app.syncEngine.whenIdle()
-  const stack: TestStack = {
-    ...app,
-    sim,
-    async close () {
-      await app.close()
-      await sim.close()
-    }
-  }
-  t?.teardown(() => stack.close())
-  return stack
+export async function injectStack (opts: StackOptions = {}): Promise<TestStack> {
+  return await startStack(opts, injectTestApp)
 }
