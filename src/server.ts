@@ -111,15 +111,14 @@ export async function start (env: NodeJS.ProcessEnv = process.env, options: Star
 }
 
 async function readTls (tls: NonNullable<Config['http']['tls']>): Promise<{ cert: Buffer, key: Buffer }> {
-  const read = async (variable: string, file: string): Promise<Buffer> => {
-    try {
-      return await readFile(file)
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error'
-      throw new StartupError(`${variable}: cannot read ${file} (${code})`, { cause: err })
-    }
-  }
-  const [cert, key] = await Promise.all([read('TLS_CERT_FILE', tls.certFile), read('TLS_KEY_FILE', tls.keyFile)])
+  // Both files are read, and every unreadable one is named (in a fixed order, whichever read fails first).
+  const files = [['TLS_CERT_FILE', tls.certFile], ['TLS_KEY_FILE', tls.keyFile]] as const
+  const results = await Promise.allSettled(files.map(async ([, file]) => await readFile(file)))
+  const problems = results.flatMap((r, i) => r.status === 'fulfilled'
+    ? []
+    : [`${files[i][0]}: cannot read ${files[i][1]} (${(r.reason as NodeJS.ErrnoException).code ?? 'error'})`])
+  if (problems.length > 0) throw new StartupError(problems.join('; '), { cause: results.find((r) => r.status === 'rejected')?.reason })
+  const [cert, key] = results.map((r) => (r as PromiseFulfilledResult<Buffer>).value)
   return { cert, key }
 }
 

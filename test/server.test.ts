@@ -106,7 +106,7 @@ t.test('unreadable or unusable TLS files are start-up errors naming the variable
   const missing = await start(baseEnv(dir, { TLS_CERT_FILE: join(dir, 'nope.pem'), TLS_KEY_FILE: join(dir, 'nope-key.pem') }), { startSync: false })
     .then(() => undefined, (e: unknown) => e)
   t.ok(missing instanceof StartupError)
-  t.match((missing as Error).message, /TLS_CERT_FILE: cannot read .*nope\.pem \(ENOENT\)/)
+  t.match((missing as Error).message, /TLS_CERT_FILE: cannot read .*nope\.pem \(ENOENT\); TLS_KEY_FILE: cannot read .*nope-key\.pem \(ENOENT\)/)
 
   await writeFile(join(dir, 'junk-cert.pem'), 'not a certificate')
   await writeFile(join(dir, 'junk-key.pem'), 'not a key')
