@@ -126,7 +126,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
       tokens.invalidate(used)
       const wasAccepted = accepted.has(used)
       if (round > MAX_AUTH_REFRESHES || (round >= 2 && !wasAccepted)) {
-        const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, [used])
+        const body = parseUpstreamErrorBody(res.contentType, res.text, [used])
         const e = errorFromResponse({ endpoint, status: 401, body, requestId: res.requestId, what })
         const why = wasAccepted ? ` after ${round - 1} token refreshes` : ' even with a freshly issued token'
         // the token endpoint accepted the client, so the usual cause is a SCIM host of another data center
@@ -141,7 +141,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
   }
 
   function failure (endpoint: UpstreamEndpoint, res: UpstreamResponse, what: string, token: string): ZuoraError {
-    const body = parseUpstreamErrorBody(res.status, res.contentType, res.text, [token])
+    const body = parseUpstreamErrorBody(res.contentType, res.text, [token])
     return errorFromResponse({ endpoint, status: res.status, body, requestId: res.requestId, what })
   }
 

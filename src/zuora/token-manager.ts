@@ -172,7 +172,7 @@ export function createTokenManager (options: TokenManagerOptions): TokenManager 
       throw errorFromResponse({
         endpoint: 'token',
         status: res.status,
-        body: parseUpstreamErrorBody(res.status, res.contentType, res.text, secrets()),
+        body: parseUpstreamErrorBody(res.contentType, res.text, secrets()),
         requestId: res.requestId
       })
     }

@@ -12,7 +12,7 @@ import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
 import { Agent, interceptors, type Dispatcher } from 'undici'
 import { isAllowedUpstreamUrl, type UpstreamUrlPolicy } from './data-centers.ts'
-import { endpointLabel, errorFromResponse, parseUpstreamErrorBody, ZuoraError } from './errors.ts'
+import { ENDPOINT_LABEL, errorFromResponse, parseUpstreamErrorBody, ZuoraError } from './errors.ts'
 import { createGate, realClock, type QueueClock } from './gate.ts'
 import type { ZuoraLogger } from './logger.ts'
 import { safeObserver } from './observer.ts'
@@ -127,7 +127,7 @@ function redirectRefused (status: number, headers: ResponseHeaders, request: Ups
     }
   }
   return new ZuoraError(
-    `${endpointLabel(request.endpoint)} failed: HTTP ${status} redirect to ${host} (${same ? 'on the same host' : 'off the configured Zuora hosts'}) refused; ` +
+    `${ENDPOINT_LABEL[request.endpoint]} failed: HTTP ${status} redirect to ${host} (${same ? 'on the same host' : 'off the configured Zuora hosts'}) refused; ` +
     'redirects are never followed: check the tenant base URL, token URL and SCIM base URL (data center)' +
     (requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''),
     { kind: 'upstream', endpoint: request.endpoint, upstreamStatus: status, requestId })
@@ -183,7 +183,7 @@ export function createUpstream (options: UpstreamOptions): Upstream {
 
   function transportError (err: unknown, request: UpstreamRequest): ZuoraError {
     if (err instanceof ZuoraError) return err
-    const what = endpointLabel(request.endpoint)
+    const what = ENDPOINT_LABEL[request.endpoint]
     const code = errorCode(err)
     if (request.signal?.aborted === true) return new ZuoraError(`${what} aborted`, { kind: 'aborted', endpoint: request.endpoint, cause: err })
     if (closed || code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {
@@ -242,14 +242,14 @@ export function createUpstream (options: UpstreamOptions): Upstream {
     if (enc === '' || enc === 'identity') return raw.toString('utf8')
     const decoder = enc === 'gzip' || enc === 'x-gzip' ? gunzipAsync : enc === 'deflate' ? inflateAsync : undefined
     if (decoder === undefined) {
-      throw new ZuoraError(`${endpointLabel(request.endpoint)} failed: unsupported content-encoding "${enc.slice(0, 32)}"`, { kind: 'payload', endpoint: request.endpoint })
+      throw new ZuoraError(`${ENDPOINT_LABEL[request.endpoint]} failed: unsupported content-encoding "${enc.slice(0, 32)}"`, { kind: 'payload', endpoint: request.endpoint })
     }
     return (await decoder(raw, { maxOutputLength: maxBytes })).toString('utf8')
   }
 
   /** The error for a retryable status the retries did not get past. */
   function spent (a: Attempts, status: number, headers: ResponseHeaders, text: string, requestId: string | undefined): ZuoraError {
-    const body = parseUpstreamErrorBody(status, header(headers, 'content-type'), text, a.request.secrets?.() ?? [])
+    const body = parseUpstreamErrorBody(header(headers, 'content-type'), text, a.request.secrets?.() ?? [])
     const e = errorFromResponse({ endpoint: a.request.endpoint, status, body, requestId, attempts: a.count, what: a.request.what, retryAfterMs: a.serverWaitMs })
     if (a.serverWaitMs === undefined || a.serverWaitMs <= maxRetryAfterMs) return e
     return e.withMessage(`${e.message}; Zuora asked to wait ${Math.ceil(a.serverWaitMs / 1000)} s, longer than the ${Math.ceil(maxRetryAfterMs / 1000)} s this client waits`)
