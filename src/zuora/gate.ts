@@ -7,7 +7,7 @@
  */
 import type { Dispatcher } from 'undici'
 import type { ZuoraLogger } from './logger.ts'
-import { parseRateLimitRemaining, parseRateLimitReset } from './retry-after.ts'
+import { parseRateLimit } from './retry-after.ts'
 
 /** Time source and timer, injectable so tests can run on a virtual clock. */
 export interface QueueClock {
@@ -95,9 +95,10 @@ export function createGate (options: GateOptions) {
 
   /** Reads ratelimit-remaining / ratelimit-reset and slows starts down before the quota runs out. */
   function pace (status: number, headers: Record<string, string | string[] | undefined>): void {
-    const remaining = parseRateLimitRemaining(headers['ratelimit-remaining'])
-    const reset = parseRateLimitReset(headers['ratelimit-reset'])
-    if (remaining === undefined || reset === undefined || status === 429) return
+    const remaining = parseRateLimit(headers['ratelimit-remaining'])
+    const resetS = parseRateLimit(headers['ratelimit-reset'])
+    if (remaining === undefined || resetS === undefined || status === 429) return
+    const reset = resetS * 1000
     const now = clock.now()
     if (remaining > max) {
       paceIntervalMs = 0

@@ -6,8 +6,7 @@
 type HeaderValue = string | string[] | undefined
 
 function first (value: HeaderValue): string | undefined {
-  const v = Array.isArray(value) ? value[0] : value
-  return v === undefined ? undefined : v.trim()
+  return (Array.isArray(value) ? value[0] : value)?.trim()
 }
 
 /**
@@ -21,26 +20,15 @@ export function parseRetryAfter (value: HeaderValue, now: number): number | unde
   if (/^\d+\.\d+$/.test(v)) return Math.ceil(Number(v) * 1000) // lenient: fractional seconds
   if (!/[a-z]/i.test(v)) return undefined // "-5", "1e3": not a delta and not a date
   const at = Date.parse(v)
-  if (Number.isNaN(at)) return undefined
-  return Math.max(0, at - now)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }
 
 /**
- * Parses `ratelimit-reset` (seconds until the quota window resets; Zuora sends one integer). A
- * draft-style list ("10, 60;w=60") takes its first number. Returns milliseconds, or undefined.
+ * Parses `ratelimit-remaining` or `ratelimit-reset` (seconds until the quota window resets): Zuora sends one
+ * integer; a draft-style list ("10, 60;w=60") gives its first. Returns the number, or undefined.
  */
-export function parseRateLimitReset (value: HeaderValue): number | undefined {
-  const v = first(value)
-  if (v === undefined) return undefined
-  const m = /^(\d+)(?:\s*[,;]|$)/.exec(v)
-  return m === null ? undefined : Number(m[1]) * 1000
-}
-
-/** Parses `ratelimit-remaining` (first integer), or undefined. */
-export function parseRateLimitRemaining (value: HeaderValue): number | undefined {
-  const v = first(value)
-  if (v === undefined) return undefined
-  const m = /^(\d+)(?:\s*[,;]|$)/.exec(v)
+export function parseRateLimit (value: HeaderValue): number | undefined {
+  const m = /^(\d+)(?:\s*[,;]|$)/.exec(first(value) ?? '')
   return m === null ? undefined : Number(m[1])
 }
 
@@ -57,19 +45,9 @@ export interface BackoffOptions {
  * Capped exponential backoff with "equal jitter": half the exponential step fixed, half random, so two
  * retries never collapse to zero and concurrent clients spread out. `attempt` is 1 for the first retry.
  */
-export function backoffDelay (attempt: number, options: BackoffOptions = {}): number {
-  const base = options.baseMs ?? 250
-  const cap = options.capMs ?? 30_000
-  const random = options.random ?? Math.random
-  const exp = Math.min(cap, base * 2 ** Math.max(0, attempt - 1))
+export function backoffDelay (attempt: number, { baseMs = 250, capMs = 30_000, random = Math.random }: BackoffOptions = {}): number {
+  const exp = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1))
   return Math.round(exp / 2 + random() * (exp / 2))
-}
-
-export type DelaySource = 'retry-after' | 'ratelimit-reset' | 'backoff'
-
-export interface RetryDelay {
-  readonly delayMs: number
-  readonly source: DelaySource
 }
 
 /**
@@ -81,25 +59,13 @@ export function retryDelay (args: {
   status?: number
   attempt: number
   now: number
-  backoff?: BackoffOptions
-}): RetryDelay {
+  backoff?: BackoffOptions | undefined
+}): { delayMs: number, source: 'retry-after' | 'ratelimit-reset' | 'backoff' } {
   const retryAfter = parseRetryAfter(args.headers['retry-after'], args.now)
   if (retryAfter !== undefined) return { delayMs: retryAfter, source: 'retry-after' }
   if (args.status === 429) {
-    const reset = parseRateLimitReset(args.headers['ratelimit-reset'] ?? args.headers['x-ratelimit-reset'])
-    if (reset !== undefined) return { delayMs: reset, source: 'ratelimit-reset' }
+    const reset = parseRateLimit(args.headers['ratelimit-reset'] ?? args.headers['x-ratelimit-reset'])
+    if (reset !== undefined) return { delayMs: reset * 1000, source: 'ratelimit-reset' }
   }
   return { delayMs: backoffDelay(args.attempt, args.backoff), source: 'backoff' }
-}
-
-/** A small seedable PRNG (mulberry32) for deterministic jitter in tests. */
-export function seededRandom (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }

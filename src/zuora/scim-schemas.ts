@@ -6,19 +6,20 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { ZuoraError } from './errors.ts'
+import { requestIdSuffix, ZuoraError } from './errors.ts'
 import type { UpstreamEndpoint } from './types.ts'
 
 export const USER_EXTENSION_URN = 'urn:zuora:scim:schemas:1.0:UserExtension'
 export const GROUP_EXTENSION_URN = 'urn:zuora:scim:schemas:1.0:GroupExtension'
 
 // Zuora sends `null` for absent values (e.g. `"externalId": null`). Nulls are dropped before checking (see
-// prepareUser/prepareGroup), so the schemas say Optional and a type error keeps its precise path.
-const Nullable = <T extends TSchema>(schema: T) => Type.Optional(schema)
-const OptString = Nullable(Type.String())
-const OptBoolean = Nullable(Type.Boolean())
+// prepare), so the schemas say Optional and a type error keeps its precise path.
+const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema)
+const OptString = Opt(Type.String())
+const OptBoolean = Opt(Type.Boolean())
+const Schemas = Opt(Type.Array(Type.String()))
 
-export const ScimMultiValueSchema = Type.Object({
+const MultiValue = Type.Object({
   value: Type.String(),
   display: OptString,
   type: OptString,
@@ -27,98 +28,67 @@ export const ScimMultiValueSchema = Type.Object({
   $ref: OptString
 })
 
-export const ScimEmailSchema = ScimMultiValueSchema
-
-export const ScimMetaSchema = Type.Object({
+const Meta = Opt(Type.Object({
   resourceType: OptString,
   created: OptString,
   lastModified: OptString,
   location: OptString,
   version: OptString
-})
+}))
 
-export const ScimUserExtensionSchema = Type.Object({
-  organizationId: OptString,
-  status: OptString,
-  ssoEnabled: OptBoolean,
-  region: OptString
-})
-
-export const ScimUserSchema = Type.Object({
-  schemas: Nullable(Type.Array(Type.String())),
+const ScimUserSchema = Type.Object({
+  schemas: Schemas,
   id: Type.String({ minLength: 1 }),
   externalId: OptString,
   userName: Type.String(),
-  name: Nullable(Type.Object({
-    formatted: OptString,
-    familyName: OptString,
-    givenName: OptString
-  })),
+  name: Opt(Type.Object({ formatted: OptString, familyName: OptString, givenName: OptString })),
   displayName: OptString,
   preferredLanguage: OptString,
   locale: OptString,
   active: OptBoolean,
-  emails: Nullable(Type.Array(ScimEmailSchema)),
-  groups: Nullable(Type.Array(ScimMultiValueSchema)),
-  roles: Nullable(Type.Array(ScimMultiValueSchema)),
-  meta: Nullable(ScimMetaSchema),
-  [USER_EXTENSION_URN]: Nullable(ScimUserExtensionSchema)
+  emails: Opt(Type.Array(MultiValue)),
+  groups: Opt(Type.Array(MultiValue)),
+  roles: Opt(Type.Array(MultiValue)),
+  meta: Meta,
+  [USER_EXTENSION_URN]: Opt(Type.Object({ organizationId: OptString, status: OptString, ssoEnabled: OptBoolean, region: OptString }))
 })
 export type ScimUser = Static<typeof ScimUserSchema>
 
-export const ScimGroupExtensionSchema = Type.Object({
-  description: OptString,
-  organizationId: OptString,
-  active: OptBoolean
-})
-
-export const ScimGroupSchema = Type.Object({
-  schemas: Nullable(Type.Array(Type.String())),
+const ScimGroupSchema = Type.Object({
+  schemas: Schemas,
   id: Type.String({ minLength: 1 }),
   displayName: OptString,
-  members: Nullable(Type.Array(ScimMultiValueSchema)),
-  meta: Nullable(ScimMetaSchema),
-  [GROUP_EXTENSION_URN]: Nullable(ScimGroupExtensionSchema)
+  members: Opt(Type.Array(MultiValue)),
+  meta: Meta,
+  [GROUP_EXTENSION_URN]: Opt(Type.Object({ description: OptString, organizationId: OptString, active: OptBoolean }))
 })
 export type ScimGroup = Static<typeof ScimGroupSchema>
 
 /** The envelope only; resources are checked one by one so an error can name the resource. */
-export const ScimListResponseSchema = Type.Object({
-  schemas: Nullable(Type.Array(Type.String())),
+const ListCheck = TypeCompiler.Compile(Type.Object({
+  schemas: Schemas,
   totalResults: Type.Integer({ minimum: 0 }),
-  resources: Nullable(Type.Array(Type.Unknown())),
-  Resources: Nullable(Type.Array(Type.Unknown())),
-  startIndex: Nullable(Type.Integer()),
-  itemsPerPage: Nullable(Type.Integer())
-})
-export type ScimListResponse = Static<typeof ScimListResponseSchema>
-
-const UserCheck = TypeCompiler.Compile(ScimUserSchema)
-const GroupCheck = TypeCompiler.Compile(ScimGroupSchema)
-const ListCheck = TypeCompiler.Compile(ScimListResponseSchema)
-
-interface Checker { Check(v: unknown): boolean, Errors(v: unknown): { First(): { path: string, message: string } | undefined } }
-
-function firstError (checker: Checker, value: unknown): string {
-  const e = checker.Errors(value).First()
-  if (e === undefined) return 'invalid value'
-  return `${e.path === '' ? '(root)' : e.path}: ${e.message}`
-}
-
-function idOf (value: unknown): string | undefined {
-  const id = (value as { id?: unknown } | null)?.id
-  return typeof id === 'string' && id !== '' ? id.slice(0, 100) : undefined
-}
-
-function payloadError (endpoint: UpstreamEndpoint, message: string, requestId?: string): ZuoraError {
-  return new ZuoraError(`${message}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''}`, { kind: 'payload', endpoint, requestId })
-}
+  resources: Opt(Type.Array(Type.Unknown())),
+  Resources: Opt(Type.Array(Type.Unknown())),
+  startIndex: Opt(Type.Integer()),
+  itemsPerPage: Opt(Type.Integer())
+}))
 
 export interface PageContext {
   readonly endpoint: UpstreamEndpoint
   /** e.g. "Users page 3 (startIndex 201)". */
   readonly where: string
-  readonly requestId?: string
+  readonly requestId?: string | undefined
+}
+
+function payloadError (ctx: PageContext, message: string): ZuoraError {
+  return new ZuoraError(`${message}${requestIdSuffix(ctx.requestId)}`, { kind: 'payload', endpoint: ctx.endpoint, requestId: ctx.requestId })
+}
+
+function firstError (checker: { Errors(v: unknown): { First(): { path: string, message: string } | undefined } }, value: unknown): string {
+  const e = checker.Errors(value).First()
+  if (e === undefined) return 'invalid value'
+  return `${e.path === '' ? '(root)' : e.path}: ${e.message}`
 }
 
 function isObject (v: unknown): v is Record<string, unknown> {
@@ -139,69 +109,44 @@ function dropNulls (o: Record<string, unknown>): Record<string, unknown> {
   return out
 }
 
-/** Drops null-valued keys where Zuora's shapes put them: the resource, its sub-objects, multi-value entries. */
-function prepare (value: unknown, objects: readonly string[], arrays: readonly string[]): unknown {
-  if (!isObject(value)) return value
-  const r = dropNulls(value)
-  for (const k of objects) if (isObject(r[k])) r[k] = dropNulls(r[k])
-  for (const k of arrays) {
-    const a = r[k]
-    if (Array.isArray(a)) r[k] = a.map(e => isObject(e) ? dropNulls(e) : e)
+/**
+ * A checker for one resource type: drops null-valued keys where Zuora's shapes put them (the resource, its
+ * sub-objects, multi-value entries), then checks; a failure names the resource id and the first wrong field.
+ */
+function resourceChecker<T extends TSchema> (label: string, schema: T, objects: readonly string[], arrays: readonly string[]) {
+  const checker = TypeCompiler.Compile(schema)
+  return (raw: unknown, ctx: PageContext): Static<T> => {
+    const value = isObject(raw) ? dropNulls(raw) : raw
+    if (isObject(value)) {
+      for (const k of objects) if (isObject(value[k])) value[k] = dropNulls(value[k])
+      for (const k of arrays) {
+        const a = value[k]
+        if (Array.isArray(a)) value[k] = a.map(e => isObject(e) ? dropNulls(e) : e)
+      }
+    }
+    if (checker.Check(value)) return value
+    const id = (value as { id?: unknown } | null)?.id
+    const named = typeof id === 'string' && id !== '' ? JSON.stringify(id.slice(0, 100)) : '(no id)'
+    throw payloadError(ctx, `Malformed SCIM ${label} ${named} in ${ctx.where}: ${firstError(checker, value)}`)
   }
-  return r
 }
 
-export function prepareUser (value: unknown): unknown {
-  return prepare(value, ['name', 'meta', USER_EXTENSION_URN], ['emails', 'groups', 'roles'])
-}
-
-export function prepareGroup (value: unknown): unknown {
-  return prepare(value, ['meta', GROUP_EXTENSION_URN], ['members'])
-}
-
-export function checkUser (raw: unknown, ctx: PageContext): ScimUser {
-  const value = prepareUser(raw)
-  if (UserCheck.Check(value)) return value
-  const id = idOf(value)
-  throw payloadError(ctx.endpoint, `Malformed SCIM User ${id !== undefined ? JSON.stringify(id) : '(no id)'} in ${ctx.where}: ${firstError(UserCheck, value)}`, ctx.requestId)
-}
-
-export function checkGroup (raw: unknown, ctx: PageContext): ScimGroup {
-  const value = prepareGroup(raw)
-  if (GroupCheck.Check(value)) return value
-  const id = idOf(value)
-  throw payloadError(ctx.endpoint, `Malformed SCIM Group ${id !== undefined ? JSON.stringify(id) : '(no id)'} in ${ctx.where}: ${firstError(GroupCheck, value)}`, ctx.requestId)
-}
-
-export interface ListPage {
-  readonly totalResults: number
-  readonly resources: readonly unknown[]
-  readonly startIndex?: number
-  readonly itemsPerPage?: number
-}
+export const checkUser = resourceChecker('User', ScimUserSchema, ['name', 'meta', USER_EXTENSION_URN], ['emails', 'groups', 'roles'])
+export const checkGroup = resourceChecker('Group', ScimGroupSchema, ['meta', GROUP_EXTENSION_URN], ['members'])
 
 /** Checks a ListResponse envelope and returns its resources (`Resources ?? resources`, null → []). */
-export function checkListResponse (raw: unknown, ctx: PageContext): ListPage {
-  if (!isObject(raw)) {
-    throw payloadError(ctx.endpoint, `Malformed SCIM ListResponse in ${ctx.where}: not a JSON object`, ctx.requestId)
-  }
+export function checkListResponse (raw: unknown, ctx: PageContext): { totalResults: number, resources: readonly unknown[] } {
+  if (!isObject(raw)) throw payloadError(ctx, `Malformed SCIM ListResponse in ${ctx.where}: not a JSON object`)
   const value = dropNulls(raw)
-  if (!ListCheck.Check(value)) {
-    throw payloadError(ctx.endpoint, `Malformed SCIM ListResponse in ${ctx.where}: ${firstError(ListCheck, value)}`, ctx.requestId)
-  }
-  const resources = value.Resources ?? value.resources ?? []
-  return {
-    totalResults: value.totalResults,
-    resources,
-    ...(typeof value.startIndex === 'number' ? { startIndex: value.startIndex } : {}),
-    ...(typeof value.itemsPerPage === 'number' ? { itemsPerPage: value.itemsPerPage } : {})
-  }
+  if (!ListCheck.Check(value)) throw payloadError(ctx, `Malformed SCIM ListResponse in ${ctx.where}: ${firstError(ListCheck, value)}`)
+  return { totalResults: value.totalResults, resources: value.Resources ?? value.resources ?? [] }
 }
+
 /** JSON.parse with a payload error instead of a SyntaxError. */
 export function parseJson (text: string, ctx: PageContext): unknown {
   try {
     return JSON.parse(text)
   } catch {
-    throw payloadError(ctx.endpoint, `${ctx.where}: the response is not valid JSON`, ctx.requestId)
+    throw payloadError(ctx, `${ctx.where}: the response is not valid JSON`)
   }
 }

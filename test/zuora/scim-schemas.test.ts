@@ -39,7 +39,7 @@ t.test('wrong types are payload errors naming the resource id and the field path
 
 t.test('ListResponse: resources or Resources, null keys, optional paging fields', async t => {
   const zuora = listResponse([scimUser('a')], 1)
-  t.same(checkListResponse(zuora, ctx), { totalResults: 1, resources: [zuora.resources && (zuora.resources as unknown[])[0]], startIndex: 1, itemsPerPage: 100 })
+  t.same(checkListResponse(zuora, ctx), { totalResults: 1, resources: [zuora.resources && (zuora.resources as unknown[])[0]] })
   const rfc = { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 1, Resources: [scimUser('b')] }
   t.equal(checkListResponse(rfc, ctx).resources.length, 1)
   t.same(checkListResponse({ totalResults: 0 }, ctx), { totalResults: 0, resources: [] })
