@@ -3,7 +3,7 @@
  * or an injected dispatcher, behind the pause gate and the retry interceptor), the token manager and the SCIM client.
  */
 import type { Dispatcher } from 'undici'
-import { isZuoraRestHost, ONEID_HOST } from './data-centers.ts'
+import { isZuoraHost } from './data-centers.ts'
 import { ZuoraError } from './errors.ts'
 import { realClock, type QueueClock } from './gate.ts'
 import { silentLogger, type ZuoraLogger } from './logger.ts'
@@ -36,7 +36,7 @@ export function createZuoraConnection (config: ZuoraSettings, deps: ZuoraConnect
   const origins = [...new Set([new URL(config.tokenUrl).origin, new URL(config.scimBaseUrl).origin])]
   const allZuora = origins.every(o => {
     const u = new URL(o)
-    return u.protocol === 'https:' && u.port === '' && (isZuoraRestHost(u.hostname) || u.hostname === ONEID_HOST)
+    return u.protocol === 'https:' && u.port === '' && isZuoraHost(u.hostname)
   })
   const upstream = createUpstream({
     ...tuning,

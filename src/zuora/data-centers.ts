@@ -20,35 +20,29 @@ export const ZUORA_REST_HOSTS: readonly string[] = Object.freeze([
 /** The OneID identity host (SCIM and its OAuth token endpoint); no regional variant is documented. */
 export const ONEID_HOST = 'one.zuora.com'
 
-/** Accepts exactly the 10 REST bases (optionally with a trailing slash). */
-export const ZUORA_REST_BASE_REGEX = /^https:\/\/rest\.(?:(?:na|eu|ap)\.|sandbox\.(?:na|eu)\.|test\.(?:(?:eu|ap)\.)?|apisandbox\.)?zuora\.com\/?$/
-
 export interface UrlPolicy {
   /** Allow hosts other than Zuora's (simulator, tests, egress proxy); plain http only on loopback. */
   readonly allowCustomHosts: boolean
 }
 
-const LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', '[::1]', '::1', 'localhost'])
+const isLoopbackHostname = (hostname: string): boolean => ['127.0.0.1', '[::1]', '::1', 'localhost'].includes(hostname.toLowerCase())
 
-export function isLoopbackHostname (hostname: string): boolean {
-  return LOOPBACK_HOSTNAMES.has(hostname.toLowerCase())
-}
+const isZuoraRestHost = (hostname: string): boolean => ZUORA_REST_HOSTS.includes(hostname.toLowerCase())
 
-export function isZuoraRestHost (hostname: string): boolean {
-  return ZUORA_REST_HOSTS.includes(hostname.toLowerCase())
-}
-
-function validHostsHint (extra: readonly string[] = []): string {
-  return `use one of Zuora's REST hosts: ${[...ZUORA_REST_HOSTS, ...extra].map(h => `https://${h}`).join(', ')}` +
-    ' (or set ZUORA_ALLOW_CUSTOM_HOSTS=true for a simulator or proxy)'
-}
+/** One of Zuora's REST hosts or OneID. */
+export const isZuoraHost = (hostname: string): boolean => isZuoraRestHost(hostname) || hostname === ONEID_HOST
 
 /** Describes a URL without its userinfo, so an error message never repeats a password. */
 function describe (url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`
 }
 
-function parse (raw: string): URL {
+/**
+ * Parses a configured URL and applies the host rules. Custom hosts: https anywhere, http only on loopback.
+ * Zuora's hosts: https, no port (not even an explicit :443, which URL would drop), a REST host (or OneID when
+ * `oneId`). Returns the URL and its path without trailing slashes.
+ */
+function parse (raw: string, policy: UrlPolicy, oneId: boolean): { url: URL, path: string } {
   const trimmed = raw.trim()
   let url: URL
   try {
@@ -59,25 +53,21 @@ function parse (raw: string): URL {
   if (url.username !== '' || url.password !== '') throw new Error(`credentials in the URL are not allowed (${describe(url)})`)
   if (url.search !== '' || url.hash !== '' || /[?#]/.test(trimmed)) throw new Error(`a query string or fragment is not allowed (${describe(url)})`)
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`only https URLs are allowed (${describe(url)})`)
-  return url
-}
-
-/** True when the raw URL names a port explicitly (URL drops a default port such as :443, we do not). */
-function hasExplicitPort (raw: string): boolean {
-  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(raw.trim())?.[1] ?? ''
-  const hostPart = authority.slice(authority.lastIndexOf('@') + 1)
-  return /:\d*$/.test(hostPart)
-}
-
-function stripTrailingSlashes (path: string): string {
-  return path.replace(/\/+$/, '')
-}
-
-/** Scheme rule for custom hosts: https anywhere, http only on loopback. */
-function checkCustomScheme (url: URL): void {
-  if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
-    throw new Error(`plain http is only allowed for loopback hosts (127.0.0.1, ::1, localhost); use https (${describe(url)})`)
+  if (policy.allowCustomHosts) {
+    if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
+      throw new Error(`plain http is only allowed for loopback hosts (127.0.0.1, ::1, localhost); use https (${describe(url)})`)
+    }
+  } else {
+    const hint = `use one of Zuora's REST hosts: ${[...ZUORA_REST_HOSTS, ...(oneId ? [ONEID_HOST] : [])].map(h => `https://${h}`).join(', ')}` +
+      ' (or set ZUORA_ALLOW_CUSTOM_HOSTS=true for a simulator or proxy)'
+    const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(trimmed)?.[1] ?? ''
+    if (url.protocol !== 'https:') throw new Error(`only https is allowed for Zuora (${describe(url)}); ${hint}`)
+    if (/:\d*$/.test(authority.slice(authority.lastIndexOf('@') + 1))) throw new Error(`a port is not allowed in a Zuora URL (${describe(url)}); ${hint}`)
+    if (oneId ? !isZuoraHost(url.hostname) : !isZuoraRestHost(url.hostname)) {
+      throw new Error(`${url.hostname} is not a Zuora ${oneId ? '' : 'REST '}host; ${hint}`)
+    }
   }
+  return { url, path: url.pathname.replace(/\/+$/, '') }
 }
 
 /**
@@ -86,15 +76,9 @@ function checkCustomScheme (url: URL): void {
  * Returns `https://host` (custom hosts: `scheme://host[:port][/path]`).
  */
 export function normaliseTenantBaseUrl (raw: string, policy: UrlPolicy): string {
-  const url = parse(raw)
-  const path = stripTrailingSlashes(stripTrailingSlashes(url.pathname).replace(/\/v1$/i, ''))
-  if (policy.allowCustomHosts) {
-    checkCustomScheme(url)
-    return `${url.protocol}//${url.host}${path}`
-  }
-  if (url.protocol !== 'https:') throw new Error(`only https is allowed for Zuora (${describe(url)}); ${validHostsHint()}`)
-  if (hasExplicitPort(raw)) throw new Error(`a port is not allowed in a Zuora URL (${describe(url)}); ${validHostsHint()}`)
-  if (!isZuoraRestHost(url.hostname)) throw new Error(`${url.hostname} is not a Zuora REST host; ${validHostsHint()}`)
+  const { url, path: full } = parse(raw, policy, false)
+  const path = full.replace(/\/v1$/i, '').replace(/\/+$/, '')
+  if (policy.allowCustomHosts) return `${url.protocol}//${url.host}${path}`
   if (path !== '') throw new Error(`a path is not allowed in the tenant base URL (${describe(url)}); give only the host, e.g. https://${url.hostname}`)
   return `https://${url.hostname}`
 }
@@ -104,18 +88,11 @@ export function normaliseTenantBaseUrl (raw: string, policy: UrlPolicy): string 
  * a path and may also point at OneID (https://one.zuora.com). A trailing `/` is stripped.
  */
 export function normaliseOverrideUrl (raw: string, kind: 'token' | 'scim', policy: UrlPolicy): string {
-  const url = parse(raw)
-  const path = stripTrailingSlashes(url.pathname)
-  const example = kind === 'token' ? `https://${ONEID_HOST}/oauth2/token` : `https://${ONEID_HOST}/scim/v2`
-  if (policy.allowCustomHosts) {
-    checkCustomScheme(url)
-  } else {
-    const hint = validHostsHint([ONEID_HOST])
-    if (url.protocol !== 'https:') throw new Error(`only https is allowed for Zuora (${describe(url)}); ${hint}`)
-    if (hasExplicitPort(raw)) throw new Error(`a port is not allowed in a Zuora URL (${describe(url)}); ${hint}`)
-    if (!isZuoraRestHost(url.hostname) && url.hostname !== ONEID_HOST) throw new Error(`${url.hostname} is not a Zuora host; ${hint}`)
+  const { url, path } = parse(raw, policy, true)
+  if (path === '') {
+    const example = kind === 'token' ? `https://${ONEID_HOST}/oauth2/token` : `https://${ONEID_HOST}/scim/v2`
+    throw new Error(`the ${kind === 'token' ? 'token URL' : 'SCIM base URL'} needs a path, e.g. ${example}`)
   }
-  if (path === '') throw new Error(`the ${kind === 'token' ? 'token URL' : 'SCIM base URL'} needs a path, e.g. ${example}`)
   return `${url.protocol}//${url.host}${path}`
 }
 
@@ -145,8 +122,7 @@ export function isAllowedUpstreamUrl (raw: string, policy: UpstreamUrlPolicy): b
   } catch {
     return false
   }
-  if (url.username !== '' || url.password !== '') return false
-  if (!policy.origins.includes(url.origin)) return false
+  if (url.username !== '' || url.password !== '' || !policy.origins.includes(url.origin)) return false
   if (policy.allowCustomHosts) return url.protocol === 'https:' || isLoopbackHostname(url.hostname)
-  return url.protocol === 'https:' && (isZuoraRestHost(url.hostname) || url.hostname === ONEID_HOST)
+  return url.protocol === 'https:' && isZuoraHost(url.hostname)
 }
