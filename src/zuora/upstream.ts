@@ -12,18 +12,18 @@ import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
 import { Agent, interceptors, type Dispatcher } from 'undici'
 import { isAllowedUpstreamUrl, type UpstreamUrlPolicy } from './data-centers.ts'
-import { ENDPOINT_LABEL, errorFromResponse, parseUpstreamErrorBody, ZuoraError } from './errors.ts'
+import { ENDPOINT_LABEL, errorFromResponse, parseUpstreamErrorBody, requestIdSuffix, ZuoraError } from './errors.ts'
 import { createGate, realClock, type QueueClock } from './gate.ts'
 import type { ZuoraLogger } from './logger.ts'
 import { safeObserver } from './observer.ts'
 import { backoffDelay, retryDelay, type BackoffOptions } from './retry-after.ts'
-import type { QueueStats, UpstreamEndpoint, UpstreamObserver } from './types.ts'
+import type { UpstreamEndpoint, UpstreamObserver } from './types.ts'
 
 /** Default response cap: a SCIM page of 100 users is ~100 KB; 32 MiB leaves room and stops a runaway body. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 export const ACCEPT = 'application/scim+json, application/json'
 /** Statuses worth another attempt (only idempotent reads and the token request go upstream). */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504])
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504])
 
 const gunzipAsync = promisify(gunzip)
 const inflateAsync = promisify(inflate)
@@ -79,13 +79,7 @@ export interface UpstreamOptions {
   readonly maxRetryAfterMs?: number
 }
 
-export interface Upstream {
-  send(request: UpstreamRequest): Promise<UpstreamResponse>
-  stats(): QueueStats
-  close(): Promise<void>
-}
-
-/** What one request's attempts have told so far. */
+/** What one request's attempts have told so far; it rides on undici's dispatch options (the retry handler copies them). */
 interface Attempts {
   readonly request: UpstreamRequest
   count: number
@@ -129,21 +123,19 @@ function redirectRefused (status: number, headers: ResponseHeaders, request: Ups
   return new ZuoraError(
     `${ENDPOINT_LABEL[request.endpoint]} failed: HTTP ${status} redirect to ${host} (${same ? 'on the same host' : 'off the configured Zuora hosts'}) refused; ` +
     'redirects are never followed: check the tenant base URL, token URL and SCIM base URL (data center)' +
-    (requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''),
+    requestIdSuffix(requestId),
     { kind: 'upstream', endpoint: request.endpoint, upstreamStatus: status, requestId })
 }
 
-export function createUpstream (options: UpstreamOptions): Upstream {
+export function createUpstream (options: UpstreamOptions) {
   const now = options.now ?? Date.now
   const clock = options.clock ?? realClock
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
   const maxAttempts = Math.max(1, options.maxAttempts)
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000
   const observer = safeObserver(options.observer)
-  const inFlight = new Map<string, Attempts>()
   const counters = { requests: 0, retries: 0 }
-  const attemptsOf = (opts: Dispatcher.DispatchOptions): Attempts | undefined =>
-    inFlight.get(String((opts.headers as Record<string, string>)['zuora-track-id']))
+  const attemptsOf = (opts: Dispatcher.DispatchOptions): Attempts | undefined => (opts as { attempts?: Attempts }).attempts
   let closed = false
   const closing = new AbortController()
   setMaxListeners(0, closing.signal)
@@ -261,7 +253,6 @@ export function createUpstream (options: UpstreamOptions): Upstream {
     const signal = request.signal === undefined ? closing.signal : AbortSignal.any([request.signal, closing.signal])
     const url = new URL(request.url)
     const headers: Record<string, string> = { accept: ACCEPT, 'accept-encoding': 'gzip', 'zuora-track-id': trackId, ...request.headers }
-    inFlight.set(trackId, a)
     try {
       if (closed) throw new Error('closed')
       if (request.signal?.aborted === true) throw request.signal.reason
@@ -274,7 +265,8 @@ export function createUpstream (options: UpstreamOptions): Upstream {
         signal,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
-        retryOptions: { retry: decide(a, signal) }
+        retryOptions: { retry: decide(a, signal) },
+        attempts: a
       } as Dispatcher.RequestOptions)
       const resHeaders = res.headers as ResponseHeaders
       const requestId = header(resHeaders, 'zuora-request-id')
@@ -290,8 +282,6 @@ export function createUpstream (options: UpstreamOptions): Upstream {
       const e = transportError(err, request)
       if (a.count <= 1 || e.upstreamStatus !== undefined || e.kind === 'aborted') throw e
       throw e.withMessage(`${e.message} (after ${a.count} attempts)`)
-    } finally {
-      inFlight.delete(trackId)
     }
   }
 
@@ -307,3 +297,5 @@ export function createUpstream (options: UpstreamOptions): Upstream {
     }
   }
 }
+
+export type Upstream = ReturnType<typeof createUpstream>
