@@ -14,14 +14,14 @@
  * small probe after the first page, before the rest is planned (see start-index.ts).
  */
 import { setMaxListeners } from 'node:events'
-import { AUTH_HINT, ZuoraError, errorFromResponse, parseUpstreamErrorBody } from './errors.ts'
+import { AUTH_HINT, ZuoraError, errorFromResponse, parseUpstreamErrorBody, requestIdSuffix } from './errors.ts'
 import type { ZuoraLogger } from './logger.ts'
 import { compareIds, normaliseGroup, normaliseUser } from './normalise.ts'
 import { checkGroup, checkListResponse, checkUser, parseJson, type PageContext } from './scim-schemas.ts'
 import type { TokenManager } from './token-manager.ts'
 import { classifyProbe, PROBE_COUNT, PROBE_START_INDEX, probeProblemMessage, startIndexSetting } from './start-index.ts'
 import type { Upstream, UpstreamResponse } from './upstream.ts'
-import type { DirectoryGroup, DirectoryRead, DirectoryUser, ReadOptions, ReadProgress, StartIndexSemantics, UpstreamEndpoint, ZuoraSettings } from './types.ts'
+import type { DirectoryGroup, DirectoryRead, DirectoryUser, ReadOptions, ReadProgress, StartIndexSemantics, ZuoraSettings } from './types.ts'
 
 export type ScimResource = 'users' | 'groups'
 
@@ -45,12 +45,6 @@ export interface ScimPage<T> {
   readonly count: number
   readonly totalResults: number
   readonly items: readonly T[]
-}
-
-export interface ScimClient {
-  /** One list page of `count` resources from `startIndex`, checked and normalised. */
-  readPage(resource: ScimResource, startIndex: number, count: number, options?: RequestOptions): Promise<ScimPage<DirectoryUser | DirectoryGroup>>
-  readDirectory(options?: ReadOptions): Promise<DirectoryRead>
 }
 
 export interface RequestOptions {
@@ -85,7 +79,7 @@ export function pagePlan (semantics: 'item' | 'page', total: number, count: numb
   return { step: count, pages, verifyPass: pages > 1 }
 }
 
-export function createScimClient (options: ScimClientOptions): ScimClient {
+export function createScimClient (options: ScimClientOptions) {
   const { config, upstream, tokens } = options
   const base = config.scimBaseUrl
 
@@ -106,7 +100,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
    * accepted (revoked mid-read) refreshes again, at most MAX_AUTH_REFRESHES times per request.
    * Returns the response and the token it was sent with (scrubbed from errors).
    */
-  async function authorisedGet (endpoint: UpstreamEndpoint, url: string, what: string, opts: RequestOptions): Promise<{ res: UpstreamResponse, token: string }> {
+  async function authorisedGet (endpoint: ScimResource, url: string, what: string, opts: RequestOptions): Promise<{ res: UpstreamResponse, token: string }> {
     for (let round = 1; ; round++) {
       const used = await tokens.getToken({ signal: opts.signal })
       const res = await upstream.send({
@@ -126,8 +120,7 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
       tokens.invalidate(used)
       const wasAccepted = accepted.has(used)
       if (round > MAX_AUTH_REFRESHES || (round >= 2 && !wasAccepted)) {
-        const body = parseUpstreamErrorBody(res.contentType, res.text, [used])
-        const e = errorFromResponse({ endpoint, status: 401, body, requestId: res.requestId, what })
+        const e = failure(endpoint, res, what, used)
         const why = wasAccepted ? ` after ${round - 1} token refreshes` : ' even with a freshly issued token'
         // the token endpoint accepted the client, so the usual cause is a SCIM host of another data center
         const hint = wasAccepted
@@ -140,9 +133,14 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
     }
   }
 
-  function failure (endpoint: UpstreamEndpoint, res: UpstreamResponse, what: string, token: string): ZuoraError {
+  /** The error for a listing that did not answer 200; a 404 means the SCIM base URL is wrong (not a missing resource). */
+  function failure (resource: ScimResource, res: UpstreamResponse, what: string, token: string): ZuoraError {
     const body = parseUpstreamErrorBody(res.contentType, res.text, [token])
-    return errorFromResponse({ endpoint, status: res.status, body, requestId: res.requestId, what })
+    const e = errorFromResponse({ endpoint: resource, status: res.status, body, requestId: res.requestId, what })
+    if (res.status !== 404) return e
+    const hint = `. Hint: no SCIM ${RESOURCE_PATH[resource]} endpoint at ${base}/${RESOURCE_PATH[resource]}: check ZUORA_SCIM_BASE_URL ` +
+      '(it must end in the SCIM root, e.g. https://one.zuora.com/scim/v2, without /Users) and the data center of ZUORA_TENANT_BASE_URL'
+    return e.withMessage(`${e.message.replace(requestIdSuffix(res.requestId), '')}${hint}${requestIdSuffix(res.requestId)}`)
   }
 
   async function listPage<T> (resource: ScimResource, pageIndex: number, count: number, opts: RequestOptions, step: number, semantics: StartIndexSemantics): Promise<ScimPage<T>> {
@@ -152,26 +150,15 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
   }
 
   async function listAt<T> (resource: ScimResource, startIndex: number, count: number, what: string, opts: RequestOptions): Promise<ScimPage<T>> {
-    const endpoint: UpstreamEndpoint = resource
     const url = `${base}/${RESOURCE_PATH[resource]}?startIndex=${startIndex}&count=${count}`
-    const { res, token } = await authorisedGet(endpoint, url, what, opts)
-    if (res.status === 404) throw notFoundListing(resource, res, what, token)
-    if (res.status !== 200) throw failure(endpoint, res, what, token)
-    const ctx: PageContext = { endpoint, where: what, requestId: res.requestId }
+    const { res, token } = await authorisedGet(resource, url, what, opts)
+    if (res.status !== 200) throw failure(resource, res, what, token)
+    const ctx: PageContext = { endpoint: resource, where: what, requestId: res.requestId }
     const page = checkListResponse(parseJson(res.text, ctx), ctx)
     const items = resource === 'users'
       ? page.resources.map(r => normaliseUser(checkUser(r, ctx)))
       : page.resources.map(r => normaliseGroup(checkGroup(r, ctx)))
     return { index: 0, startIndex, count, totalResults: page.totalResults, items: items as unknown as T[] }
-  }
-
-  /** A 404 on a listing: the SCIM base URL is wrong (not a missing resource). */
-  function notFoundListing (resource: ScimResource, res: UpstreamResponse, what: string, token: string): ZuoraError {
-    const e = failure(resource, res, what, token)
-    const hint = `. Hint: no SCIM ${RESOURCE_PATH[resource]} endpoint at ${base}/${RESOURCE_PATH[resource]}: check ZUORA_SCIM_BASE_URL ` +
-      '(it must end in the SCIM root, e.g. https://one.zuora.com/scim/v2, without /Users) and the data center of ZUORA_TENANT_BASE_URL'
-    const [head, requestId] = e.message.split(' [Zuora-Request-Id ')
-    return e.withMessage(`${head}${hint}${requestId !== undefined ? ` [Zuora-Request-Id ${requestId}` : ''}`)
   }
 
   async function readDirectory (readOptions: ReadOptions = {}): Promise<DirectoryRead> {
@@ -388,8 +375,9 @@ export function createScimClient (options: ScimClientOptions): ScimClient {
   }
 
   return {
-    readPage: (resource, startIndex, count, opts = {}) =>
-      listAt(resource, startIndex, count, `SCIM ${RESOURCE_PATH[resource]} page (startIndex ${startIndex}, count ${count})`, opts),
+    /** One list page of `count` resources from `startIndex`, checked and normalised. */
+    readPage: (resource: ScimResource, startIndex: number, count: number, opts: RequestOptions = {}) =>
+      listAt<DirectoryUser | DirectoryGroup>(resource, startIndex, count, `SCIM ${RESOURCE_PATH[resource]} page (startIndex ${startIndex}, count ${count})`, opts),
     readDirectory
   }
 }
