@@ -23,6 +23,14 @@ export interface RateLimitOptions {
   concurrency?: number
 }
 
+/** One full read, timed; `complete` when every user and group came back. */
+async function timedRead (conn: ReturnType<typeof createZuoraConnection>, users: number, groups: number) {
+  const t0 = performance.now()
+  const outcome = await conn.readDirectory().then(read => ({ read, error: undefined }), (err: unknown) => ({ read: undefined, error: err as Error }))
+  const complete = outcome.read !== undefined && outcome.read.users.length === users && outcome.read.groups.length === groups
+  return { ...outcome, wallMs: performance.now() - t0, complete }
+}
+
 export async function runRateLimit (opts: RateLimitOptions = {}): Promise<BenchReport> {
   const users = opts.users ?? 5_000
   const groups = opts.groups ?? 200
@@ -40,14 +48,9 @@ export async function runRateLimit (opts: RateLimitOptions = {}): Promise<BenchR
   const results: TargetResult[] = []
   try {
     log(`rate-limit: reading ${users} users / ${groups} groups at ${rps} req/s …`)
-    const t0 = performance.now()
-    let error: Error | undefined
-    let read: Awaited<ReturnType<typeof conn.readDirectory>> | undefined
-    try { read = await conn.readDirectory() } catch (err) { error = err as Error }
-    const wallMs = performance.now() - t0
+    const { read, error, wallMs, complete } = await timedRead(conn, users, groups)
     const c = await sim.counters()
     const stats = conn.stats()
-    const complete = read !== undefined && read.users.length === users && read.groups.length === groups
     results.push({
       bench: 'rate-limit',
       target: 'sync finishes under the limit',
@@ -87,14 +90,9 @@ export async function runRateLimit (opts: RateLimitOptions = {}): Promise<BenchR
     await sim.resetCounters()
     const conn2 = createZuoraConnection(config.zuora)
     log('rate-limit: 429 storm (20 % of requests, Retry-After: 1) …')
-    const t1 = performance.now()
-    let error2: Error | undefined
-    let read2: Awaited<ReturnType<typeof conn2.readDirectory>> | undefined
-    try { read2 = await conn2.readDirectory() } catch (err) { error2 = err as Error }
-    const wall2 = performance.now() - t1
+    const { error: error2, wallMs: wall2, complete: complete2 } = await timedRead(conn2, users, groups)
     await conn2.close()
     const c2 = await sim.counters()
-    const complete2 = read2 !== undefined && read2.users.length === users && read2.groups.length === groups
     results.push({
       bench: 'rate-limit',
       target: '429 storm: sync finishes, nothing sent during Retry-After',

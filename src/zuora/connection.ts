@@ -5,13 +5,12 @@
 import type { Dispatcher } from 'undici'
 import { isZuoraHost } from './data-centers.ts'
 import { ZuoraError } from './errors.ts'
-import { realClock, type QueueClock } from './gate.ts'
+import { realClock } from './gate.ts'
 import { silentLogger, type ZuoraLogger } from './logger.ts'
-import type { BackoffOptions } from './retry-after.ts'
 import { createScimClient } from './scim-client.ts'
 import { createTokenManager } from './token-manager.ts'
 import type { UpstreamObserver, ZuoraConnection, ZuoraSettings } from './types.ts'
-import { createUpstream } from './upstream.ts'
+import { createUpstream, type UpstreamOptions } from './upstream.ts'
 
 export interface ZuoraConnectionDeps {
   /** undici dispatcher (tests: MockAgent). Not closed by close(): its owner closes it. */
@@ -22,22 +21,17 @@ export interface ZuoraConnectionDeps {
   readonly now?: () => number
 }
 
-/** Tuning that tests may shrink; production uses the defaults. */
-export interface ZuoraConnectionTuning {
-  readonly maxResponseBytes?: number
-  readonly backoff?: BackoffOptions
-  readonly maxRetryAfterMs?: number
-  readonly clock?: QueueClock
-}
-
-export function createZuoraConnection (config: ZuoraSettings, deps: ZuoraConnectionDeps = {}, tuning: ZuoraConnectionTuning = {}): ZuoraConnection {
+/** `tuning`: what tests may shrink; production uses the defaults. */
+export function createZuoraConnection (
+  config: ZuoraSettings,
+  deps: ZuoraConnectionDeps = {},
+  tuning: Pick<UpstreamOptions, 'maxResponseBytes' | 'backoff' | 'maxRetryAfterMs' | 'clock'> = {}
+): ZuoraConnection {
   const logger = deps.logger ?? silentLogger
   const now = deps.now ?? Date.now
-  const origins = [...new Set([new URL(config.tokenUrl).origin, new URL(config.scimBaseUrl).origin])]
-  const allZuora = origins.every(o => {
-    const u = new URL(o)
-    return u.protocol === 'https:' && u.port === '' && isZuoraHost(u.hostname)
-  })
+  const urls = [new URL(config.tokenUrl), new URL(config.scimBaseUrl)]
+  const origins = [...new Set(urls.map(u => u.origin))]
+  const allZuora = urls.every(u => u.protocol === 'https:' && u.port === '' && isZuoraHost(u.hostname))
   const upstream = createUpstream({
     ...tuning,
     clock: tuning.clock ?? (deps.now !== undefined ? { now, schedule: realClock.schedule } : undefined),

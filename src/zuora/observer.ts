@@ -4,25 +4,13 @@
  */
 import type { UpstreamObserver } from './types.ts'
 
-export type SafeObserver = Required<UpstreamObserver>
-
-type Hook = keyof UpstreamObserver
-
-export function safeObserver (observer: UpstreamObserver | undefined): SafeObserver {
-  const call = <K extends Hook>(name: K) => (event: Parameters<Required<UpstreamObserver>[K]>[0]): void => {
-    const fn = observer?.[name] as ((e: typeof event) => void) | undefined
-    if (fn === undefined) return
+export function safeObserver (observer: UpstreamObserver = {}): Required<UpstreamObserver> {
+  const call = <K extends keyof UpstreamObserver>(name: K) => (event: Parameters<Required<UpstreamObserver>[K]>[0]): void => {
     try {
-      fn.call(observer, event)
+      (observer[name] as ((e: typeof event) => void) | undefined)?.call(observer, event)
     } catch {
       // observers never break the caller
     }
   }
-  return {
-    request: call('request'),
-    retry: call('retry'),
-    rateLimitWait: call('rateLimitWait'),
-    tokenRefresh: call('tokenRefresh'),
-    cache: call('cache')
-  }
+  return { request: call('request'), retry: call('retry'), rateLimitWait: call('rateLimitWait'), tokenRefresh: call('tokenRefresh'), cache: call('cache') }
 }
