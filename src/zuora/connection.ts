@@ -5,7 +5,6 @@
 import type { Dispatcher } from 'undici'
 import { isZuoraHost } from './data-centers.ts'
 import { ZuoraError } from './errors.ts'
-import { realClock } from './gate.ts'
 import { silentLogger, type ZuoraLogger } from './logger.ts'
 import { createScimClient } from './scim-client.ts'
 import { createTokenManager } from './token-manager.ts'
@@ -18,7 +17,6 @@ export interface ZuoraConnectionDeps {
   /** pino-compatible logger. */
   readonly logger?: ZuoraLogger
   readonly observer?: UpstreamObserver
-  readonly now?: () => number
 }
 
 /** `tuning`: what tests may shrink; production uses the defaults. */
@@ -28,23 +26,20 @@ export function createZuoraConnection (
   tuning: Pick<UpstreamOptions, 'maxResponseBytes' | 'backoff' | 'maxRetryAfterMs' | 'clock'> = {}
 ): ZuoraConnection {
   const logger = deps.logger ?? silentLogger
-  const now = deps.now ?? Date.now
   const urls = [new URL(config.tokenUrl), new URL(config.scimBaseUrl)]
   const origins = [...new Set(urls.map(u => u.origin))]
   const allZuora = urls.every(u => u.protocol === 'https:' && u.port === '' && isZuoraHost(u.hostname))
   const upstream = createUpstream({
     ...tuning,
-    clock: tuning.clock ?? (deps.now !== undefined ? { now, schedule: realClock.schedule } : undefined),
     dispatcher: deps.dispatcher,
     timeoutMs: config.requestTimeoutMs,
     maxConcurrency: config.maxConcurrency,
     maxAttempts: config.maxAttempts,
     policy: { allowCustomHosts: !allZuora, origins },
     observer: deps.observer,
-    logger,
-    now
+    logger
   })
-  const tokens = createTokenManager({ ...config, upstream, now, logger, observer: deps.observer })
+  const tokens = createTokenManager({ ...config, upstream, logger, observer: deps.observer })
   const scim = createScimClient({ config, upstream, tokens, logger })
   let closed = false
 

@@ -4,7 +4,6 @@ export interface ZuoraLogger {
   info(obj: object, msg?: string): void
   warn(obj: object, msg?: string): void
   error(obj: object, msg?: string): void
-  child(bindings: Record<string, unknown>): ZuoraLogger
 }
 
 const noop = (): void => {}
@@ -13,6 +12,5 @@ export const silentLogger: ZuoraLogger = {
   debug: noop,
   info: noop,
   warn: noop,
-  error: noop,
-  child: () => silentLogger
+  error: noop
 }

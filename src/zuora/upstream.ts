@@ -72,7 +72,6 @@ export interface UpstreamOptions {
   readonly policy: UpstreamUrlPolicy
   readonly observer?: UpstreamObserver
   readonly logger?: ZuoraLogger
-  readonly now?: () => number
   readonly clock?: QueueClock
   readonly backoff?: BackoffOptions
   /** Longest server-requested wait honoured (Retry-After / ratelimit-reset); beyond it the request fails. Default 120 s. */
@@ -128,7 +127,6 @@ function redirectRefused (status: number, headers: ResponseHeaders, request: Ups
 }
 
 export function createUpstream (options: UpstreamOptions) {
-  const now = options.now ?? Date.now
   const clock = options.clock ?? realClock
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
   const maxAttempts = Math.max(1, options.maxAttempts)
@@ -151,11 +149,11 @@ export function createUpstream (options: UpstreamOptions) {
     onAttempt (opts) {
       const attempts = attemptsOf(opts)
       const endpoint = attempts?.request.endpoint ?? 'users'
-      const started = now()
+      const started = clock.now()
       counters.requests++
       attempts?.request.onAttempt?.()
       return status => {
-        const durationMs = now() - started
+        const durationMs = clock.now() - started
         observer.request({ endpoint, status, durationMs })
         options.logger?.debug({ endpoint, method: opts.method, path: opts.path, status, durationMs }, 'zuora attempt')
       }

@@ -16,7 +16,7 @@ const BASIC = `Basic ${basicCredentials(CLIENT_ID, CLIENT_SECRET)}`
 
 function captureLogger (lines: string[]): ZuoraLogger {
   const log = (obj: unknown, msg?: string): void => { lines.push(JSON.stringify(obj) + (msg ?? '')) }
-  const logger: ZuoraLogger = { debug: log, info: log, warn: log, error: log, child: () => logger }
+  const logger: ZuoraLogger = { debug: log, info: log, warn: log, error: log }
   return logger
 }
 

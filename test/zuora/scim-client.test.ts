@@ -20,8 +20,7 @@ function recordingLogger (): ZuoraLogger & { warnings: string[] } {
     debug: noop,
     info: noop,
     error: noop,
-    warn: (obj: object) => { warnings.push(String((obj as { problem?: unknown }).problem ?? '')) },
-    child: () => logger
+    warn: (obj: object) => { warnings.push(String((obj as { problem?: unknown }).problem ?? '')) }
   }
   return logger
 }

@@ -127,7 +127,7 @@ t.test('unusable token responses are payload errors', async t => {
   const agent = mockAgent(t)
   agent.get(BASE).intercept({ path: TOKEN_PATH, method: 'POST' }).reply(200, { access_token: 'no-expiry' }, { headers: JSON_HEADERS })
   const warnings: object[] = []
-  const logger = { debug () {}, info () {}, warn (o: object) { warnings.push(o) }, error () {}, child () { return logger } }
+  const logger = { debug () {}, info () {}, warn (o: object) { warnings.push(o) }, error () {} }
   const tm = manager(agent, { now: () => 0, logger })
   t.equal(await tm.getToken(), 'no-expiry', 'missing expires_in: short fallback lifetime')
   t.equal(tm.current()?.expiresAt, 300_000)
