@@ -175,7 +175,7 @@ t.test('paces down when ratelimit-remaining runs low', async t => {
 t.test('abort drops waiting and sleeping work without sending it', async t => {
   const clock = virtualClock()
   const agent = mockAgent(t)
-  agent.get(BASE).intercept({ path: '/slow', method: 'GET' }).reply(200, '{}').delay(50)
+  agent.get(BASE).intercept({ path: '/slow', method: 'GET' }).reply(200, '{}').delay(1000) // long enough to still be in flight when the second request is checked, even on a loaded machine
   agent.get(BASE).intercept({ path: '/b502', method: 'GET' }).reply(502, '')
   const u = upstream(t, agent, clock, { maxConcurrency: 1 })
   const first = get(u, '/slow')
