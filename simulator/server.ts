@@ -2,10 +2,10 @@
  * Standalone Zuora simulator (npm run simulator; docker-compose service `zuora-simulator`).
  * Env: SIM_PORT (8080), SIM_HOST (0.0.0.0), SIM_USERS (250), SIM_GROUPS (12), SIM_SEED (1),
  * SIM_LATENCY_MS (0), SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_LOG_LEVEL (info),
- * SIM_FLAVOR (zuora: Zuora as documented; standard: a plain RFC 7643/7644 server, see STANDARD_KNOBS).
+ * SIM_FLAVOR (zuora: Zuora as documented; standard: a plain RFC 7643/7644 server, see FLAVORS in simulator.ts).
  */
 import { pathToFileURL } from 'node:url'
-import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from './context.ts'
+import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from './control.ts'
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from './simulator.ts'
 
 export interface SimulatorEnvConfig extends SimulatorOptions {

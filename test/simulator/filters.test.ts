@@ -1,5 +1,6 @@
 import t from 'tap'
-import { FilterError, generateOrg, parseGroupFilter, parseUserFilter } from '#simulator/index.ts'
+import { FilterError, parseGroupFilter, parseUserFilter } from '#simulator/filters.ts'
+import { generateOrg } from '#simulator/index.ts'
 import { get, sim, token } from './helpers.ts'
 
 const org = generateOrg({ users: 400, groups: 10, seed: 11 })
