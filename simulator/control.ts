@@ -14,7 +14,7 @@ export const SIM_CLIENT_SECRET = 'sim-secret-do-not-use-in-production'
 export interface HostileOptions {
   /** Bytes of padding added to every list page (e.g. 8_000_000 for 8 MB pages). */
   hugePage?: number
-  /** Depth of a nested object (`urn:sim:nested`) added to the first user of every Users page and every user GET. */
+  /** Depth of a nested object (`urn:sim:nested`) added to the first user of every Users page. */
   deepNesting?: number
   /** true: users whose id ends in '0' get roles as a string and active as "yes"; or an explicit list of ids. */
   wrongTypes?: boolean | readonly string[]
@@ -27,71 +27,48 @@ export interface HostileOptions {
 }
 
 export type StartIndexMode = 'item' | 'page'
-export type ErrorShape = 'scim' | 'zuora' | 'html'
 
-/** Everything that can change at run time through `control.set()` or POST /_sim/options. */
-export interface SimulatorKnobs {
+/** Everything that can change at run time through `control.set()` or POST /_sim/options, with its default. */
+export const DEFAULT_KNOBS = {
   /** Added to every request (SCIM and token), counted from its arrival. */
-  latencyMs: number
-  /** Extra latency per route. */
-  routeLatencyMs: Partial<Record<RouteName, number>>
-  listKey: 'resources' | 'Resources'
-  omitPagingFields: boolean
-  usersStartIndex: StartIndexMode
-  groupsStartIndex: StartIndexMode
-  usersDefaultCount: number
-  usersMaxCount: number
-  groupsDefaultCount: number
-  groupsMaxCount: number
-  /** Overrides expires_in of both token endpoints (defaults 3599 REST / 3600 OneID). */
-  tokenTtlSeconds: number | null
-  /** Token endpoints answer 429 + Retry-After while true. */
-  tokenRateLimited: boolean
-  /** Retry-After (seconds) for injected 429s / 503s and the token 429. */
-  retryAfterSeconds: number
-  /** Body shape of 5xx (and injected 429) answers. */
-  errorShape: ErrorShape
-  /** Delay of the 'slow' fault. */
-  slowMs: number
-  /** Delay before an injected 504. */
-  gatewayTimeoutDelayMs: number
-  hostile: HostileOptions
-  /** meta.location prefix (Zuora's samples: http://localhost:9900). */
-  locationBase: string
-  /** Like Zuora: gzip SCIM answers over 1000 bytes when the request accepts gzip (off by default). */
-  gzip: boolean
-  /** Client authentication the token endpoints accept: form body (client_secret_post) or HTTP Basic only. */
-  tokenClientAuth: 'post' | 'basic'
-  /**
-   * RFC 7643 memberships: user groups[] entries typed direct/indirect (through nested groups) with $ref, group
-   * members typed User/Group with $ref (every other nested group given by $ref only, no type).
-   */
-  rfcMemberships: boolean
-}
-
-export const DEFAULT_KNOBS: Readonly<SimulatorKnobs> = Object.freeze({
   latencyMs: 0,
-  routeLatencyMs: {},
-  listKey: 'resources',
+  /** Extra latency per route. */
+  routeLatencyMs: {} as Partial<Record<RouteName, number>>,
+  listKey: 'resources' as 'resources' | 'Resources',
   omitPagingFields: false,
-  usersStartIndex: 'item',
-  groupsStartIndex: 'page',
+  usersStartIndex: 'item' as StartIndexMode,
+  groupsStartIndex: 'page' as StartIndexMode,
   usersDefaultCount: 100,
   usersMaxCount: 100,
   groupsDefaultCount: 10,
   groupsMaxCount: 100,
-  tokenTtlSeconds: null,
+  /** Overrides expires_in of both token endpoints (defaults 3599 REST / 3600 OneID). */
+  tokenTtlSeconds: null as number | null,
+  /** Token endpoints answer 429 + Retry-After while true. */
   tokenRateLimited: false,
+  /** Retry-After (seconds) for injected 429s / 503s and the token 429. */
   retryAfterSeconds: 1,
-  errorShape: 'scim',
+  /** Body shape of 5xx (and injected 429) answers. */
+  errorShape: 'scim' as 'scim' | 'zuora' | 'html',
+  /** Delay of the 'slow' fault. */
   slowMs: 1000,
+  /** Delay before an injected 504. */
   gatewayTimeoutDelayMs: 0,
-  hostile: {},
+  hostile: {} as HostileOptions,
+  /** meta.location prefix (Zuora's samples: http://localhost:9900). */
   locationBase: 'http://localhost:9900',
+  /** Like Zuora: gzip SCIM answers over 1000 bytes when the request accepts gzip. */
   gzip: false,
-  tokenClientAuth: 'post',
+  /** Client authentication the token endpoints accept: form body (client_secret_post) or HTTP Basic only. */
+  tokenClientAuth: 'post' as 'post' | 'basic',
+  /**
+   * RFC 7643 memberships: user groups[] entries typed direct/indirect (through nested groups) with $ref, group
+   * members typed User/Group with $ref (every other nested group given by $ref only, no type).
+   */
   rfcMemberships: false
-})
+}
+Object.freeze(DEFAULT_KNOBS)
+export type SimulatorKnobs = typeof DEFAULT_KNOBS
 
 /** Knobs that can be changed at run time (control.set / POST /_sim/options). */
 export interface SimulatorSettings extends Partial<SimulatorKnobs> {

@@ -5,7 +5,7 @@ export const FAULT_KINDS = ['429', '500', '502', '503', '504', 'reset', 'malform
 export type FaultKind = typeof FAULT_KINDS[number]
 
 /** Route names (counters, `routeLatencyMs`, fault targets). */
-export type RouteName = 'oauth.token' | 'oauth2.token' | 'users.list' | 'users.get' | 'groups.list' | 'groups.get' | 'discovery' | 'other'
+export type RouteName = 'oauth.token' | 'oauth2.token' | 'users.list' | 'groups.list' | 'other'
 /** Which requests a fault applies to: a route, 'scim' (every SCIM route), 'token' (both token routes) or 'any'. */
 export type FaultTarget = RouteName | 'scim' | 'token' | 'any'
 

@@ -1,4 +1,7 @@
-/** GET routes under /scim/v2 with Zuora's shapes, paging semantics (zuora-api.md §3.9), filters and hostile modes. */
+/**
+ * The two lists under /scim/v2 with Zuora's shapes, paging semantics (zuora-api.md §3.9), filters and hostile modes.
+ * Only what the service reads is simulated: no single-resource GETs, no discovery documents, no writes (501).
+ */
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -6,7 +9,7 @@ import type { SimulatorControl, StartIndexMode } from './control.ts'
 import { FilterError, parseGroupFilter, parseUserFilter } from './filters.ts'
 import { gate, sendJson } from './gate.ts'
 import type { SimUser } from './org.ts'
-import { listEnvelope, renderGroup, renderUser, resourceTypes, schemas, scimError, serviceProviderConfig, type RenderContext } from './scim-shapes.ts'
+import { listEnvelope, renderGroup, renderUser, scimError, type RenderContext } from './scim-shapes.ts'
 
 const gzipAsync = promisify(gzip)
 const DEEP_MARK = '__SIM_DEEP_NESTING__'
@@ -50,10 +53,10 @@ function userJson (sim: SimulatorControl, rctx: RenderContext, u: SimUser, deep:
   return out
 }
 
-/** The JSON text with the hostile padding (list pages) and deep nesting applied. */
-function finish (sim: SimulatorControl, body: Record<string, unknown>, padding: boolean): string {
+/** The JSON text with the hostile padding and deep nesting applied. */
+function finish (sim: SimulatorControl, body: Record<string, unknown>): string {
   const { hugePage = 0, deepNesting = 0 } = sim.knobs.hostile
-  if (padding && hugePage > 0) body['urn:sim:padding'] = 'x'.repeat(hugePage)
+  if (hugePage > 0) body['urn:sim:padding'] = 'x'.repeat(hugePage)
   const json = JSON.stringify(body)
   return deepNesting > 0 ? json.replace(`"${DEEP_MARK}"`, '{"a":'.repeat(deepNesting) + 'null' + '}'.repeat(deepNesting)) : json
 }
@@ -72,7 +75,6 @@ export function scimRoutes (sim: SimulatorControl) {
       locationBase: sim.knobs.locationBase,
       rfc: sim.knobs.rfcMemberships ? { ancestorsOf: (id: string) => sim.ancestorsOf(id) } : undefined
     })
-    const deep = (): boolean => (sim.knobs.hostile.deepNesting ?? 0) > 0
 
     const list = (resource: 'users' | 'groups') => async (req: FastifyRequest, reply: FastifyReply) => {
       const q = req.query as Record<string, unknown>
@@ -91,7 +93,7 @@ export function scimRoutes (sim: SimulatorControl) {
           const pred = filter === undefined ? undefined : parseUserFilter(filter)
           let view = pred === undefined ? sim.users() : sim.users().filter(u => pred(u, org))
           if (k.hostile.duplicateIds === true) view = withDuplicates(view)
-          resources = view.slice(w.from, w.from + w.count).map((u, i) => userJson(sim, rc, u, deep() && i === 0))
+          resources = view.slice(w.from, w.from + w.count).map((u, i) => userJson(sim, rc, u, i === 0 && (k.hostile.deepNesting ?? 0) > 0))
           total = view.length
         } else {
           const pred = filter === undefined ? undefined : parseGroupFilter(filter)
@@ -104,48 +106,12 @@ export function scimRoutes (sim: SimulatorControl) {
         throw err
       }
       const paging = k.omitPagingFields ? undefined : { startIndex: w.startIndex, itemsPerPage: w.count }
-      const json = finish(sim, listEnvelope(resources, k.listKey, paging, Math.max(0, total + (k.hostile.totalResultsLie ?? 0))), true)
+      const json = finish(sim, listEnvelope(resources, k.listKey, paging, Math.max(0, total + (k.hostile.totalResultsLie ?? 0))))
       sim.pageServed(resource)
       return sendJson(reply, 200, json)
     }
     app.get('/Users', list('users'))
     app.get('/Groups', list('groups'))
-
-    app.get('/Users/:id', async (req, reply) => {
-      if (await gate(sim, req, reply, 'users.get')) return reply
-      const { id } = req.params as { id: string }
-      const u = sim.user(id)
-      if (u === undefined) return sendJson(reply, 404, scimError(404, `User ${id} not found`))
-      return sendJson(reply, 200, finish(sim, userJson(sim, rctx(), u, deep()), false))
-    })
-
-    app.get('/Groups/:id', async (req, reply) => {
-      if (await gate(sim, req, reply, 'groups.get')) return reply
-      const { id } = req.params as { id: string }
-      const g = sim.group(id)
-      if (g === undefined) return sendJson(reply, 404, scimError(404, `Group ${id} not found`))
-      return sendJson(reply, 200, renderGroup(g, rctx(), uid => sim.user(uid)?.userName))
-    })
-
-    app.get('/ServiceProviderConfig', async (req, reply) => {
-      if (await gate(sim, req, reply, 'discovery')) return reply
-      return sendJson(reply, 200, serviceProviderConfig(sim.knobs.locationBase))
-    })
-
-    // Zuora's sample omits startIndex/itemsPerPage from the Schemas list
-    for (const [path, kind, docs, paged] of [['ResourceTypes', 'ResourceType', resourceTypes, true], ['Schemas', 'Schema', schemas, false]] as const) {
-      app.get(`/${path}`, async (req, reply) => {
-        if (await gate(sim, req, reply, 'discovery')) return reply
-        const items = docs(sim.knobs.locationBase)
-        return sendJson(reply, 200, listEnvelope(items, sim.knobs.listKey, paged ? { startIndex: 1, itemsPerPage: items.length } : undefined))
-      })
-      app.get(`/${path}/:id`, async (req, reply) => {
-        if (await gate(sim, req, reply, 'discovery')) return reply
-        const { id } = req.params as { id: string }
-        const found = docs(sim.knobs.locationBase).find(r => r.id === id)
-        return found === undefined ? sendJson(reply, 404, scimError(404, `${kind} ${id} not found`)) : sendJson(reply, 200, found)
-      })
-    }
 
     // The service is read-only; writes are not simulated.
     const readOnly = async (req: FastifyRequest, reply: FastifyReply) => {

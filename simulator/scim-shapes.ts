@@ -1,4 +1,4 @@
-/** Zuora's exact SCIM JSON shapes (zuora-api.md §3.3, §3.5, §3.7, §3.11, §4.4). Pure functions. */
+/** Zuora's exact SCIM JSON shapes (zuora-api.md §3.3, §3.5, §3.7, §3.11). Pure functions. */
 import { STATUS_CODES } from 'node:http'
 import type { SimGroup, SimUser } from './org.ts'
 
@@ -63,19 +63,11 @@ export function renderUser (u: SimUser, ctx: RenderContext): Json {
   return out
 }
 
-/**
- * In list responses members are only `{value}`; a single GET adds `display` (the member's userName).
- * A deactivated group has no `members`.
- */
-export function renderGroup (g: SimGroup, ctx: RenderContext, memberName?: (userId: string) => string | undefined): Json {
+/** A group as listed: members are only `{value}`; a deactivated group has no `members`. */
+export function renderGroup (g: SimGroup, ctx: RenderContext): Json {
   const out: Json = { schemas: [CORE_GROUP, GROUP_EXT], id: g.id, displayName: g.displayName }
   if (g.active || g.members.length > 0) {
-    const members: Json[] = memberName === undefined
-      ? g.members.map(value => ({ value }))
-      : g.members.map(value => {
-        const display = memberName(value)
-        return display === undefined ? { value } : { value, display }
-      })
+    const members: Json[] = g.members.map(value => ({ value }))
     if (ctx.rfc !== undefined) {
       for (const m of members) Object.assign(m, { $ref: ref(ctx, 'Users', m.value as string), type: 'User' })
       // every other nested group is given by $ref alone (type is optional in RFC 7643)
@@ -123,95 +115,4 @@ export const statusText = (status: number): string => STATUS_CODES[status] ?? 'E
 export function htmlErrorPage (status: number): string {
   const text = `${status} ${statusText(status)}`
   return `<html>\r\n<head><title>${text}</title></head>\r\n<body>\r\n<center><h1>${text}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
-}
-
-// ---------------------------------------------------------------- discovery
-
-export function serviceProviderConfig (locationBase: string): Json {
-  return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
-    patch: { supported: true },
-    bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 10000 },
-    filter: { supported: true, maxResults: 100 },
-    changePassword: { supported: false },
-    sort: { supported: false },
-    etag: { supported: false },
-    authenticationSchemes: [
-      { name: 'Client Credentials', description: 'OAuth 2.0 client credentials grant', type: 'oauth2', primary: true, specUri: 'https://www.rfc-editor.org/rfc/rfc6749#section-4.4' },
-      { name: 'Authorization Grant', description: 'OAuth 2.0 authorization code grant', type: 'oauth2', primary: false, specUri: 'https://www.rfc-editor.org/rfc/rfc6749#section-4.1' }
-    ],
-    meta: { resourceType: 'ServiceProviderConfig', location: `${locationBase}/scim/v2/ServiceProviderConfig` }
-  }
-}
-
-export function resourceTypes (locationBase: string): Json[] {
-  return [['User', 'User Account', CORE_USER, USER_EXT], ['Group', 'Group', CORE_GROUP, GROUP_EXT]].map(([id, description, schema, ext]) => ({
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
-    id,
-    name: id,
-    endpoint: `/v2/${id}s`,
-    description,
-    schema,
-    schemaExtensions: [{ schema: ext, required: true }],
-    meta: { resourceType: 'ResourceType', location: ref({ locationBase }, 'ResourceTypes', id) }
-  }))
-}
-
-interface AttrOptions {
-  type?: string
-  multiValued?: boolean
-  required?: boolean
-  mutability?: string
-  returned?: string
-  uniqueness?: string
-  subAttributes?: Json[]
-  canonicalValues?: string[]
-}
-
-function attr (name: string, o: AttrOptions = {}): Json {
-  const { canonicalValues, subAttributes, ...rest } = o
-  const base = { name, type: 'string', multiValued: false, description: name, required: false, caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'none' }
-  return { ...base, ...rest, canonicalValues, subAttributes }
-}
-
-const MULTI_SUB = [attr('value'), attr('display'), attr('type'), attr('primary', { type: 'boolean' })]
-
-export function schemas (locationBase: string): Json[] {
-  const schema = (id: string, name: string, description: string, attributes: Json[]): Json => ({
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
-    id,
-    name,
-    description,
-    attributes,
-    meta: { resourceType: 'Schema', location: ref({ locationBase }, 'Schemas', id) }
-  })
-  return [
-    schema(CORE_USER, 'User', 'User Account', [
-      attr('userName', { required: true, returned: 'always', uniqueness: 'server' }),
-      attr('name', { type: 'complex', subAttributes: [attr('formatted'), attr('familyName'), attr('givenName')] }),
-      attr('displayName'),
-      attr('preferredLanguage', { required: true }),
-      attr('locale', { required: true }),
-      attr('active', { type: 'boolean' }),
-      attr('emails', { type: 'complex', multiValued: true, subAttributes: MULTI_SUB }),
-      attr('addresses', { type: 'complex', multiValued: true, subAttributes: [attr('formatted'), attr('country'), attr('type')] }),
-      attr('groups', { type: 'complex', multiValued: true, mutability: 'readOnly', subAttributes: [attr('value'), attr('display')] }),
-      attr('roles', { type: 'complex', multiValued: true, required: true, subAttributes: [attr('value'), attr('display')] })
-    ]),
-    schema(CORE_GROUP, 'Group', 'Group', [
-      attr('displayName', { required: true }),
-      attr('members', { type: 'complex', multiValued: true, subAttributes: [attr('value'), attr('display')] })
-    ]),
-    schema(USER_EXT, 'UserExtension', 'Zuora user extension', [
-      attr('organizationId', { required: true }),
-      attr('status', { canonicalValues: ['PENDING_ACTIVATION', 'ACTIVE', 'INACTIVE'], mutability: 'readOnly' }),
-      attr('ssoEnabled', { type: 'boolean' }),
-      attr('region')
-    ]),
-    schema(GROUP_EXT, 'GroupExtension', 'Zuora group extension', [
-      attr('description'),
-      attr('organizationId'),
-      attr('active', { type: 'boolean' })
-    ])
-  ]
 }

@@ -53,14 +53,7 @@ const ROUTES: Record<string, RouteName> = {
   '/oauth/token': 'oauth.token',
   '/oauth2/token': 'oauth2.token',
   '/scim/v2/Users': 'users.list',
-  '/scim/v2/Users/:id': 'users.get',
-  '/scim/v2/Groups': 'groups.list',
-  '/scim/v2/Groups/:id': 'groups.get',
-  '/scim/v2/ServiceProviderConfig': 'discovery',
-  '/scim/v2/ResourceTypes': 'discovery',
-  '/scim/v2/ResourceTypes/:id': 'discovery',
-  '/scim/v2/Schemas': 'discovery',
-  '/scim/v2/Schemas/:id': 'discovery'
+  '/scim/v2/Groups': 'groups.list'
 }
 
 /** The counters' name of a request: token routes count POSTs, SCIM routes GETs, everything else is 'other'. */

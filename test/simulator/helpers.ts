@@ -52,3 +52,10 @@ export async function walk (s: RunningSimulator, tok: string, resource: 'Users' 
   }
   return ids
 }
+
+/** The one user or group with this id as the Users/Groups list renders it (undefined when there is none). */
+export async function one (s: RunningSimulator, resource: 'Users' | 'Groups', id: string, tok: string): Promise<any> {
+  const r = await get(s, `/scim/v2/${resource}?filter=${encodeURIComponent(`id eq "${id}"`)}`, tok)
+  if (r.status !== 200) throw new Error(`status ${r.status}`)
+  return (r.json.resources ?? r.json.Resources)[0]
+}
