@@ -4,7 +4,8 @@
  */
 import { Directory } from './directory.ts'
 import { FaultEngine, RateLimiter, type FailPageRule, type FaultKind, type FaultTarget, type RandomFaultOptions, type RateLimitOptions, type RouteName } from './faults.ts'
-import type { GeneratedOrg } from './org.ts'
+import type { FastifyServerOptions } from 'fastify'
+import { generateOrg, type GeneratedOrg } from './org.ts'
 import type { Seed } from './random.ts'
 
 /** Documented defaults of the simulator's OAuth client (not a secret: test-only credentials). */
@@ -127,16 +128,34 @@ function newCounters () {
 }
 export type CountersSnapshot = ReturnType<typeof newCounters>
 
-/** How a simulator starts, and what `reset()` returns to. */
-export interface StartState {
-  org: GeneratedOrg
-  /** A new org of the same size (`seed` or the original seed). */
-  regenerate: (seed?: Seed) => GeneratedOrg
-  knobs: SimulatorKnobs
-  rateLimit?: RateLimitOptions | null
-  faults?: RandomFaultOptions | null
-  clientId: string
-  clientSecret: string
+/**
+ * The standards flavour: capital `Resources`, item-index Groups, a Basic-only token endpoint, RFC 7643 typed
+ * memberships (indirect groups[] entries, nested groups), and a page-size cap below the client's count (100).
+ */
+const FLAVORS: Record<'zuora' | 'standard', Partial<SimulatorKnobs>> = {
+  zuora: {},
+  standard: { listKey: 'Resources', groupsStartIndex: 'item', usersMaxCount: 50, groupsMaxCount: 40, groupsDefaultCount: 100, tokenClientAuth: 'basic', rfcMemberships: true }
+}
+
+export interface SimulatorOptions extends SimulatorSettings {
+  /**
+   * 'zuora' (default): Zuora as documented. 'standard': a plain RFC 7643/7644 server (see FLAVORS) whose
+   * generated org also has nested groups. Explicit knobs override the flavour's.
+   */
+  flavor?: keyof typeof FLAVORS
+  /** Org size and seed (defaults 250 users, 12 groups, seed 1). Ignored when `org` is given. */
+  users?: number
+  groups?: number
+  seed?: Seed
+  rolesPool?: readonly string[]
+  /** A pre-generated org (it is mutated by the simulator). */
+  org?: GeneratedOrg
+  clientId?: string
+  clientSecret?: string
+  /** Fastify logger option (default false). */
+  logger?: FastifyServerOptions['logger']
+  /** Serve /_sim/* (default true). */
+  controlRoutes?: boolean
 }
 
 export class SimulatorControl extends Directory {
@@ -151,16 +170,24 @@ export class SimulatorControl extends Directory {
   readonly limiter = new RateLimiter()
   /** mutateAfterPages hooks: run once pagesServed (users + groups) reaches `at`. */
   #pageHooks: Array<{ at: number, fn: () => void }> = []
-  readonly #start: StartState
+  /** What `reset()` returns to. */
+  readonly #start: { knobs: SimulatorKnobs, options: SimulatorOptions, regenerate: (seed?: Seed) => GeneratedOrg }
 
-  constructor (start: StartState) {
-    super(start.org)
-    this.#start = start
-    this.clientId = start.clientId
-    this.clientSecret = start.clientSecret
-    this.knobs = { ...start.knobs }
-    this.limiter.configure(start.rateLimit)
-    this.faults.configure(start.faults)
+  constructor (options: SimulatorOptions = {}) {
+    const flavor = options.flavor ?? 'zuora'
+    if (flavor !== 'zuora' && flavor !== 'standard') throw new Error('flavor must be \'zuora\' or \'standard\'')
+    const knobs: SimulatorKnobs = { ...DEFAULT_KNOBS, ...FLAVORS[flavor], ...pickKnobs(options) }
+    validateKnobs(knobs)
+    const orgOptions = { users: options.users, groups: options.groups, seed: options.seed ?? 1, rolesPool: options.rolesPool, nestedGroups: flavor === 'standard' }
+    const org = options.org ?? generateOrg(orgOptions)
+    super(org)
+    const sizes = { users: org.users.length, groups: org.groups.length }
+    this.#start = { knobs, options, regenerate: (seed) => generateOrg({ ...orgOptions, ...sizes, seed: seed ?? orgOptions.seed }) }
+    this.clientId = options.clientId ?? SIM_CLIENT_ID
+    this.clientSecret = options.clientSecret ?? SIM_CLIENT_SECRET
+    this.knobs = { ...knobs }
+    this.limiter.configure(options.rateLimit)
+    this.faults.configure(options.faults)
   }
 
   /** Changes knobs (shallow merge; `hostile` and `routeLatencyMs` replace as a whole). */
@@ -230,9 +257,9 @@ export class SimulatorControl extends Directory {
   reset (seed?: Seed): void {
     this.replace(this.#start.regenerate(seed))
     this.knobs = { ...this.#start.knobs }
-    this.limiter.configure(this.#start.rateLimit)
+    this.limiter.configure(this.#start.options.rateLimit)
     this.faults.clear()
-    this.faults.configure(this.#start.faults)
+    this.faults.configure(this.#start.options.faults)
     this.#pageHooks = []
     this.resetCounters()
   }

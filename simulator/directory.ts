@@ -2,15 +2,6 @@
 import type { GeneratedOrg, SimGroup, SimUser } from './org.ts'
 import { createRng, type Rng } from './random.ts'
 
-export interface NewUser extends Partial<Omit<SimUser, 'groups'>> {
-  /** Group ids to join (membership is recorded on both sides). */
-  groups?: string[]
-}
-
-export interface NewGroup extends Partial<Omit<SimGroup, 'members'>> {
-  members?: string[]
-}
-
 /** Which side of a membership to change; 'both' (default) keeps user.groups and group.members consistent. */
 export type MembershipSide = 'both' | 'group' | 'user'
 
@@ -103,7 +94,8 @@ export class Directory {
     this.#ancestors = new Map()
   }
 
-  addUser (input: NewUser = {}): SimUser {
+  /** A new user; `groups` are the ids of the groups it joins (recorded on both sides). */
+  addUser (input: Partial<Omit<SimUser, 'groups'>> & { groups?: string[] } = {}): SimUser {
     const id = input.id ?? this.#rng.uuid()
     if (this.#userById.has(id)) throw new Error(`simulator: user ${id} exists`)
     const n = this.#users.length
@@ -161,7 +153,7 @@ export class Directory {
     return this.updateUser(id, { roles: [...roles] })
   }
 
-  addGroup (input: NewGroup = {}): SimGroup {
+  addGroup (input: Partial<Omit<SimGroup, 'members'>> & { members?: string[] } = {}): SimGroup {
     const id = input.id ?? this.#rng.uuid()
     if (this.#groupById.has(id)) throw new Error(`simulator: group ${id} exists`)
     const group: SimGroup = {
