@@ -1,12 +1,11 @@
 /**
- * The two lists under /scim/v2 with Zuora's shapes, paging semantics (zuora-api.md §3.9), filters and hostile modes.
- * Only what the service reads is simulated: no single-resource GETs, no discovery documents, no writes (501).
+ * The two lists under /scim/v2 with Zuora's shapes, paging semantics (zuora-api.md §3.9) and hostile modes. Only
+ * what the service reads is simulated: no filters, no single-resource GETs, no discovery documents, no writes (501).
  */
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SimulatorControl, StartIndexMode } from './control.ts'
-import { FilterError, parseGroupFilter, parseUserFilter } from './filters.ts'
 import { gate, sendJson } from './gate.ts'
 import type { SimUser } from './org.ts'
 import { listEnvelope, renderGroup, renderUser, scimError, type RenderContext } from './scim-shapes.ts'
@@ -83,27 +82,18 @@ export function scimRoutes (sim: SimulatorControl) {
         ? resolvePage(q, k.usersStartIndex, k.usersDefaultCount, k.usersMaxCount)
         : resolvePage(q, k.groupsStartIndex, k.groupsDefaultCount, k.groupsMaxCount)
       if (await gate(sim, req, reply, `${resource}.list`, { resource, page: w.page })) return reply
+      // the service never filters: a filter is refused rather than ignored
+      if (typeof q.filter === 'string' && q.filter.trim() !== '') return sendJson(reply, 400, scimError(400, 'Filters are not simulated', 'invalidFilter'))
+      const rc = rctx()
       let resources: Array<Record<string, unknown>>
       let total: number
-      try {
-        const filter = typeof q.filter === 'string' && q.filter.trim() !== '' ? q.filter : undefined
-        const org = sim.organizationId
-        const rc = rctx()
-        if (resource === 'users') {
-          const pred = filter === undefined ? undefined : parseUserFilter(filter)
-          let view = pred === undefined ? sim.users() : sim.users().filter(u => pred(u, org))
-          if (k.hostile.duplicateIds === true) view = withDuplicates(view)
-          resources = view.slice(w.from, w.from + w.count).map((u, i) => userJson(sim, rc, u, i === 0 && (k.hostile.deepNesting ?? 0) > 0))
-          total = view.length
-        } else {
-          const pred = filter === undefined ? undefined : parseGroupFilter(filter)
-          const view = pred === undefined ? sim.groups() : sim.groups().filter(g => pred(g, org))
-          resources = view.slice(w.from, w.from + w.count).map(g => renderGroup(g, rc))
-          total = view.length
-        }
-      } catch (err) {
-        if (err instanceof FilterError) return sendJson(reply, 400, scimError(400, err.message, 'invalidFilter'))
-        throw err
+      if (resource === 'users') {
+        const view = k.hostile.duplicateIds === true ? withDuplicates(sim.users()) : sim.users()
+        resources = view.slice(w.from, w.from + w.count).map((u, i) => userJson(sim, rc, u, i === 0 && (k.hostile.deepNesting ?? 0) > 0))
+        total = view.length
+      } else {
+        resources = sim.groups().slice(w.from, w.from + w.count).map(g => renderGroup(g, rc))
+        total = sim.groups().length
       }
       const paging = k.omitPagingFields ? undefined : { startIndex: w.startIndex, itemsPerPage: w.count }
       const json = finish(sim, listEnvelope(resources, k.listKey, paging, Math.max(0, total + (k.hostile.totalResultsLie ?? 0))))

@@ -74,6 +74,7 @@ t.test('401 and 404 shapes', async t => {
   t.equal(nf.json.status, '404', 'status is a string')
   t.type(nf.json.detail, 'string')
   t.equal((await get(s, '/scim/v2/Users/00000000-0000-4000-8000-000000000000', tok)).status, 404, 'no single-resource GETs')
+  t.same((await get(s, '/scim/v2/Users?filter=userName%20pr', tok)).json, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidFilter', detail: 'Filters are not simulated' })
   const write = await fetch(`${s.url}/scim/v2/Users`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: '{}' })
   t.equal(write.status, 501)
 })
