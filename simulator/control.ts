@@ -79,14 +79,14 @@ export interface SimulatorSettings extends Partial<SimulatorKnobs> {
   faults?: RandomFaultOptions | null
 }
 
-export function pickKnobs (s: SimulatorSettings): Partial<SimulatorKnobs> {
+function pickKnobs (s: SimulatorSettings): Partial<SimulatorKnobs> {
   return Object.fromEntries(Object.keys(DEFAULT_KNOBS).flatMap(k => {
     const v = s[k as keyof SimulatorKnobs]
     return v === undefined ? [] : [[k, v]]
   }))
 }
 
-export function validateKnobs (k: SimulatorKnobs): void {
+function validateKnobs (k: SimulatorKnobs): void {
   if (k.listKey !== 'resources' && k.listKey !== 'Resources') throw new Error('listKey must be \'resources\' or \'Resources\'')
   for (const key of ['usersStartIndex', 'groupsStartIndex'] as const) {
     if (k[key] !== 'item' && k[key] !== 'page') throw new Error(`${key} must be 'item' or 'page'`)

@@ -46,7 +46,7 @@ export interface SimGroup {
 
 export type GeneratedOrg = ReturnType<typeof generateOrg>
 
-export interface GenerateOrgOptions {
+interface GenerateOrgOptions {
   users?: number
   groups?: number
   seed?: Seed

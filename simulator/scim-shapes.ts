@@ -2,10 +2,10 @@
 import { STATUS_CODES } from 'node:http'
 import type { SimGroup, SimUser } from './org.ts'
 
-export const USER_EXT = 'urn:zuora:scim:schemas:1.0:UserExtension'
-export const GROUP_EXT = 'urn:zuora:scim:schemas:1.0:GroupExtension'
-export const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
-export const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group'
+const USER_EXT = 'urn:zuora:scim:schemas:1.0:UserExtension'
+const GROUP_EXT = 'urn:zuora:scim:schemas:1.0:GroupExtension'
+const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
+const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group'
 
 export interface RenderContext {
   organizationId: string
