@@ -2,87 +2,86 @@
  * /_sim/* — TEST-ONLY control routes (no auth): health, counters, knobs, faults, revocation, mutations.
  * Thin wrappers over `SimulatorControl`; errors answer 400 {error}.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify'
-import { isFaultKind, type FaultTarget } from './faults.ts'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { SimulatorControl } from './control.ts'
+import { isFaultKind, type FaultTarget } from './faults.ts'
 
 type Body = Record<string, unknown>
+type Req = FastifyRequest<{ Params: { id: string, userId: string } }>
 
-function body (raw: unknown): Body {
+function body (req: FastifyRequest): Body {
+  const raw = req.body
   return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw as Body : {}
-}
-
-function strings (v: unknown): string[] | undefined {
-  return Array.isArray(v) && v.every(x => typeof x === 'string') ? v as string[] : undefined
 }
 
 export function controlRoutes (control: SimulatorControl) {
   return async function register (app: FastifyInstance): Promise<void> {
-    const run = (reply: FastifyReply, fn: () => unknown): unknown => {
-      try {
-        const out = fn()
-        return out === undefined ? { ok: true } : out
-      } catch (err) {
-        return reply.code(400).send({ error: (err as Error).message })
-      }
+    /** A route whose errors answer 400 (or their statusCode) and whose undefined result answers {ok: true}. */
+    const route = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, fn: (req: Req) => unknown): void => {
+      app.route<{ Params: { id: string, userId: string } }>({
+        method,
+        url,
+        handler: async (req, reply) => {
+          try {
+            return fn(req) ?? { ok: true }
+          } catch (err) {
+            return reply.code((err as { statusCode?: number }).statusCode ?? 400).send({ error: (err as Error).message })
+          }
+        }
+      })
+    }
+    const found = <T>(what: string, x: T | undefined): T => {
+      if (x === undefined) throw Object.assign(new Error(`no such ${what}`), { statusCode: 404 })
+      return x
     }
 
-    app.get('/health', async () => ({ ok: true }))
-    app.get('/counters', async () => control.counters())
-    app.post('/counters/reset', async (_req, reply) => run(reply, () => control.resetCounters()))
-    app.get('/options', async () => control.settings())
-    app.post('/options', async (req, reply) => run(reply, () => {
-      control.set(body(req.body))
+    route('GET', '/health', () => undefined)
+    route('GET', '/counters', () => control.counters())
+    route('POST', '/counters/reset', () => control.resetCounters())
+    route('GET', '/options', () => control.settings())
+    route('POST', '/options', req => {
+      control.set(body(req))
       return control.settings()
-    }))
-    app.post('/revoke', async (_req, reply) => run(reply, () => ({ revoked: control.revokeTokens() })))
-    app.post('/reset', async (req, reply) => run(reply, () => {
-      const seed = body(req.body).seed
+    })
+    route('POST', '/revoke', () => ({ revoked: control.revokeTokens() }))
+    route('POST', '/reset', req => {
+      const seed = body(req).seed
       control.reset(typeof seed === 'number' || typeof seed === 'string' ? seed : undefined)
-    }))
+    })
 
-    app.post('/fail-next', async (req, reply) => run(reply, () => {
-      const b = body(req.body)
+    route('POST', '/fail-next', req => {
+      const b = body(req)
       if (!isFaultKind(b.kind)) throw new Error('kind must be one of 429 500 502 503 504 reset malformed slow html502')
       control.failNext(typeof b.n === 'number' ? b.n : 1, b.kind, typeof b.target === 'string' ? b.target as FaultTarget : undefined)
-    }))
-    app.post('/fail-page', async (req, reply) => run(reply, () => {
-      const b = body(req.body)
+    })
+    route('POST', '/fail-page', req => {
+      const b = body(req)
       if (!isFaultKind(b.kind)) throw new Error('kind must be a fault kind')
       if (b.resource !== 'users' && b.resource !== 'groups') throw new Error("resource must be 'users' or 'groups'")
       if (typeof b.page !== 'number') throw new Error('page must be a number')
       control.failPage({ resource: b.resource, page: b.page, kind: b.kind, times: typeof b.times === 'number' ? b.times : undefined })
-    }))
-    app.post('/faults/clear', async (_req, reply) => run(reply, () => control.clearFaults()))
+    })
+    route('POST', '/faults/clear', () => control.clearFaults())
 
     // directory mutations
-    app.get('/users/:id', async (req, reply) => {
-      const u = control.user((req.params as { id: string }).id)
-      return u === undefined ? reply.code(404).send({ error: 'no such user' }) : u
+    route('GET', '/users/:id', req => found('user', control.user(req.params.id)))
+    route('POST', '/users', req => control.addUser(body(req)))
+    route('PATCH', '/users/:id', req => control.updateUser(req.params.id, body(req)))
+    route('POST', '/users/:id/disable', req => control.disableUser(req.params.id))
+    route('DELETE', '/users/:id', req => ({ removed: control.removeUser(req.params.id) }))
+    route('PUT', '/users/:id/roles', req => {
+      const roles = body(req).roles
+      if (!Array.isArray(roles) || !roles.every(x => typeof x === 'string')) throw new Error('roles must be an array of strings')
+      return control.setRoles(req.params.id, roles)
     })
-    app.post('/users', async (req, reply) => run(reply, () => control.addUser(body(req.body))))
-    app.patch('/users/:id', async (req, reply) => run(reply, () => control.updateUser((req.params as { id: string }).id, body(req.body))))
-    app.post('/users/:id/disable', async (req, reply) => run(reply, () => control.disableUser((req.params as { id: string }).id)))
-    app.delete('/users/:id', async (req, reply) => run(reply, () => ({ removed: control.removeUser((req.params as { id: string }).id) })))
-    app.put('/users/:id/roles', async (req, reply) => run(reply, () => {
-      const roles = strings(body(req.body).roles)
-      if (roles === undefined) throw new Error('roles must be an array of strings')
-      return control.setRoles((req.params as { id: string }).id, roles)
-    }))
-    app.get('/groups/:id', async (req, reply) => {
-      const g = control.group((req.params as { id: string }).id)
-      return g === undefined ? reply.code(404).send({ error: 'no such group' }) : g
-    })
-    app.post('/groups', async (req, reply) => run(reply, () => control.addGroup(body(req.body))))
-    app.delete('/groups/:id', async (req, reply) => run(reply, () => ({ removed: control.removeGroup((req.params as { id: string }).id) })))
-    app.post('/groups/:id/members', async (req, reply) => run(reply, () => {
-      const b = body(req.body)
+    route('GET', '/groups/:id', req => found('group', control.group(req.params.id)))
+    route('POST', '/groups', req => control.addGroup(body(req)))
+    route('DELETE', '/groups/:id', req => ({ removed: control.removeGroup(req.params.id) }))
+    route('POST', '/groups/:id/members', req => {
+      const b = body(req)
       if (typeof b.userId !== 'string') throw new Error('userId must be a string')
-      control.addMember((req.params as { id: string }).id, b.userId, b.side === 'group' || b.side === 'user' ? b.side : 'both')
-    }))
-    app.delete('/groups/:id/members/:userId', async (req, reply) => run(reply, () => {
-      const p = req.params as { id: string, userId: string }
-      control.removeMember(p.id, p.userId)
-    }))
+      control.addMember(req.params.id, b.userId, b.side === 'group' || b.side === 'user' ? b.side : 'both')
+    })
+    route('DELETE', '/groups/:id/members/:userId', req => control.removeMember(req.params.id, req.params.userId))
   }
 }

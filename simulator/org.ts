@@ -44,16 +44,9 @@ export interface SimGroup {
   organizationId?: string
 }
 
-export interface GeneratedOrg {
-  readonly seed: Seed
-  readonly organizationId: string
-  /** Sorted by id. */
-  readonly users: SimUser[]
-  /** Sorted by id. */
-  readonly groups: SimGroup[]
-}
+export type GeneratedOrg = ReturnType<typeof generateOrg>
 
-export interface GenerateOrgOptions {
+interface GenerateOrgOptions {
   users?: number
   groups?: number
   seed?: Seed
@@ -89,9 +82,7 @@ function asciiLower (s: string): string {
   return out
 }
 
-function byId<T extends { id: string }> (a: T, b: T): number {
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
-}
+const byId = (a: { id: string }, b: { id: string }): number => a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 
 /** Sorts by id using the first 8 hex digits as a numeric key (much faster than string compares at 100k). */
 function sortById<T extends { id: string }> (items: T[]): void {
@@ -108,10 +99,9 @@ function pickRoles (rng: Rng, pool: readonly string[]): readonly string[] {
   const r = rng.next()
   const base = r < 0.08 ? ROLE_ADMIN : r < 0.1 ? ROLE_BOTH : ROLE_USER
   if (pool.length === 0 || !rng.chance(0.2)) return base
-  const extra = pool[rng.int(pool.length)]
-  const extra2 = rng.chance(0.15) ? pool[rng.int(pool.length)] : undefined
-  const set = new Set([...base, extra, ...(extra2 === undefined ? [] : [extra2])])
-  return [...set]
+  const extra = [pool[rng.int(pool.length)]]
+  if (rng.chance(0.15)) extra.push(pool[rng.int(pool.length)])
+  return [...new Set([...base, ...extra])]
 }
 
 /**
@@ -132,8 +122,8 @@ function nestGroups (active: SimGroup[]): void {
   }
 }
 
-/** Builds a deterministic organisation for the seed. */
-export function generateOrg (options: GenerateOrgOptions = {}): GeneratedOrg {
+/** Builds a deterministic organisation for the seed (users and groups sorted by id). */
+export function generateOrg (options: GenerateOrgOptions = {}) {
   const userCount = Math.max(0, Math.trunc(options.users ?? 250))
   const groupCount = Math.max(0, Math.trunc(options.groups ?? 12))
   const seed = options.seed ?? 1
@@ -162,16 +152,13 @@ export function generateOrg (options: GenerateOrgOptions = {}): GeneratedOrg {
   for (let i = 0; i < userCount; i++) {
     const gi = rng.int(GIVEN.length)
     const fi = rng.int(FAMILY.length)
-    const givenName = GIVEN[gi]
-    const familyName = FAMILY[fi]
-    const g = asciiLower(givenName)
-    const f = asciiLower(familyName)
+    const [givenName, familyName] = [GIVEN[gi], FAMILY[fi]]
+    const [g, f] = [asciiLower(givenName), asciiLower(familyName)]
     // the first holder of a name gets first.last@, later ones a numbered address
     const combo = gi * FAMILY.length + fi
     const workEmail = taken.has(combo) ? `${g}.${f}${i}@${domain}` : `${g}.${f}@${domain}`
     taken.add(combo)
-    const bare = rng.chance(0.3)
-    const userName = bare ? `${g[0]}${f}+${i}` : workEmail
+    const userName = rng.chance(0.3) ? `${g[0]}${f}+${i}` : workEmail
     const s = rng.next()
     const status: UserStatus = s < 0.85 ? 'ACTIVE' : s < 0.95 ? 'INACTIVE' : 'PENDING_ACTIVATION'
     const eu = rng.chance(0.3)
@@ -215,5 +202,5 @@ export function generateOrg (options: GenerateOrgOptions = {}): GeneratedOrg {
     for (const gid of u.groups) groupById.get(gid)!.members.push(u.id) // users are sorted, so members are too
   }
   if (options.nestedGroups === true) nestGroups(groups.filter(g => g.active))
-  return { seed, organizationId, users, groups }
+  return { seed, organizationId, users, groups } as const
 }

@@ -1,13 +1,11 @@
-/** Zuora's exact SCIM JSON shapes (zuora-api.md §3.3, §3.5, §3.7, §3.11, §4.4). Pure functions. */
+/** Zuora's exact SCIM JSON shapes (zuora-api.md §3.3, §3.5, §3.7, §3.11). Pure functions. */
+import { STATUS_CODES } from 'node:http'
 import type { SimGroup, SimUser } from './org.ts'
 
-export const USER_EXT = 'urn:zuora:scim:schemas:1.0:UserExtension'
-export const GROUP_EXT = 'urn:zuora:scim:schemas:1.0:GroupExtension'
-export const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
-export const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group'
-export const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
-export const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
-export const DEFAULT_LOCATION_BASE = 'http://localhost:9900'
+const USER_EXT = 'urn:zuora:scim:schemas:1.0:UserExtension'
+const GROUP_EXT = 'urn:zuora:scim:schemas:1.0:GroupExtension'
+const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
+const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group'
 
 export interface RenderContext {
   organizationId: string
@@ -17,12 +15,14 @@ export interface RenderContext {
   rfc?: { ancestorsOf: (groupId: string) => readonly string[] }
 }
 
-function ref (ctx: RenderContext, path: 'Users' | 'Groups', id: string): string {
+type Json = Record<string, unknown>
+
+function ref (ctx: { locationBase: string }, path: string, id: string): string {
   return `${ctx.locationBase}/scim/v2/${path}/${id}`
 }
 
 /** RFC 7643 §4.1.2 user groups[]: direct memberships, then the groups reached through nesting as "indirect". */
-function rfcUserGroups (u: SimUser, ctx: RenderContext, ancestorsOf: (groupId: string) => readonly string[]): Array<Record<string, unknown>> {
+function rfcUserGroups (u: SimUser, ctx: RenderContext, ancestorsOf: (groupId: string) => readonly string[]): Json[] {
   const direct = new Set(u.groups)
   const indirect = new Set<string>()
   for (const gid of u.groups) for (const a of ancestorsOf(gid)) if (!direct.has(a)) indirect.add(a)
@@ -32,25 +32,18 @@ function rfcUserGroups (u: SimUser, ctx: RenderContext, ancestorsOf: (groupId: s
   ]
 }
 
-export function renderUser (u: SimUser, ctx: RenderContext): Record<string, unknown> {
+export function renderUser (u: SimUser, ctx: RenderContext): Json {
   const formatted = `${u.givenName} ${u.familyName}`
-  const out: Record<string, unknown> = {
-    schemas: [USER_EXT, CORE_USER],
-    id: u.id
-  }
+  const out: Json = { schemas: [USER_EXT, CORE_USER], id: u.id }
   if (u.externalId !== undefined) out.externalId = u.externalId
-  out.meta = {
-    created: new Date(u.created).toISOString(),
-    resourceType: 'User',
-    location: `${ctx.locationBase}/scim/v2/Users/${u.id}`
-  }
+  out.meta = { created: new Date(u.created).toISOString(), resourceType: 'User', location: ref(ctx, 'Users', u.id) }
   out.userName = u.userName
   out.name = { formatted, familyName: u.familyName, givenName: u.givenName }
   out.displayName = u.displayName ?? formatted
   out.preferredLanguage = u.preferredLanguage
   out.locale = u.locale
   out.active = u.active
-  const emails: Array<Record<string, unknown>> = [{ value: u.workEmail, display: u.workEmail, type: 'work', primary: true }]
+  const emails: Json[] = [{ value: u.workEmail, display: u.workEmail, type: 'work', primary: true }]
   if (u.homeEmail !== undefined) emails.push({ value: u.homeEmail, display: u.homeEmail, type: 'home', primary: false })
   out.emails = emails
   if (ctx.rfc !== undefined) {
@@ -70,23 +63,11 @@ export function renderUser (u: SimUser, ctx: RenderContext): Record<string, unkn
   return out
 }
 
-/**
- * In list responses members are only `{value}`; a single GET adds `display` (the member's userName).
- * A deactivated group has no `members`.
- */
-export function renderGroup (g: SimGroup, ctx: RenderContext, memberName?: (userId: string) => string | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    schemas: [CORE_GROUP, GROUP_EXT],
-    id: g.id,
-    displayName: g.displayName
-  }
+/** A group as listed: members are only `{value}`; a deactivated group has no `members`. */
+export function renderGroup (g: SimGroup, ctx: RenderContext): Json {
+  const out: Json = { schemas: [CORE_GROUP, GROUP_EXT], id: g.id, displayName: g.displayName }
   if (g.active || g.members.length > 0) {
-    const members: Array<Record<string, unknown>> = memberName === undefined
-      ? g.members.map(value => ({ value }))
-      : g.members.map(value => {
-        const display = memberName(value)
-        return display === undefined ? { value } : { value, display }
-      })
+    const members: Json[] = g.members.map(value => ({ value }))
     if (ctx.rfc !== undefined) {
       for (const m of members) Object.assign(m, { $ref: ref(ctx, 'Users', m.value as string), type: 'User' })
       // every other nested group is given by $ref alone (type is optional in RFC 7643)
@@ -102,180 +83,36 @@ export function renderGroup (g: SimGroup, ctx: RenderContext, memberName?: (user
     organizationId: g.organizationId ?? ctx.organizationId,
     active: g.active
   }
-  out.meta = { resourceType: 'Group', location: `${ctx.locationBase}/scim/v2/Groups/${g.id}` }
+  out.meta = { resourceType: 'Group', location: ref(ctx, 'Groups', g.id) }
   return out
 }
 
-export interface EnvelopeOptions {
-  totalResults: number
-  startIndex: number
-  itemsPerPage: number
-  listKey: 'resources' | 'Resources'
-  omitPagingFields: boolean
-}
-
-/** Zuora's ListResponse: null id/externalId/meta, lowercase `resources`, paging fields last. */
-export function listEnvelope (resources: unknown[], o: EnvelopeOptions): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    schemas: [LIST_RESPONSE],
+/** Zuora's ListResponse: null id/externalId/meta, lowercase `resources` (by default), paging fields last. */
+export function listEnvelope (resources: unknown[], listKey: string, paging?: { startIndex: number, itemsPerPage: number }, totalResults = resources.length): Json {
+  return {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
     id: null,
     externalId: null,
     meta: null,
-    totalResults: o.totalResults,
-    [o.listKey]: resources
+    totalResults,
+    [listKey]: resources,
+    ...paging
   }
-  if (!o.omitPagingFields) {
-    out.startIndex = o.startIndex
-    out.itemsPerPage = o.itemsPerPage
-  }
-  return out
 }
 
-export function scimError (status: number, detail: string, scimType?: string): Record<string, unknown> {
-  const out: Record<string, unknown> = { schemas: [ERROR_URN], status: String(status) }
-  if (scimType !== undefined) out.scimType = scimType
-  out.detail = detail
-  return out
+export function scimError (status: number, detail: string, scimType?: string): Json {
+  return { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: String(status), scimType, detail }
 }
 
 /** Zuora-style failure body (codes are strings on SCIM, e.g. 90000011 = invalid credential). */
-export function zuoraError (message: string, code: string): Record<string, unknown> {
+export function zuoraError (message: string, code: string): Json {
   return { success: false, reasons: [{ message, code }] }
 }
 
-export const UNAUTHORIZED_BODY = zuoraError('Unauthorized', '90000011')
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  404: 'Not Found',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout'
-}
-
-export function statusText (status: number): string {
-  return STATUS_TEXT[status] ?? 'Error'
-}
+export const statusText = (status: number): string => STATUS_CODES[status] ?? 'Error'
 
 /** A gateway-style HTML page (what a load balancer in front of Zuora would answer). */
 export function htmlErrorPage (status: number): string {
   const text = `${status} ${statusText(status)}`
   return `<html>\r\n<head><title>${text}</title></head>\r\n<body>\r\n<center><h1>${text}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
-}
-
-// ---------------------------------------------------------------- discovery
-
-export function serviceProviderConfig (locationBase: string): Record<string, unknown> {
-  return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
-    patch: { supported: true },
-    bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 10000 },
-    filter: { supported: true, maxResults: 100 },
-    changePassword: { supported: false },
-    sort: { supported: false },
-    etag: { supported: false },
-    authenticationSchemes: [
-      { name: 'Client Credentials', description: 'OAuth 2.0 client credentials grant', type: 'oauth2', primary: true, specUri: 'https://www.rfc-editor.org/rfc/rfc6749#section-4.4' },
-      { name: 'Authorization Grant', description: 'OAuth 2.0 authorization code grant', type: 'oauth2', primary: false, specUri: 'https://www.rfc-editor.org/rfc/rfc6749#section-4.1' }
-    ],
-    meta: { resourceType: 'ServiceProviderConfig', location: `${locationBase}/scim/v2/ServiceProviderConfig` }
-  }
-}
-
-export function resourceTypes (locationBase: string): Array<Record<string, unknown>> {
-  return [
-    {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
-      id: 'User',
-      name: 'User',
-      endpoint: '/v2/Users',
-      description: 'User Account',
-      schema: CORE_USER,
-      schemaExtensions: [{ schema: USER_EXT, required: true }],
-      meta: { resourceType: 'ResourceType', location: `${locationBase}/scim/v2/ResourceTypes/User` }
-    },
-    {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
-      id: 'Group',
-      name: 'Group',
-      endpoint: '/v2/Groups',
-      description: 'Group',
-      schema: CORE_GROUP,
-      schemaExtensions: [{ schema: GROUP_EXT, required: true }],
-      meta: { resourceType: 'ResourceType', location: `${locationBase}/scim/v2/ResourceTypes/Group` }
-    }
-  ]
-}
-
-interface AttrOptions {
-  type?: string
-  multiValued?: boolean
-  required?: boolean
-  mutability?: string
-  returned?: string
-  uniqueness?: string
-  caseExact?: boolean
-  subAttributes?: Array<Record<string, unknown>>
-  canonicalValues?: string[]
-}
-
-function attr (name: string, o: AttrOptions = {}): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    name,
-    type: o.type ?? 'string',
-    multiValued: o.multiValued ?? false,
-    description: name,
-    required: o.required ?? false,
-    caseExact: o.caseExact ?? false,
-    mutability: o.mutability ?? 'readWrite',
-    returned: o.returned ?? 'default',
-    uniqueness: o.uniqueness ?? 'none'
-  }
-  if (o.canonicalValues !== undefined) out.canonicalValues = o.canonicalValues
-  if (o.subAttributes !== undefined) out.subAttributes = o.subAttributes
-  return out
-}
-
-const MULTI_SUB = [attr('value'), attr('display'), attr('type'), attr('primary', { type: 'boolean' })]
-
-export function schemas (locationBase: string): Array<Record<string, unknown>> {
-  const schema = (id: string, name: string, description: string, attributes: Array<Record<string, unknown>>): Record<string, unknown> => ({
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
-    id,
-    name,
-    description,
-    attributes,
-    meta: { resourceType: 'Schema', location: `${locationBase}/scim/v2/Schemas/${id}` }
-  })
-  return [
-    schema(CORE_USER, 'User', 'User Account', [
-      attr('userName', { required: true, returned: 'always', uniqueness: 'server' }),
-      attr('name', { type: 'complex', subAttributes: [attr('formatted'), attr('familyName'), attr('givenName')] }),
-      attr('displayName'),
-      attr('preferredLanguage', { required: true }),
-      attr('locale', { required: true }),
-      attr('active', { type: 'boolean' }),
-      attr('emails', { type: 'complex', multiValued: true, subAttributes: MULTI_SUB }),
-      attr('addresses', { type: 'complex', multiValued: true, subAttributes: [attr('formatted'), attr('country'), attr('type')] }),
-      attr('groups', { type: 'complex', multiValued: true, mutability: 'readOnly', subAttributes: [attr('value'), attr('display')] }),
-      attr('roles', { type: 'complex', multiValued: true, required: true, subAttributes: [attr('value'), attr('display')] })
-    ]),
-    schema(CORE_GROUP, 'Group', 'Group', [
-      attr('displayName', { required: true }),
-      attr('members', { type: 'complex', multiValued: true, subAttributes: [attr('value'), attr('display')] })
-    ]),
-    schema(USER_EXT, 'UserExtension', 'Zuora user extension', [
-      attr('organizationId', { required: true }),
-      attr('status', { canonicalValues: ['PENDING_ACTIVATION', 'ACTIVE', 'INACTIVE'], mutability: 'readOnly' }),
-      attr('ssoEnabled', { type: 'boolean' }),
-      attr('region')
-    ]),
-    schema(GROUP_EXT, 'GroupExtension', 'Zuora group extension', [
-      attr('description'),
-      attr('organizationId'),
-      attr('active', { type: 'boolean' })
-    ])
-  ]
 }

@@ -2,16 +2,11 @@
  * Standalone Zuora simulator (npm run simulator; docker-compose service `zuora-simulator`).
  * Env: SIM_PORT (8080), SIM_HOST (0.0.0.0), SIM_USERS (250), SIM_GROUPS (12), SIM_SEED (1),
  * SIM_LATENCY_MS (0), SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_LOG_LEVEL (info),
- * SIM_FLAVOR (zuora: Zuora as documented; standard: a plain RFC 7643/7644 server, see STANDARD_KNOBS).
+ * SIM_FLAVOR (zuora: Zuora as documented; standard: a plain RFC 7643/7644 server, see FLAVORS in simulator.ts).
  */
 import { pathToFileURL } from 'node:url'
-import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from './context.ts'
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from './simulator.ts'
-
-export interface SimulatorEnvConfig extends SimulatorOptions {
-  host: string
-  port: number
-}
+import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, type SimulatorOptions } from './control.ts'
+import { startSimulator, type RunningSimulator } from './simulator.ts'
 
 function intVar (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]
@@ -24,7 +19,7 @@ function intVar (env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /** Reads the SIM_* variables; throws with the variable's name on a bad value. */
-export function simulatorConfigFromEnv (env: NodeJS.ProcessEnv = process.env): SimulatorEnvConfig {
+export function simulatorConfigFromEnv (env: NodeJS.ProcessEnv = process.env): SimulatorOptions & { host: string, port: number } {
   const level = env.SIM_LOG_LEVEL ?? 'info'
   if (!LEVELS.includes(level)) throw new Error(`SIM_LOG_LEVEL must be one of ${LEVELS.join(', ')}`)
   const seedRaw = env.SIM_SEED

@@ -52,3 +52,12 @@ export async function walk (s: RunningSimulator, tok: string, resource: 'Users' 
   }
   return ids
 }
+
+/** The user or group with this id as its list renders it (a page of one: item index and page number agree). */
+export async function one (s: RunningSimulator, resource: 'Users' | 'Groups', id: string, tok: string): Promise<any> {
+  const i = (resource === 'Users' ? s.control.users() : s.control.groups()).findIndex(x => x.id === id)
+  if (i < 0) throw new Error(`no ${resource} ${id}`)
+  const r = await get(s, `/scim/v2/${resource}?startIndex=${i + 1}&count=1`, tok)
+  if (r.status !== 200) throw new Error(`status ${r.status}`)
+  return (r.json.resources ?? r.json.Resources)[0]
+}

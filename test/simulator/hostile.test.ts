@@ -1,5 +1,5 @@
 import t from 'tap'
-import { get, sim, token, walk } from './helpers.ts'
+import { get, one, sim, token, walk } from './helpers.ts'
 
 t.test('hugePage pads list pages to many MB', async t => {
   const s = await sim(t, { users: 10, groups: 1, hostile: { hugePage: 5_000_000 } })
@@ -7,7 +7,6 @@ t.test('hugePage pads list pages to many MB', async t => {
   const r = await get(s, '/scim/v2/Users', tok)
   t.ok(r.text.length > 5_000_000, `${r.text.length} bytes`)
   t.equal(r.json.resources.length, 10, 'still a valid page')
-  t.ok((await get(s, `/scim/v2/Users/${s.control.users()[0].id}`, tok)).text.length < 10_000, 'single GETs are not padded')
 })
 
 t.test('deepNesting puts a deeply nested object in a user', async t => {
@@ -35,7 +34,7 @@ t.test('wrongTypes: roles as a string and active as "yes"', async t => {
   t.ok(page.filter(u => !u.id.endsWith('0')).every(u => Array.isArray(u.roles) && typeof u.active === 'boolean'))
   const chosen = s.control.users()[5].id
   s.control.set({ hostile: { wrongTypes: [chosen] } })
-  t.equal((await get(s, `/scim/v2/Users/${chosen}`, tok)).json.active, 'yes')
+  t.equal((await one(s, 'Users', chosen, tok)).active, 'yes')
 })
 
 t.test('duplicateIds repeats users across pages; every user still appears', async t => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { get, sim, token } from './helpers.ts'
+import { get, one, sim, token } from './helpers.ts'
 
 const USER_EXT = 'urn:zuora:scim:schemas:1.0:UserExtension'
 const GROUP_EXT = 'urn:zuora:scim:schemas:1.0:GroupExtension'
@@ -24,9 +24,7 @@ t.test('user JSON as in §3.3', async t => {
   const s = await sim(t, { users: 200, groups: 8, seed: 3 })
   const tok = await token(s)
   const withGroups = s.control.users().find(u => u.groups.length > 0 && u.externalId !== undefined)!
-  const r = await get(s, `/scim/v2/Users/${withGroups.id}`, tok)
-  t.equal(r.status, 200)
-  const u = r.json
+  const u = await one(s, 'Users', withGroups.id, tok)
   t.same(Object.keys(u), ['schemas', 'id', 'externalId', 'meta', 'userName', 'name', 'displayName', 'preferredLanguage',
     'locale', 'active', 'emails', 'groups', 'roles', USER_EXT])
   t.same(u.schemas, [USER_EXT, 'urn:ietf:params:scim:schemas:core:2.0:User'], 'extension first')
@@ -40,12 +38,12 @@ t.test('user JSON as in §3.3', async t => {
   t.same(u.roles, withGroups.roles.map(value => ({ value, display: value })))
   t.same(u[USER_EXT], { schemas: [USER_EXT], organizationId: s.control.organizationId, status: withGroups.status, ssoEnabled: withGroups.ssoEnabled, region: withGroups.region })
   const loner = s.control.users().find(u => u.groups.length === 0)!
-  t.notOk('groups' in (await get(s, `/scim/v2/Users/${loner.id}`, tok)).json, 'groups absent when none')
+  t.notOk('groups' in await one(s, 'Users', loner.id, tok), 'groups absent when none')
   const home = s.control.users().find(u => u.homeEmail !== undefined)!
-  t.same((await get(s, `/scim/v2/Users/${home.id}`, tok)).json.emails[1], { value: home.homeEmail, display: home.homeEmail, type: 'home', primary: false })
+  t.same((await one(s, 'Users', home.id, tok)).emails[1], { value: home.homeEmail, display: home.homeEmail, type: 'home', primary: false })
 })
 
-t.test('group JSON as in §3.5: list members {value}, GET adds display', async t => {
+t.test('group JSON as in §3.5: members {value}', async t => {
   const s = await sim(t, { users: 100, groups: 4, seed: 2 })
   const tok = await token(s)
   const g = s.control.groups().find(x => x.members.length > 0)!
@@ -56,57 +54,29 @@ t.test('group JSON as in §3.5: list members {value}, GET adds display', async t
   t.same(listed.members, g.members.map(value => ({ value })))
   t.same(listed[GROUP_EXT], { schemas: [GROUP_EXT], description: g.description, organizationId: s.control.organizationId, active: true })
   t.same(listed.meta, { resourceType: 'Group', location: `http://localhost:9900/scim/v2/Groups/${g.id}` })
-  const one = await get(s, `/scim/v2/Groups/${g.id}`, tok)
-  t.same(one.json.members, g.members.map(value => ({ value, display: s.control.user(value)!.userName })))
-  const retired = s.control.addGroup({ displayName: 'Old', active: false })
-  const r = await get(s, `/scim/v2/Groups/${retired.id}`, tok)
-  t.notOk('members' in r.json, 'inactive group without members key')
-  t.equal(r.json[GROUP_EXT].active, false)
+  const retired = await one(s, 'Groups', s.control.addGroup({ displayName: 'Old', active: false }).id, tok)
+  t.notOk('members' in retired, 'inactive group without members key')
+  t.equal(retired[GROUP_EXT].active, false)
 })
 
 t.test('401 and 404 shapes', async t => {
   const s = await sim(t, { users: 5, groups: 1 })
   const tok = await token(s)
-  for (const path of ['/scim/v2/Users', '/scim/v2/Groups/x', '/scim/v2/ServiceProviderConfig']) {
+  for (const path of ['/scim/v2/Users', '/scim/v2/Groups?count=1']) {
     const r = await get(s, path)
     t.equal(r.status, 401, path)
     t.same(r.json, { success: false, reasons: [{ message: 'Unauthorized', code: '90000011' }] })
   }
   t.equal((await get(s, '/scim/v2/Users', 'not-a-token')).status, 401)
-  const nf = await get(s, '/scim/v2/Users/00000000-0000-4000-8000-000000000000', tok)
+  const nf = await get(s, '/scim/v2/Nothing', tok)
   t.equal(nf.status, 404)
   t.same(nf.json.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error'])
   t.equal(nf.json.status, '404', 'status is a string')
   t.type(nf.json.detail, 'string')
-  t.equal((await get(s, '/scim/v2/Groups/nope', tok)).json.status, '404')
-  t.equal((await get(s, '/scim/v2/Nothing', tok)).json.status, '404')
+  t.equal((await get(s, '/scim/v2/Users/00000000-0000-4000-8000-000000000000', tok)).status, 404, 'no single-resource GETs')
+  t.same((await get(s, '/scim/v2/Users?filter=userName%20pr', tok)).json, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidFilter', detail: 'Filters are not simulated' })
   const write = await fetch(`${s.url}/scim/v2/Users`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: '{}' })
   t.equal(write.status, 501)
-})
-
-t.test('discovery endpoints', async t => {
-  const s = await sim(t, { users: 1, groups: 1 })
-  const tok = await token(s)
-  const spc = (await get(s, '/scim/v2/ServiceProviderConfig', tok)).json
-  t.same(spc.filter, { supported: true, maxResults: 100 })
-  t.same(spc.sort, { supported: false })
-  t.same(spc.etag, { supported: false })
-  t.same(spc.patch, { supported: true })
-  t.same(spc.bulk, { supported: true, maxOperations: 1000, maxPayloadSize: 10000 })
-  t.equal(spc.authenticationSchemes[0].name, 'Client Credentials')
-  const rt = (await get(s, '/scim/v2/ResourceTypes', tok)).json
-  t.equal(rt.totalResults, 2)
-  t.same(rt.resources.map((r: { endpoint: string }) => r.endpoint), ['/v2/Users', '/v2/Groups'])
-  t.same(rt.resources[0].schemaExtensions, [{ schema: USER_EXT, required: true }])
-  t.equal((await get(s, '/scim/v2/ResourceTypes/Group', tok)).json.endpoint, '/v2/Groups')
-  const sc = (await get(s, '/scim/v2/Schemas', tok)).json
-  t.equal(sc.totalResults, 4)
-  t.notOk('startIndex' in sc)
-  const user = (await get(s, '/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User', tok)).json
-  const userName = user.attributes.find((a: { name: string }) => a.name === 'userName')
-  t.match(userName, { required: true, returned: 'always', uniqueness: 'server' })
-  t.equal((await get(s, `/scim/v2/Schemas/${GROUP_EXT}`, tok)).json.name, 'GroupExtension')
-  t.equal((await get(s, '/scim/v2/Schemas/urn:nope', tok)).status, 404)
 })
 
 t.test('gzip knob: answers over 1000 bytes are gzip-compressed when accepted', async t => {

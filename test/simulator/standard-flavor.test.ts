@@ -4,7 +4,7 @@
  */
 import t from 'tap'
 import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '#simulator/index.ts'
-import { form, get, sim } from './helpers.ts'
+import { form, get, one, sim } from './helpers.ts'
 
 const basic = `Basic ${Buffer.from(`${SIM_CLIENT_ID}:${SIM_CLIENT_SECRET}`).toString('base64')}`
 
@@ -37,8 +37,8 @@ t.test('memberships: nested groups in members, indirect entries in groups[], con
   t.ok(nestedParents.length >= 3, 'some groups have nested groups')
   const tok = ((await (await fetch(`${s.url}/oauth/token`, { method: 'POST', headers: { authorization: basic }, body: new URLSearchParams({ grant_type: 'client_credentials' }) })).json()) as { access_token: string }).access_token
   const parent = nestedParents[0]!
-  const g = await get(s, `/scim/v2/Groups/${parent.id}`, tok)
-  const members = g.json.members as Array<{ value: string, type?: string, $ref?: string }>
+  const g = await one(s, 'Groups', parent.id, tok)
+  const members = g.members as Array<{ value: string, type?: string, $ref?: string }>
   t.same(members.filter(m => m.type === 'User').map(m => m.value), parent.members)
   const groupMembers = members.filter(m => m.$ref?.includes('/Groups/') === true)
   t.same(groupMembers.map(m => m.value), parent.memberGroups)
@@ -46,8 +46,8 @@ t.test('memberships: nested groups in members, indirect entries in groups[], con
   const child = s.control.group(parent.memberGroups![0]!)!
   const userId = child.members[0]
   if (userId !== undefined) {
-    const u = await get(s, `/scim/v2/Users/${userId}`, tok)
-    const entries = u.json.groups as Array<{ value: string, type: string }>
+    const u = await one(s, 'Users', userId, tok)
+    const entries = u.groups as Array<{ value: string, type: string }>
     t.ok(entries.some(e => e.value === child.id && e.type === 'direct'))
     t.ok(entries.some(e => e.value === parent.id && e.type === 'indirect') || s.control.user(userId)!.groups.includes(parent.id))
   }
