@@ -11,7 +11,6 @@ import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
-import { buildApp } from './app.ts'
 import type { BuildOptions } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import type { Config } from './config.ts'
@@ -60,6 +59,8 @@ export async function start (env: NodeJS.ProcessEnv = process.env, options: Star
   const https = config.http.tls !== undefined ? await readTls(config.http.tls) : undefined
   const { headersTimeout, ...serverTimeouts } = SERVER_TIMEOUTS
 
+  // Loaded only once the configuration is valid: a bad environment is reported without loading the HTTP stack.
+  const { buildApp } = await import('./app.ts')
   let app: FastifyInstance
   try {
     app = await buildApp({
