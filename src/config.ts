@@ -73,29 +73,7 @@ export const EnvSchema = Type.Object({
 
 export type Env = Static<typeof EnvSchema>
 
-export interface Config {
-  /** The Zuora connection's settings (src/zuora/types.ts). */
-  readonly zuora: ZuoraSettings
-  readonly http: {
-    readonly host: string
-    readonly port: number
-    readonly tls?: { readonly certFile: string, readonly keyFile: string }
-    readonly trustProxy: boolean | string[]
-  }
-  readonly auth: {
-    readonly disabled: boolean
-    readonly tokens: readonly Secret[]
-    readonly metricsToken?: Secret
-  }
-  readonly sync: {
-    readonly intervalSeconds: number
-    readonly maxAgeSeconds: number
-    readonly dataDir: string
-    /** PostgreSQL store (several replicas); absent: files in dataDir. */
-    readonly databaseUrl?: Secret
-  }
-  readonly logLevel: Env['LOG_LEVEL']
-}
+export type Config = ReturnType<typeof loadConfig>
 
 /** A configuration problem: the process must exit before listening. The message names the variable. */
 export class ConfigError extends Error {
@@ -151,7 +129,7 @@ function allowedValues (name: string): string[] | undefined {
 }
 
 /** One line per variable and problem, `NAME: what is wrong` (values are never echoed: some are secrets). */
-export function formatSchemaErrors (errors: readonly SchemaError[]): string[] {
+function formatSchemaErrors (errors: readonly SchemaError[]): string[] {
   const out: string[] = []
   const add = (line: string): void => { if (!out.includes(line)) out.push(line) }
   for (const e of errors) {
@@ -210,7 +188,7 @@ function tryUrl (label: string, problems: string[], fn: () => string): string {
  * Validates the environment and derives the frozen configuration.
  * Throws ConfigError listing every problem; secrets never appear in messages.
  */
-export function loadConfig (rawEnv: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig (rawEnv: NodeJS.ProcessEnv = process.env) {
   const problems: string[] = []
   const env = parseEnv(dropEmpty(withFileVariants(rawEnv, ['ZUORA_OAUTH_CLIENT_SECRET', 'API_TOKENS', 'DATABASE_URL'], problems)), problems)
   if (env === undefined) throw new ConfigError(problems)
@@ -238,36 +216,42 @@ export function loadConfig (rawEnv: NodeJS.ProcessEnv = process.env): Config {
     ? env.SYNC_MAX_AGE_SECONDS
     : (interval > 0 ? 2 * interval + 300 : 86_400)
 
+  // The Zuora connection's own settings type (src/zuora/types.ts): Config['zuora'] has one definition.
+  const zuora: ZuoraSettings = {
+    tenantBaseUrl,
+    tokenUrl,
+    scimBaseUrl,
+    clientId: env.ZUORA_OAUTH_CLIENT_ID,
+    clientSecret: new Secret(env.ZUORA_OAUTH_CLIENT_SECRET),
+    maxConcurrency: env.ZUORA_MAX_CONCURRENCY,
+    requestTimeoutMs: env.ZUORA_REQUEST_TIMEOUT_MS,
+    maxAttempts: env.ZUORA_MAX_ATTEMPTS,
+    usersPageSize: env.ZUORA_USERS_PAGE_SIZE,
+    groupsPageSize: env.ZUORA_GROUPS_PAGE_SIZE,
+    usersStartIndex: env.ZUORA_USERS_START_INDEX,
+    groupsStartIndex: env.ZUORA_GROUPS_START_INDEX,
+    clientAuth: env.ZUORA_OAUTH_CLIENT_AUTH
+  }
   return deepFreeze({
-    zuora: {
-      tenantBaseUrl,
-      tokenUrl,
-      scimBaseUrl,
-      clientId: env.ZUORA_OAUTH_CLIENT_ID,
-      clientSecret: new Secret(env.ZUORA_OAUTH_CLIENT_SECRET),
-      maxConcurrency: env.ZUORA_MAX_CONCURRENCY,
-      requestTimeoutMs: env.ZUORA_REQUEST_TIMEOUT_MS,
-      maxAttempts: env.ZUORA_MAX_ATTEMPTS,
-      usersPageSize: env.ZUORA_USERS_PAGE_SIZE,
-      groupsPageSize: env.ZUORA_GROUPS_PAGE_SIZE,
-      usersStartIndex: env.ZUORA_USERS_START_INDEX,
-      groupsStartIndex: env.ZUORA_GROUPS_START_INDEX,
-      clientAuth: env.ZUORA_OAUTH_CLIENT_AUTH
-    },
+    zuora,
     http: {
       host: env.HOST,
       port: env.PORT,
-      ...(env.TLS_CERT_FILE !== undefined && env.TLS_KEY_FILE !== undefined
-        ? { tls: { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } }
-        : {}),
+      tls: env.TLS_CERT_FILE !== undefined && env.TLS_KEY_FILE !== undefined ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } : undefined,
       trustProxy: parseTrustProxy(env.TRUST_PROXY)
     },
     auth: {
       disabled: env.AUTH_DISABLED,
       tokens,
-      ...(env.METRICS_TOKEN !== undefined ? { metricsToken: new Secret(env.METRICS_TOKEN) } : {})
+      metricsToken: env.METRICS_TOKEN !== undefined ? new Secret(env.METRICS_TOKEN) : undefined
     },
-    sync: { intervalSeconds: interval, maxAgeSeconds: maxAge, dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL !== undefined ? new Secret(env.DATABASE_URL) : undefined },
+    sync: {
+      intervalSeconds: interval,
+      maxAgeSeconds: maxAge,
+      dataDir: env.DATA_DIR,
+      /** PostgreSQL store (several replicas); absent: files in dataDir. */
+      databaseUrl: env.DATABASE_URL !== undefined ? new Secret(env.DATABASE_URL) : undefined
+    },
     logLevel: env.LOG_LEVEL
   })
 }

@@ -14,12 +14,10 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { loggerOptions } from './api/logging.ts'
 import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, startSimulator } from '#simulator/index.ts'
-import type { RunningSimulator } from '#simulator/index.ts'
 import { start, StartupError } from './server.ts'
 import type { RunningService, StartOptions } from './server.ts'
 import { banner } from './demo/banner.ts'
 import { progressLine } from './demo/progress-bar.ts'
-import type { SyncJob } from './sync/types.ts'
 
 /** The demo's directory size when DEMO_USERS / DEMO_GROUPS are not set (the simulator's seed is always 1). */
 export const DEMO_DEFAULTS = { users: 2000, groups: 40 } as const
@@ -30,15 +28,7 @@ export interface DemoOptions {
   readonly out?: NodeJS.WritableStream & { isTTY?: boolean, columns?: number }
 }
 
-export interface RunningDemo {
-  readonly service: RunningService
-  readonly sim: RunningSimulator
-  readonly token: string
-  readonly url: string
-  readonly dataDir: string
-  readonly firstSync: SyncJob | undefined
-  close(): Promise<void>
-}
+export type RunningDemo = Awaited<ReturnType<typeof startDemo>>
 
 function intEnv (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]
@@ -49,7 +39,7 @@ function intEnv (env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 }
 
 /** Starts simulator + service and runs the first sync with a progress bar; resolves when it finished. */
-export async function startDemo (options: DemoOptions = {}): Promise<RunningDemo> {
+export async function startDemo (options: DemoOptions = {}) {
   const env = options.env ?? process.env
   const out = options.out ?? process.stdout
   const users = intEnv(env, 'DEMO_USERS', DEMO_DEFAULTS.users, 0, 1_000_000)
@@ -106,7 +96,7 @@ export async function startDemo (options: DemoOptions = {}): Promise<RunningDemo
   unsubscribe()
   const firstSync = engine.lastFinished()
 
-  out.write(banner({ url: service.url, token, dataDir, users, groups, simulatorUrl: sim.url, job: firstSync, ...(portNote !== undefined ? { portNote } : {}) }))
+  out.write(banner({ url: service.url, token, dataDir, users, groups, simulatorUrl: sim.url, job: firstSync, portNote }))
 
   let closing: Promise<void> | undefined
   return {
@@ -116,7 +106,7 @@ export async function startDemo (options: DemoOptions = {}): Promise<RunningDemo
     url: service.url,
     dataDir,
     firstSync,
-    close () {
+    async close (): Promise<void> {
       closing ??= (async () => {
         await service.close()
         await sim.close()

@@ -11,7 +11,6 @@ import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
-import { buildApp } from './app.ts'
 import type { BuildOptions } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import type { Config } from './config.ts'
@@ -48,32 +47,27 @@ export interface StartOptions extends Partial<Omit<BuildOptions, 'config' | 'fas
   readonly port?: number
 }
 
-export interface RunningService {
-  readonly app: FastifyInstance
-  readonly config: Config
-  /** e.g. https://127.0.0.1:3000 (a wildcard bind address is shown as 127.0.0.1). */
-  readonly url: string
-  close(): Promise<void>
-}
+export type RunningService = Awaited<ReturnType<typeof start>>
 
 /**
  * Loads the config from `env`, builds and starts the service. Rejects with ConfigError (naming the variables)
  * or StartupError before anything listens.
  */
-export async function start (env: NodeJS.ProcessEnv = process.env, options: StartOptions = {}): Promise<RunningService> {
+export async function start (env: NodeJS.ProcessEnv = process.env, options: StartOptions = {}) {
   const config = loadConfig(env)
   const { fastify: fastifyOverrides, handleSignals = false, graceDelayMs = GRACE_DELAY_MS, host, port, ...appOptions } = options
   const https = config.http.tls !== undefined ? await readTls(config.http.tls) : undefined
+  const { headersTimeout, ...serverTimeouts } = SERVER_TIMEOUTS
 
+  // Loaded only once the configuration is valid: a bad environment is reported without loading the HTTP stack.
+  const { buildApp } = await import('./app.ts')
   let app: FastifyInstance
   try {
     app = await buildApp({
       ...appOptions,
       config,
       fastify: {
-        connectionTimeout: SERVER_TIMEOUTS.connectionTimeout,
-        requestTimeout: SERVER_TIMEOUTS.requestTimeout,
-        keepAliveTimeout: SERVER_TIMEOUTS.keepAliveTimeout,
+        ...serverTimeouts,
         ...(https !== undefined ? { https } as Partial<FastifyServerOptions> : {}),
         ...fastifyOverrides
       }
@@ -84,17 +78,18 @@ export async function start (env: NodeJS.ProcessEnv = process.env, options: Star
     }
     throw err
   }
-  app.server.headersTimeout = SERVER_TIMEOUTS.headersTimeout
+  app.server.headersTimeout = headersTimeout
 
+  const listenOn = { host: host ?? config.http.host, port: port ?? config.http.port }
   const graceful = handleSignals ? installGracefulClose(app, graceDelayMs) : undefined
   try {
-    await app.listen({ host: host ?? config.http.host, port: port ?? config.http.port })
+    await app.listen(listenOn)
   } catch (err) {
     graceful?.uninstall()
     await app.close().catch(() => {})
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new StartupError(`cannot listen on ${host ?? config.http.host}:${port ?? config.http.port} (${code}); set HOST/PORT`, { cause: err })
+      throw new StartupError(`cannot listen on ${listenOn.host}:${listenOn.port} (${code}); set HOST/PORT`, { cause: err })
     }
     throw err
   }
@@ -102,8 +97,9 @@ export async function start (env: NodeJS.ProcessEnv = process.env, options: Star
   return {
     app,
     config,
+    /** e.g. https://127.0.0.1:3000 (a wildcard bind address is shown as 127.0.0.1). */
     url: serviceUrl(app, https !== undefined),
-    async close () {
+    async close (): Promise<void> {
       graceful?.uninstall()
       await app.close()
     }
@@ -136,7 +132,7 @@ function serviceUrl (app: FastifyInstance, https: boolean): string {
 }
 
 /** SIGINT/SIGTERM (and uncaught errors) close the app within `delayMs`, then exit; a second signal exits at once. */
-export function installGracefulClose (app: FastifyInstance, delayMs: number): { uninstall(): void } {
+function installGracefulClose (app: FastifyInstance, delayMs: number): { uninstall(): void } {
   const handle = closeWithGrace({
     delay: delayMs,
     logger: { error: (message: unknown) => { app.log.error(message) } }

@@ -24,7 +24,6 @@ export const FlatUserSchema = Type.Object({
   statusDetails: Type.String({ description: 'Why that C1 status, with the raw value' }),
   createdAt: Type.String({ description: 'Creation in Zuora (RFC 3339); "" when unknown or not a real date' })
 }, { additionalProperties: false, description: 'A user in the flat view' })
-export type FlatUser = Static<typeof FlatUserSchema>
 
 export const FlatRoleSchema = Type.Object({
   id: Type.String({ description: 'The role value, e.g. ADMIN (the C1 resource id)' }),
@@ -32,7 +31,6 @@ export const FlatRoleSchema = Type.Object({
   description: Type.String(),
   memberCount: Type.Integer({ minimum: 0 })
 }, { additionalProperties: false, description: 'A role in the flat view' })
-export type FlatRole = Static<typeof FlatRoleSchema>
 
 export const FlatGroupSchema = Type.Object({
   id: Type.String({ description: 'Immutable Zuora group id (the C1 resource id)' }),
@@ -41,7 +39,6 @@ export const FlatGroupSchema = Type.Object({
   status: Status,
   memberCount: Type.Integer({ minimum: 0 })
 }, { additionalProperties: false, description: 'A group in the flat view' })
-export type FlatGroup = Static<typeof FlatGroupSchema>
 
 export const FlatGrantSchema = Type.Object({
   id: Type.String({ description: '<entitlementId>:<principalType>:<principalId>' }),
@@ -51,7 +48,6 @@ export const FlatGrantSchema = Type.Object({
   principalType: Type.String({ description: 'Always user' }),
   principalId: Type.String({ description: 'The user id' })
 }, { additionalProperties: false, description: 'A grant in the flat view' })
-export type FlatGrant = Static<typeof FlatGrantSchema>
 
 function trait (r: Resource, name: string): Annotation | undefined {
   return r.annotations.find((a) => a['@type'] === `${ANNOTATION_PREFIX}${name}`)
@@ -73,7 +69,7 @@ function flatStatus (r: Resource): 'enabled' | 'disabled' {
   return r.status?.status === 'RESOURCE_STATUS_ENABLED' ? 'enabled' : 'disabled'
 }
 
-export function flatUser (r: Resource): FlatUser {
+export function flatUser (r: Resource): Static<typeof FlatUserSchema> {
   const t = trait(r, 'UserTrait')
   const emails = Array.isArray(t?.emails) ? t.emails as Array<{ address: string, isPrimary?: boolean }> : []
   const email = emails.find((e) => e.isPrimary === true) ?? emails[0]
@@ -89,11 +85,11 @@ export function flatUser (r: Resource): FlatUser {
   }
 }
 
-export function flatRole (r: Resource): FlatRole {
+export function flatRole (r: Resource): Static<typeof FlatRoleSchema> {
   return { id: r.id.resource, displayName: r.displayName, description: str(r.description), memberCount: count(profileField(r, 'memberCount')) }
 }
 
-export function flatGroup (r: Resource): FlatGroup {
+export function flatGroup (r: Resource): Static<typeof FlatGroupSchema> {
   return {
     id: r.id.resource,
     displayName: r.displayName,
@@ -103,7 +99,7 @@ export function flatGroup (r: Resource): FlatGroup {
   }
 }
 
-export function flatGrant (g: Grant): FlatGrant {
+export function flatGrant (g: Grant): Static<typeof FlatGrantSchema> {
   return {
     id: g.id,
     entitlementId: g.entitlement.id,

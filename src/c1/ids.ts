@@ -20,20 +20,6 @@ export function grantId (entitlementId: string, principalType: string, principal
   return `${entitlementId}:${principalType}:${principalId}`
 }
 
-/** Baton id of a resource (`bid:r:<type>/<id>`, with `:`, `/` and `\` backslash-escaped), for `baton --sync-resources`. */
-export function resourceBid (resourceType: string, resourceId: string): string {
-  return `bid:r:${escapeBid(resourceType)}/${escapeBid(resourceId)}`
-}
-
-function escapeBid (part: string): string {
-  return part.replace(/[\\:/]/g, (c) => `\\${c}`)
-}
-
-/** Bytes of `s` in UTF-8 (no allocation). */
-export function utf8Bytes (s: string): number {
-  return Buffer.byteLength(s, 'utf8')
-}
-
 // C0 controls, DEL, C1 controls, and the Unicode line/paragraph separators.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
@@ -49,7 +35,7 @@ const EDGE_SPACE = /^\s|\s$/
 export function unsafeIdReason (id: string): string | undefined {
   if (typeof id !== 'string') return `is not a string (${typeof id})`
   if (id.length === 0) return 'is empty'
-  const bytes = utf8Bytes(id)
+  const bytes = Buffer.byteLength(id, 'utf8')
   if (bytes > MAX_ID_BYTES) return `is ${bytes} bytes long (C1 allows at most ${MAX_ID_BYTES})`
   const sep = SEPARATOR.exec(id)
   if (sep !== null) return `contains '${sep[0]}' at offset ${sep.index} (C1 joins ids with ':' unescaped; '/' and '\\' break baton ids)`

@@ -14,86 +14,61 @@
 import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { entitlementId, grantId } from './ids.ts'
 import { ANNOTATION_PREFIX } from './model.ts'
-import type { Annotation, Entitlement, Grant, Resource, ResourceIdRef, ResourceStatusValue, ResourceType, UserStatusValue } from './model.ts'
+import type { Annotation, Entitlement, Grant, Resource, ResourceIdRef, ResourceType } from './model.ts'
 
 export const USER_TYPE = 'user'
 export const ROLE_TYPE = 'role'
 export const GROUP_TYPE = 'group'
-export const ROLE_SLUG = 'assigned'
-export const GROUP_SLUG = 'member'
+const ROLE_SLUG = 'assigned'
+const GROUP_SLUG = 'member'
 
-const USER_RT: ResourceType = Object.freeze({
+function annotation (type: string, fields: Record<string, unknown> = {}): Annotation {
+  return { '@type': `${ANNOTATION_PREFIX}${type}`, ...fields }
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
+}
+
+const USER_RT: ResourceType = deepFreeze({
   id: USER_TYPE,
   displayName: 'User',
-  traits: Object.freeze(['TRAIT_USER']) as ResourceType['traits'],
-  annotations: Object.freeze([Object.freeze({ '@type': `${ANNOTATION_PREFIX}SkipEntitlementsAndGrants` })]) as Annotation[],
+  traits: ['TRAIT_USER'],
+  annotations: [annotation('SkipEntitlementsAndGrants')],
   description: 'A Zuora OneID user (SCIM User)'
-}) as ResourceType
+})
 
-const ROLE_RT: ResourceType = Object.freeze({
+const ROLE_RT: ResourceType = deepFreeze({
   id: ROLE_TYPE,
   displayName: 'Role',
-  traits: Object.freeze(['TRAIT_ROLE']) as ResourceType['traits'],
+  traits: ['TRAIT_ROLE'],
   description: 'A Zuora organization role (a value of the SCIM user roles[]); assignment = `assigned`'
-}) as ResourceType
+})
 
-const GROUP_RT: ResourceType = Object.freeze({
+const GROUP_RT: ResourceType = deepFreeze({
   id: GROUP_TYPE,
   displayName: 'Group',
-  traits: Object.freeze(['TRAIT_GROUP']) as ResourceType['traits'],
+  traits: ['TRAIT_GROUP'],
   description: 'A Zuora OneID user group (SCIM Group); membership = `member`'
-}) as ResourceType
+})
 
 /** The resource types, in /sync order: user (SkipEntitlementsAndGrants), role, group. */
 export const RESOURCE_TYPES: readonly ResourceType[] = Object.freeze([USER_RT, ROLE_RT, GROUP_RT])
 
 /** Known Zuora organization roles (the two OneID user types). */
-const KNOWN_ROLES: Readonly<Record<string, string>> = Object.freeze({
-  ADMIN: 'Organization Admin',
-  USER: 'Standard User'
-})
-
-const PENDING_DETAILS = 'pending activation (invited, not yet activated)'
+const KNOWN_ROLES = new Map([['ADMIN', 'Organization Admin'], ['USER', 'Standard User']])
 
 // Protobuf limits (bytes) that the SDK validates.
 const MAX_DISPLAY_NAME = 1024
 const MAX_DESCRIPTION = 2048
 const MAX_STATUS_DETAILS = 1024
 
-export function userRef (userId: string): ResourceIdRef {
-  return { resourceType: USER_TYPE, resource: userId }
-}
-
-export function roleRef (roleId: string): ResourceIdRef {
-  return { resourceType: ROLE_TYPE, resource: roleId }
-}
-
-export function groupRef (groupId: string): ResourceIdRef {
-  return { resourceType: GROUP_TYPE, resource: groupId }
-}
-
-export function roleEntitlementId (roleId: string): string {
-  return entitlementId(ROLE_TYPE, roleId, ROLE_SLUG)
-}
-
-export function groupEntitlementId (groupId: string): string {
-  return entitlementId(GROUP_TYPE, groupId, GROUP_SLUG)
-}
-
-export function roleGrantId (roleId: string, userId: string): string {
-  return grantId(roleEntitlementId(roleId), USER_TYPE, userId)
-}
-
-export function groupGrantId (groupId: string, userId: string): string {
-  return grantId(groupEntitlementId(groupId), USER_TYPE, userId)
-}
-
-export function nestedGroupGrantId (groupId: string, nestedGroupId: string): string {
-  return grantId(groupEntitlementId(groupId), GROUP_TYPE, nestedGroupId)
-}
-
-function annotation (type: string, fields: Record<string, unknown> = {}): Annotation {
-  return { '@type': `${ANNOTATION_PREFIX}${type}`, ...fields }
+function rid (resourceType: string, resource: string): ResourceIdRef {
+  return { resourceType, resource }
 }
 
 /** Clips `s` to at most `maxBytes` UTF-8 bytes, on a code point boundary (ids are never clipped). */
@@ -117,10 +92,11 @@ function nonBlank (s: string | undefined): string | undefined {
 
 // --- users ---------------------------------------------------------------------------------------
 
-export interface UserStatus {
-  readonly resource: ResourceStatusValue
-  readonly trait: UserStatusValue
-  readonly details: string
+const ENABLED = { resource: 'RESOURCE_STATUS_ENABLED', trait: 'STATUS_ENABLED' } as const
+const DISABLED = { resource: 'RESOURCE_STATUS_DISABLED', trait: 'STATUS_DISABLED' } as const
+
+function statusWith (state: typeof ENABLED | typeof DISABLED, details: string) {
+  return { ...state, details: clipBytes(details, MAX_STATUS_DETAILS) }
 }
 
 /**
@@ -128,21 +104,19 @@ export interface UserStatus {
  * ACTIVE → ENABLED; INACTIVE or active:false → DISABLED; PENDING_ACTIVATION → DISABLED; an unknown status is
  * ENABLED unless active is false, with the raw value named in the details.
  */
-export function userStatus (u: Pick<DirectoryUser, 'status' | 'active'>): UserStatus {
+export function userStatus (u: Pick<DirectoryUser, 'status' | 'active'>) {
   const raw = u.status
   const norm = typeof raw === 'string' ? raw.trim().toUpperCase() : undefined
-  const enabled = (details: string): UserStatus => ({ resource: 'RESOURCE_STATUS_ENABLED', trait: 'STATUS_ENABLED', details: clipBytes(details, MAX_STATUS_DETAILS) })
-  const disabled = (details: string): UserStatus => ({ resource: 'RESOURCE_STATUS_DISABLED', trait: 'STATUS_DISABLED', details: clipBytes(details, MAX_STATUS_DETAILS) })
-  if (norm === 'PENDING_ACTIVATION') return disabled(`${raw}: ${PENDING_DETAILS}`)
-  if (norm === 'INACTIVE') return disabled(raw as string)
+  if (norm === 'PENDING_ACTIVATION') return statusWith(DISABLED, `${raw}: pending activation (invited, not yet activated)`)
+  if (norm === 'INACTIVE') return statusWith(DISABLED, raw as string)
   if (u.active === false) {
-    return disabled(raw === undefined ? 'SCIM active is false (no Zuora status)' : `${raw} but SCIM active is false`)
+    return statusWith(DISABLED, raw === undefined ? 'SCIM active is false (no Zuora status)' : `${raw} but SCIM active is false`)
   }
-  if (norm === 'ACTIVE') return enabled(raw as string)
+  if (norm === 'ACTIVE') return statusWith(ENABLED, raw as string)
   if (raw === undefined) {
-    return enabled(u.active === true ? 'SCIM active is true (no Zuora status)' : 'no Zuora status and no SCIM active flag')
+    return statusWith(ENABLED, u.active === true ? 'SCIM active is true (no Zuora status)' : 'no Zuora status and no SCIM active flag')
   }
-  return enabled(`unknown Zuora status ${JSON.stringify(raw)} (SCIM active is ${u.active === true ? 'true' : 'not reported'})`)
+  return statusWith(ENABLED, `unknown Zuora status ${JSON.stringify(raw)} (SCIM active is ${u.active === true ? 'true' : 'not reported'})`)
 }
 
 /** Display name: displayName → name.formatted → userName → given + family → id. */
@@ -299,7 +273,7 @@ export function userResource (u: DirectoryUser): Resource {
     invalidEmails: invalid.length > 0 ? invalid : undefined
   })
   return wellFormedDeep(compact({
-    id: userRef(u.id),
+    id: rid(USER_TYPE, u.id),
     displayName: userDisplayName(u),
     annotations: [annotation('UserTrait', trait), annotation('RawId', { id: u.id })],
     profile,
@@ -308,18 +282,37 @@ export function userResource (u: DirectoryUser): Resource {
   }) as Resource)
 }
 
-// --- roles ---------------------------------------------------------------------------------------
+// --- roles and groups ----------------------------------------------------------------------------
 
-export function roleDescription (roleId: string): string {
-  const known = Object.hasOwn(KNOWN_ROLES, roleId) ? KNOWN_ROLES[roleId] : undefined
-  return clipBytes(known !== undefined ? `Zuora organization role ${roleId} (${known})` : `Zuora organization role ${roleId}`, MAX_DESCRIPTION)
+/** The ASSIGNMENT entitlement `<type>:<id>:<slug>` of a role or group. */
+function entitlement (type: string, id: string, slug: string, displayName: string, description: string, grantableTo: ResourceType[]): Entitlement {
+  return {
+    id: entitlementId(type, id, slug),
+    resource: { id: rid(type, id) },
+    displayName: clipBytes(displayName, MAX_DISPLAY_NAME),
+    description: clipBytes(description, MAX_DESCRIPTION),
+    slug,
+    purpose: 'PURPOSE_VALUE_ASSIGNMENT',
+    grantableTo
+  }
+}
+
+/** The grant of the entitlement `<type>:<id>:<slug>` to `principal`. */
+function grant (type: string, id: string, slug: string, principal: ResourceIdRef): Grant {
+  const entId = entitlementId(type, id, slug)
+  return {
+    id: grantId(entId, principal.resourceType, principal.resource),
+    entitlement: { id: entId, resource: { id: rid(type, id) } },
+    principal: { id: principal }
+  }
 }
 
 export function roleResource (roleId: string, memberCount: number): Resource {
+  const known = KNOWN_ROLES.get(roleId)
   return {
-    id: roleRef(roleId),
+    id: rid(ROLE_TYPE, roleId),
     displayName: clipBytes(roleId, MAX_DISPLAY_NAME),
-    description: roleDescription(roleId),
+    description: clipBytes(known !== undefined ? `Zuora organization role ${roleId} (${known})` : `Zuora organization role ${roleId}`, MAX_DESCRIPTION),
     annotations: [annotation('RoleTrait'), annotation('RawId', { id: roleId })],
     profile: { role: roleId, memberCount },
     status: { status: 'RESOURCE_STATUS_ENABLED' }
@@ -327,37 +320,17 @@ export function roleResource (roleId: string, memberCount: number): Resource {
 }
 
 export function roleEntitlement (roleId: string): Entitlement {
-  return {
-    id: roleEntitlementId(roleId),
-    resource: { id: roleRef(roleId) },
-    displayName: clipBytes(`${roleId} Role Member`, MAX_DISPLAY_NAME),
-    description: clipBytes(`Has the ${roleId} role in Zuora`, MAX_DESCRIPTION),
-    slug: ROLE_SLUG,
-    purpose: 'PURPOSE_VALUE_ASSIGNMENT',
-    grantableTo: [USER_RT]
-  }
+  return entitlement(ROLE_TYPE, roleId, ROLE_SLUG, `${roleId} Role Member`, `Has the ${roleId} role in Zuora`, [USER_RT])
 }
 
 export function roleGrant (roleId: string, userId: string): Grant {
-  const entId = roleEntitlementId(roleId)
-  return {
-    id: grantId(entId, USER_TYPE, userId),
-    entitlement: { id: entId, resource: { id: roleRef(roleId) } },
-    principal: { id: userRef(userId) }
-  }
-}
-
-// --- groups --------------------------------------------------------------------------------------
-
-function groupName (g: Pick<DirectoryGroup, 'id' | 'displayName'>): string {
-  return nonBlank(g.displayName) ?? g.id
+  return grant(ROLE_TYPE, roleId, ROLE_SLUG, rid(USER_TYPE, userId))
 }
 
 export function groupResource (g: DirectoryGroup): Resource {
-  const name = groupName(g)
-  const inactive = g.active === false
+  const name = nonBlank(g.displayName) ?? g.id
   return wellFormedDeep<Resource>({
-    id: groupRef(g.id),
+    id: rid(GROUP_TYPE, g.id),
     displayName: clipBytes(name, MAX_DISPLAY_NAME),
     description: clipBytes(nonBlank(g.description) ?? `Zuora user group ${name}`, MAX_DESCRIPTION),
     annotations: [annotation('GroupTrait'), annotation('RawId', { id: g.id })],
@@ -367,7 +340,7 @@ export function groupResource (g: DirectoryGroup): Resource {
       memberCount: g.members.length,
       nestedGroups: g.nestedGroups !== undefined ? [...g.nestedGroups] : undefined
     }),
-    status: inactive
+    status: g.active === false
       ? { status: 'RESOURCE_STATUS_DISABLED', details: 'active is false (deleted or deactivated in Zuora)' }
       : { status: 'RESOURCE_STATUS_ENABLED' }
   })
@@ -376,33 +349,16 @@ export function groupResource (g: DirectoryGroup): Resource {
 /** `nested`: the group has nested groups, so its entitlement is also grantable to groups. */
 export function groupEntitlement (groupId: string, displayName: string, nested = false): Entitlement {
   const name = nonBlank(displayName) ?? groupId
-  return wellFormedDeep<Entitlement>({
-    id: groupEntitlementId(groupId),
-    resource: { id: groupRef(groupId) },
-    displayName: clipBytes(`${name} Group Member`, MAX_DISPLAY_NAME),
-    description: clipBytes(`Member of the ${name} group in Zuora`, MAX_DESCRIPTION),
-    slug: GROUP_SLUG,
-    purpose: 'PURPOSE_VALUE_ASSIGNMENT',
-    grantableTo: nested ? [USER_RT, GROUP_RT] : [USER_RT]
-  })
+  return wellFormedDeep(entitlement(GROUP_TYPE, groupId, GROUP_SLUG, `${name} Group Member`, `Member of the ${name} group in Zuora`,
+    nested ? [USER_RT, GROUP_RT] : [USER_RT]))
 }
 
 export function groupGrant (groupId: string, userId: string): Grant {
-  const entId = groupEntitlementId(groupId)
-  return {
-    id: grantId(entId, USER_TYPE, userId),
-    entitlement: { id: entId, resource: { id: groupRef(groupId) } },
-    principal: { id: userRef(userId) }
-  }
+  return grant(GROUP_TYPE, groupId, GROUP_SLUG, rid(USER_TYPE, userId))
 }
 
 /** The parent's `member` grant to a nested group, expanded by C1 to the nested group's members. */
 export function nestedGroupGrant (groupId: string, nestedGroupId: string): Grant {
-  const entId = groupEntitlementId(groupId)
-  return {
-    id: grantId(entId, GROUP_TYPE, nestedGroupId),
-    entitlement: { id: entId, resource: { id: groupRef(groupId) } },
-    principal: { id: groupRef(nestedGroupId) },
-    annotations: [annotation('GrantExpandable', { entitlementIds: [groupEntitlementId(nestedGroupId)], resourceTypeIds: [USER_TYPE] })]
-  }
+  const expandable = annotation('GrantExpandable', { entitlementIds: [entitlementId(GROUP_TYPE, nestedGroupId, GROUP_SLUG)], resourceTypeIds: [USER_TYPE] })
+  return { ...grant(GROUP_TYPE, groupId, GROUP_SLUG, rid(GROUP_TYPE, nestedGroupId)), annotations: [expandable] }
 }

@@ -30,24 +30,14 @@ export const TRAITS = [
   'TRAIT_SECURITY_INSIGHT', 'TRAIT_SCOPE_BINDING', 'TRAIT_VENDOR', 'TRAIT_VENDOR_AGREEMENT',
   'TRAIT_LICENSE_PROFILE', 'TRAIT_AGENT', 'TRAIT_MANAGED_DEVICE'
 ] as const
-export type Trait = typeof TRAITS[number]
 
 export const RESOURCE_STATUSES = [
   'RESOURCE_STATUS_UNSPECIFIED', 'RESOURCE_STATUS_ENABLED', 'RESOURCE_STATUS_DISABLED', 'RESOURCE_STATUS_DELETED'
 ] as const
-export type ResourceStatusValue = typeof RESOURCE_STATUSES[number]
-
-/** UserTrait.Status.Status (the legacy, trait-level status). */
-export const USER_STATUSES = ['STATUS_UNSPECIFIED', 'STATUS_ENABLED', 'STATUS_DISABLED', 'STATUS_DELETED'] as const
-export type UserStatusValue = typeof USER_STATUSES[number]
-
-export const ACCOUNT_TYPES = ['ACCOUNT_TYPE_UNSPECIFIED', 'ACCOUNT_TYPE_HUMAN', 'ACCOUNT_TYPE_SERVICE', 'ACCOUNT_TYPE_SYSTEM'] as const
-export type AccountType = typeof ACCOUNT_TYPES[number]
 
 export const PURPOSES = [
   'PURPOSE_VALUE_UNSPECIFIED', 'PURPOSE_VALUE_ASSIGNMENT', 'PURPOSE_VALUE_PERMISSION', 'PURPOSE_VALUE_OWNERSHIP'
 ] as const
-export type Purpose = typeof PURPOSES[number]
 
 // Example ids (Zuora SCIM ids are UUIDs; role ids are the values of user.roles[]).
 const EX_USER_ID = 'eb48a32d-2fe6-48d1-8a18-797919f3810a'
@@ -203,15 +193,3 @@ export type Grant = Static<typeof GrantSchema>
 export const C1_SCHEMAS = [
   AnnotationSchema, ResourceIdSchema, ResourceTypeSchema, ResourceSchema, EntitlementSchema, GrantSchema
 ] as const
-
-/** Protojson shapes of the annotations we emit (documentation and tests; they are all `Annotation`s). */
-export interface UserTraitAnnotation {
-  '@type': `${typeof ANNOTATION_PREFIX}UserTrait`
-  emails?: Array<{ address: string, isPrimary: boolean }>
-  status: { status: UserStatusValue, details?: string }
-  accountType: AccountType
-  login?: string
-  structuredName?: { givenName?: string, familyName?: string }
-  ssoStatus?: { ssoEnabled: boolean }
-  createdAt?: string
-}

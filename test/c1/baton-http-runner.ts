@@ -7,7 +7,8 @@
  * (entitlement `<type>:<resourceId>:<slug>`, grant `<entitlementId>:<principalType>:<principalId>`).
  */
 import { readFileSync } from 'node:fs'
-import { isCelError, run } from '@bufbuild/cel'
+import { celEnv, isCelError, parse as parseCel, plan } from '@bufbuild/cel'
+import type { CelResult } from '@bufbuild/cel'
 import { Ajv } from 'ajv'
 import { parse } from 'yaml'
 
@@ -45,15 +46,27 @@ function toCel (v: unknown): unknown {
   return v
 }
 
+// Each expression is parsed and planned once (a config has a few dozen; they run once per item).
+const plans = new Map<string, (bindings: never) => CelResult>()
+
+function planned (expr: string): (bindings: never) => CelResult {
+  let p = plans.get(expr)
+  if (p === undefined) {
+    p = plan(celEnv(), parseCel(expr))
+    plans.set(expr, p)
+  }
+  return p
+}
+
 /** A mapping value: `cel:<expr>` evaluated over `vars`, anything else a literal string. Every CEL error throws. */
 export function evalValue (value: string, vars: Record<string, unknown>, where: string): unknown {
   if (!value.startsWith('cel:')) return value
   const expr = value.slice(4)
   let out: unknown
   try {
-    out = run(expr, Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, toCel(v)])) as never)
+    out = planned(expr)(Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, toCel(v)])) as never)
   } catch (err) {
-    throw new Error(`${where}: CEL ${JSON.stringify(expr)} does not parse: ${String(err)}`)
+    throw new Error(`${where}: CEL ${JSON.stringify(expr)} failed: ${String(err)}`)
   }
   if (isCelError(out)) throw new Error(`${where}: CEL ${JSON.stringify(expr)} failed: ${String(out)}`)
   return out

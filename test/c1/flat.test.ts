@@ -5,7 +5,8 @@
 import t from 'tap'
 import { flatGrant, flatGroup, flatRole, flatUser } from '#src/c1/flat.ts'
 import { EXAMPLES } from '#src/api/examples.ts'
-import { startTestApp, testSnapshot } from '../helper.ts'
+import { testSnapshot } from '../helper.ts'
+import { injectTestApp } from '../routes/inject.ts'
 import { getJson, namesParameter, walk } from '../routes/list-helpers.ts'
 
 t.test('flat items are top-level scalars, always present', async t => {
@@ -37,7 +38,7 @@ t.test('flat items are top-level scalars, always present', async t => {
 })
 
 t.test('?view=flat over HTTP: same walk as protojson, own ETag, 400 on an unknown view', async t => {
-  const app = await startTestApp({ t, snapshot: testSnapshot({ users: 60, groups: 3 }) })
+  const app = await injectTestApp({ t, snapshot: testSnapshot({ users: 60, groups: 3 }) })
   const proto = await walk(t, app, '/users?pageSize=25')
   const flat = await walk(t, app, '/users?pageSize=25&view=flat')
   t.strictSame(flat.items, proto.items.map(flatUser), 'the flat walk is the protojson walk, flattened')

@@ -12,8 +12,9 @@ import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt'
 import t from 'tap'
 import type { Test } from 'tap'
 import type { DirectoryUser } from '#src/directory/types.ts'
-import { snapshotOf, startStack, startTestApp, testDirectory } from '../helper.ts'
+import { snapshotOf, testDirectory } from '../helper.ts'
 import type { TestApp } from '../helper.ts'
+import { injectStack, injectTestApp } from '../routes/inject.ts'
 import { getJson } from '../routes/list-helpers.ts'
 
 type Json = any
@@ -81,13 +82,13 @@ t.test('the decoder is strict: unknown fields, unknown Any types, impossible dat
 })
 
 t.test('a synced simulator: every object of /sync and of the lists decodes strictly', async t => {
-  const stack = await startStack({ t, simulator: { users: 120, groups: 4, seed: 5 } })
+  const stack = await injectStack({ t, simulator: { users: 120, groups: 4, seed: 5 } })
   await checkAll(t, stack)
 })
 
 t.test('a hostile directory: still strict protojson, and every user kept', async t => {
   const dir = hostile()
-  const app = await startTestApp({ t, snapshot: snapshotOf(dir) })
+  const app = await injectTestApp({ t, snapshot: snapshotOf(dir) })
   const users = await checkAll(t, app)
   t.equal(users.length, dir.users.length, 'every user is served')
   const bad = users.find(u => u.id.resource === 'hostile-dates')

@@ -8,7 +8,7 @@
  */
 import pg from 'pg'
 import type { Coordinator, CoordinatorEvents } from '#src/sync/types.ts'
-import { CHANNEL, LEADER_LOCK, LOCK_CLASS } from './pg-schema.ts'
+import { CHANNEL, LEADER_LOCK, LEADER_LOCK_HOLDER, LOCK_CLASS } from './pg-store.ts'
 
 export interface PgCoordinatorOptions {
   readonly url: string
@@ -70,13 +70,6 @@ export function createPgCoordinator (options: PgCoordinatorOptions): PgCoordinat
     return c
   }
 
-  async function lockHeld (c: pg.Client): Promise<boolean> {
-    const { rows } = await c.query<{ held: boolean }>(
-      "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted) AS held",
-      [LOCK_CLASS, LEADER_LOCK])
-    return rows[0]?.held === true
-  }
-
   async function tick (): Promise<void> {
     if (closed) return
     try {
@@ -92,7 +85,7 @@ export function createPgCoordinator (options: PgCoordinatorOptions): PgCoordinat
         const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LOCK_CLASS, LEADER_LOCK])
         won = rows[0]?.locked === true
       }
-      seen = leader || won || await lockHeld(client)
+      seen = leader || won || (await client.query(LEADER_LOCK_HOLDER, [LOCK_CLASS, LEADER_LOCK])).rowCount !== 0
       // Healthy only once the leader is known again: a follower never refuses a sync for want of a fresh look.
       healthy = true
       if (won) setLeader(true)

@@ -4,16 +4,11 @@
  */
 import pg from 'pg'
 import { createPgCoordinator } from './pg-coordinator.ts'
-import type { PgCoordinator } from './pg-coordinator.ts'
+import type { PgCoordinator, PgCoordinatorOptions } from './pg-coordinator.ts'
 import { createPgStore, poolConfig } from './pg-store.ts'
 import type { SharedSnapshotStore } from '#src/sync/types.ts'
 
-export interface ReplicaLogger {
-  info(obj: object, msg?: string): void
-  warn(obj: object, msg?: string): void
-}
-
-export async function createReplica (url: string, logger: ReplicaLogger, options: { retryMs?: number } = {}): Promise<{ store: SharedSnapshotStore, coordinator: PgCoordinator }> {
+export async function createReplica (url: string, logger: NonNullable<PgCoordinatorOptions['logger']>, options: { retryMs?: number } = {}): Promise<{ store: SharedSnapshotStore, coordinator: PgCoordinator }> {
   const pool = new pg.Pool(poolConfig(url))
   // An idle client's error (database restarted) must not crash the process; the next query reconnects.
   pool.on('error', (err) => { logger.warn({ err: String(err) }, 'a pooled PostgreSQL connection failed') })

@@ -3,6 +3,9 @@
  * (src/sync/snapshot-file.ts, checksum trailer included), gzip-compressed, and verified when read. A save is one
  * transaction — insert, retention, NOTIFY — so other replicas see the whole snapshot or nothing, and hear of it
  * only once it is committed. The save is fenced: it commits only while this replica holds the leader lock.
+ *
+ * The schema is created on start-up by whichever replica gets there first: the DDL is idempotent and runs under a
+ * transaction-level advisory lock, so replicas starting together wait for each other.
  */
 import { Readable } from 'node:stream'
 import { constants, createGunzip, gzip } from 'node:zlib'
@@ -12,19 +15,44 @@ import type { Pool, PoolClient } from 'pg'
 import { decodeSnapshotStream, encodeSnapshotFile } from '#src/sync/snapshot-file.ts'
 import { isSyncId } from '#src/sync/sync-id.ts'
 import type { LoadedSnapshots, PersistedSnapshot, RejectedFile, SharedSnapshotStore, SyncJob } from '#src/sync/types.ts'
-import { CHANNEL, LEADER_LOCK, LOCK_CLASS, ensureSchema } from './pg-schema.ts'
 
 const gzipAsync = promisify(gzip)
+
+/** Advisory lock keys (two int4): the DDL lock and the leader lock of this service. */
+export const LOCK_CLASS = 0x7a63_3166
+const DDL_LOCK = 1
+export const LEADER_LOCK = 2
+
+/** Channels of NOTIFY. */
+export const CHANNEL = {
+  published: 'zuora_c1_published',
+  syncRequested: 'zuora_c1_sync_requested',
+  jobs: 'zuora_c1_jobs'
+} as const
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS zuora_c1_snapshots (
+  sync_id     text PRIMARY KEY,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  encoding    text NOT NULL,
+  body        bytea NOT NULL
+);
+CREATE TABLE IF NOT EXISTS zuora_c1_jobs (
+  id          text PRIMARY KEY,
+  started_at  timestamptz NOT NULL,
+  status      text NOT NULL,
+  job         jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS zuora_c1_jobs_started ON zuora_c1_jobs (started_at DESC);
+`
+
+/** The backend holding this service's leader lock (no row: nobody leads). */
+export const LEADER_LOCK_HOLDER = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted"
 
 /** Snapshots kept: as many as a replica holds in memory (current + 2 older), so every held page token resolves everywhere. */
 export const KEEP_SNAPSHOTS = 3
 /** Finished jobs kept. */
 export const KEEP_JOBS = 50
-
-export interface PgStoreOptions {
-  /** Backend pid of the connection holding the leader lock in this replica (undefined: not the leader). */
-  readonly leaderPid: () => number | undefined
-}
 
 /** Pool options from a URL: pg parses sslmode etc.; short connect timeout so a down database fails fast. */
 export function poolConfig (url: string): pg.PoolConfig {
@@ -54,8 +82,12 @@ async function inTransaction<T> (pool: Pool, fn: (client: PoolClient) => Promise
   }
 }
 
-export async function createPgStore (pool: Pool, options: PgStoreOptions): Promise<SharedSnapshotStore> {
-  await ensureSchema(pool)
+/** `leaderPid`: backend pid of the connection holding the leader lock in this replica (undefined: not the leader). */
+export async function createPgStore (pool: Pool, options: { leaderPid: () => number | undefined }): Promise<SharedSnapshotStore> {
+  await inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, DDL_LOCK])
+    await client.query(DDL)
+  })
 
   async function read (syncId: string): Promise<{ snapshot?: PersistedSnapshot, rejected: RejectedFile[] }> {
     const { rows } = await pool.query<{ encoding: string, body: Buffer }>('SELECT encoding, body FROM zuora_c1_snapshots WHERE sync_id = $1', [syncId])
@@ -106,9 +138,7 @@ export async function createPgStore (pool: Pool, options: PgStoreOptions): Promi
       const body = await gzipAsync(encodeSnapshotFile(snapshot), { level: constants.Z_BEST_SPEED })
       await inTransaction(pool, async (client) => {
         const pid = options.leaderPid()
-        const { rows } = await client.query<{ pid: number }>(
-          "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted",
-          [LOCK_CLASS, LEADER_LOCK])
+        const { rows } = await client.query<{ pid: number }>(LEADER_LOCK_HOLDER, [LOCK_CLASS, LEADER_LOCK])
         if (pid === undefined || rows[0]?.pid !== pid) throw new Error('this replica is no longer the sync leader; the snapshot was not published')
         await client.query('INSERT INTO zuora_c1_snapshots (sync_id, encoding, body) VALUES ($1, $2, $3) ON CONFLICT (sync_id) DO NOTHING', [syncId, 'ndjson-v2+gzip', body])
         await client.query(`DELETE FROM zuora_c1_snapshots WHERE sync_id NOT IN (SELECT sync_id FROM zuora_c1_snapshots ORDER BY sync_id DESC LIMIT ${KEEP_SNAPSHOTS})`)
