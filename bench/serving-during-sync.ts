@@ -3,7 +3,8 @@
  * (own process) holding a 100,000-user snapshot while it runs a second full sync of the same size. Only the answers
  * that started after the sync began and before it published count (the quiet baseline is reported beside them).
  *
- *   npx tsx bench/serving-during-sync.ts      (env BENCH_USERS, BENCH_GROUPS, BENCH_LATENCY_MS, BENCH_CONNECTIONS)
+ *   npx tsx bench/serving-during-sync.ts      (env BENCH_USERS, BENCH_GROUPS, BENCH_LATENCY_MS, BENCH_CONNECTIONS;
+ *                                              BENCH_NODE_FLAGS adds service flags, e.g. "--trace-gc" or "--cpu-prof")
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -57,7 +58,8 @@ export async function runServingDuringSync (): Promise<BenchReport> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-serving-'))
   log(`${BENCH}: first sync of ${users} users …`)
   const sim = await startRemoteSimulator({ users, groups, seed: 42, latencyMs })
-  const service = await startServiceProcess(sim.url, { DATA_DIR: join(dir, 'data'), ZUORA_MAX_CONCURRENCY: '8' })
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(f => f !== '')
+  const service = await startServiceProcess(sim.url, { DATA_DIR: join(dir, 'data'), ZUORA_MAX_CONCURRENCY: '8' }, flags)
   try {
     const first = await service.sync()
     if (first.status !== 'succeeded') throw new Error(`first sync ${first.status}: ${first.error?.detail}`)

@@ -26,6 +26,7 @@ import { createSnapshotHolder } from '#src/sync/snapshot-holder.ts'
 import { createFileSnapshotStore } from '#src/sync/file-snapshot-store.ts'
 import { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from '#simulator/index.ts'
 import type { DirectoryRead } from '#src/zuora/types.ts'
+import { silentLogger, type ZuoraLogger } from '#src/zuora/logger.ts'
 import { pagePlan } from '#src/zuora/scim-client.ts'
 import { configForSimulator } from './lib/config.ts'
 import { startRemoteSimulator, type RemoteSimulator } from './lib/sim-process.ts'
@@ -46,6 +47,37 @@ export interface SyncVsLimitOptions {
 const BENCH = 'sync-vs-limit'
 const silent = { info () {}, warn () {}, error () {} }
 
+interface Attempt { end: number, ms: number, endpoint: string, path: string }
+
+/**
+ * From the attempts of one read: when each listing ran (users pages, groups' first pass, groups' second pass: a
+ * path asked again), how busy the `concurrency` slots were from the first page to the last, and how long
+ * fewer than `concurrency` requests were in flight then.
+ */
+function listingSpans (attempts: readonly Attempt[], concurrency: number): { listings: Record<string, [number, number]>, busy: number, underfullMs: number } {
+  const listings: Record<string, [number, number]> = {}
+  const seen = new Set<string>()
+  const pages = attempts.filter(a => a.endpoint !== 'token')
+  for (const a of pages) {
+    const key = a.endpoint === 'groups' && seen.has(a.path) ? 'groups second pass' : `${a.endpoint} pages`
+    seen.add(a.path)
+    const [from, to] = listings[key] ?? [Infinity, 0]
+    listings[key] = [Math.min(from, a.end - a.ms), Math.max(to, a.end)]
+  }
+  const from = Math.min(...pages.map(a => a.end - a.ms))
+  const to = Math.max(...pages.map(a => a.end))
+  const edges = pages.flatMap(a => [[a.end - a.ms, 1], [a.end, -1]] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1])
+  let inFlight = 0
+  let underfullMs = 0
+  for (const [i, [t, d]] of edges.entries()) {
+    inFlight += d
+    const next = edges[i + 1]?.[0] ?? t
+    if (inFlight < concurrency) underfullMs += next - t
+  }
+  const busy = pages.reduce((n, a) => n + a.ms, 0) / (concurrency * (to - from))
+  return { listings, busy, underfullMs }
+}
+
 export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<BenchReport> {
   const users = opts.users ?? Number(process.env.BENCH_USERS ?? 100_000)
   const groups = opts.groups ?? Number(process.env.BENCH_GROUPS ?? 2_000)
@@ -63,10 +95,13 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
   // ZUORA_*_START_INDEX=auto (the default): one start-index probe per listing longer than its first page
   const probes = (users > pageSize ? 1 : 0) + (groups > pageSize ? 1 : 0)
   const plannedRequests = 1 + probes + usersPlan.pages * (usersPlan.verifyPass ? 2 : 1) + groupsPlan.pages * (groupsPlan.verifyPass ? 2 : 1)
+  // the reader's own floor: token, first pages and start-index probes are dependent rounds, then the rest packed
+  const planFloorMs = ((probes > 0 ? 3 : 2) + Math.ceil((plannedRequests - 3 - probes) / concurrency)) * latencyMs
   const results: TargetResult[] = []
   const notes: string[] = [
     `simulator: ${users} users, ${groups} groups, ${latencyMs} ms/request (answer at arrival + latency), own process; concurrency ${concurrency}, page size ${pageSize}`,
-    `ideal = ceil(${minRequests} / ${concurrency}) × ${latencyMs} ms = ${fmtMs(idealMs)}; with the token and the first pages necessarily before the rest: ${fmtMs(dependencyBoundMs)}`
+    `ideal = ceil(${minRequests} / ${concurrency}) × ${latencyMs} ms = ${fmtMs(idealMs)}; with the token and the first pages necessarily before the rest: ${fmtMs(dependencyBoundMs)}; ` +
+      `the reader's plan (${plannedRequests} requests, 3 dependent rounds) cannot finish before ${fmtMs(planFloorMs)} = ${(planFloorMs / idealMs).toFixed(3)} × ideal`
   ]
   const config = (url: string) => configForSimulator(url, {
     ZUORA_MAX_CONCURRENCY: String(concurrency),
@@ -141,8 +176,18 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
       data: { readMs, floorMs, floors, idealMs }
     })
 
-    // 3. a full engine sync: read + buildDirectory + Snapshot.build + persist (file store, fsync) + publish
-    const conn2 = createZuoraConnection(config(sim.url).zuora)
+    // 3. a full engine sync: read + buildDirectory + Snapshot.build + persist (file store, fsync) + publish,
+    // with every upstream attempt on a timeline (the connection's 'zuora attempt' debug lines)
+    const attempts: Attempt[] = []
+    const t1 = performance.now()
+    const timeline: ZuoraLogger = {
+      ...silentLogger,
+      debug (o, msg) {
+        const a = o as { endpoint: string, path?: string, durationMs: number }
+        if (msg === 'zuora attempt') attempts.push({ end: performance.now() - t1, ms: a.durationMs, endpoint: a.endpoint, path: a.path ?? '' })
+      }
+    }
+    const conn2 = createZuoraConnection(config(sim.url).zuora, { logger: timeline })
     const engine = createSyncEngine({
       zuora: conn2,
       holder: createSnapshotHolder(),
@@ -152,7 +197,6 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
       intervalSeconds: 0
     })
     log(`${BENCH}: engine sync …`)
-    const t1 = performance.now()
     const job = engine.trigger('api')
     await engine.whenIdle()
     const t2 = performance.now()
@@ -171,6 +215,9 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
       pass: t2 - t1 <= 1.2 * idealMs,
       data: { syncMs: t2 - t1, phases, idealMs }
     })
+    const spans = listingSpans(attempts, concurrency)
+    notes.push(`engine sync's requests (ms from job start, first start–last end): ${Object.entries(spans.listings).map(([k, [a, b]]) => `${k} ${a.toFixed(0)}–${b.toFixed(0)}`).join(', ')}; ` +
+      `slots busy ${(spans.busy * 100).toFixed(0)} % from the first page to the last; below ${concurrency} in flight for ${fmtMs(spans.underfullMs)} of it (dependent rounds and the tail)`)
 
     // 4. the sequential peer, same simulator, same run
     if (!skipSequential) {

@@ -4,7 +4,7 @@
  * is cross-checked and every disagreement is counted in the findings, never dropped silently.
  */
 import { compareIds, sortedDistinct } from '#src/zuora/normalise.ts'
-import type { Directory, DirectoryFindings } from '#src/directory/types.ts'
+import type { Directory, DirectoryFindings, DirectoryUser } from '#src/directory/types.ts'
 import type { DirectoryRead } from '#src/zuora/types.ts'
 import { BUILT_IN_ROLES } from './snapshot.ts'
 import { ITEMS_PER_STEP, runAtOnce } from './turns.ts'
@@ -22,49 +22,44 @@ export function * directorySteps (read: Read): Steps<Built> {
   // the reader returns both lists sorted by id: checking is a loop that can pause, sorting is not
   const users = (yield * isSorted(read.users)) ? read.users : [...read.users].sort((a, b) => compareIds(a.id, b.id))
   const groups = (yield * isSorted(read.groups)) ? read.groups : [...read.groups].sort((a, b) => compareIds(a.id, b.id))
-  const userIds = new Set<string>()
+  const groupIds = new Set(groups.map((g) => g.id))
+  const userById = new Map<string, DirectoryUser>()
   const roleNames = new Set<string>(BUILT_IN_ROLES)
-  for (const [i, u] of users.entries()) {
-    userIds.add(u.id)
+  const unknownGroups: Array<{ userId: string, groupId: string }> = []
+  let userSide = 0
+  for (let i = 0; i < users.length; i++) {
+    const u = users[i]
+    userById.set(u.id, u)
     for (const role of u.roles) roleNames.add(role)
+    for (const groupId of u.groups) if (!groupIds.has(groupId)) unknownGroups.push({ userId: u.id, groupId })
+    userSide += u.groups.length
     if (i % ITEMS_PER_STEP === 0) yield
   }
-  const roles = sortedDistinct(roleNames)
-  const groupIds = new Set(groups.map((g) => g.id))
-  /** Per group id, its distinct members (the memberships of record). */
-  const membersOf = new Map<string, Set<string>>()
+  // Each (group, user) pair counts once, checked from the group side against the user's own (distinct) groups:
+  // one lookup per membership. Normalised members are sorted and distinct; anything else is deduplicated.
   const unknownMembers: Array<{ groupId: string, userId: string }> = []
   let fromGroups = 0
+  let agreed = 0
   for (const g of groups) {
-    const members = membersOf.get(g.id) ?? new Set<string>()
-    const before = members.size
+    const seen = g.members.every((id, i) => i === 0 || g.members[i - 1] < id) ? undefined : new Set<string>()
     for (const userId of g.members) {
-      members.add(userId)
-      if (!userIds.has(userId)) unknownMembers.push({ groupId: g.id, userId })
+      const u = userById.get(userId)
+      if (u === undefined) unknownMembers.push({ groupId: g.id, userId })
+      if (seen?.has(userId) === true) continue
+      seen?.add(userId)
+      fromGroups++
+      if (u?.groups.includes(g.id) === true) agreed++
     }
     for (const nestedId of g.nestedGroups ?? []) {
       if (!groupIds.has(nestedId) || nestedId === g.id) unknownMembers.push({ groupId: g.id, userId: nestedId })
     }
-    fromGroups += members.size - before
-    membersOf.set(g.id, members)
     yield
   }
-  let membershipOnlyInUser = 0
-  let agreed = 0
-  const unknownGroups: Array<{ userId: string, groupId: string }> = []
-  for (const [i, u] of users.entries()) {
-    for (const groupId of u.groups) {
-      if (!groupIds.has(groupId)) unknownGroups.push({ userId: u.id, groupId })
-      if (membersOf.get(groupId)?.has(u.id) === true) agreed++
-      else membershipOnlyInUser++
-    }
-    if (i % ITEMS_PER_STEP === 0) yield
-  }
   return {
-    directory: { users, groups, roles },
+    directory: { users, groups, roles: sortedDistinct(roleNames) },
     findings: {
       membershipOnlyInGroup: fromGroups - agreed,
-      membershipOnlyInUser,
+      membershipOnlyInUser: userSide - agreed,
       unknownMembers,
       unknownGroups
     }

@@ -57,12 +57,6 @@ export function diffSnapshots (from: Snapshot, to: Snapshot): SnapshotDiff {
   }
 }
 
-/** Number of changes in a diff (0 = the two snapshots serve the same objects). */
-export function diffSize (diff: SnapshotDiff): number {
-  const { upserts: u, deletions: d } = diff
-  return u.resources.length + u.entitlements.length + u.grants.length + d.resources.length + d.entitlements.length + d.grants.length
-}
-
 type Key = readonly string[]
 
 /** Resource types rank in /sync order (user, role, group), not alphabetically. */

@@ -15,7 +15,6 @@ import type { Entitlement, Grant, Resource, ResourceType } from '#src/c1/model.t
 import type { Directory, DirectoryFindings, DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { concatSeqs, groupedSeq, seqFromArray, seqOf } from './seq.ts'
 import type { Seq } from './seq.ts'
-import { SnapshotError } from './snapshot-error.ts'
 import { ITEMS_PER_STEP, runAtOnce } from './turns.ts'
 import type { Steps } from './turns.ts'
 import type { PersistedSnapshot, SnapshotMeta } from './types.ts'
@@ -43,6 +42,11 @@ export interface SnapshotStats {
 export interface SnapshotIntegrity {
   readonly danglingGrantEntitlements: number
   readonly danglingGrantPrincipals: number
+}
+
+/** A snapshot that must not be published; src/sync/sync-errors.ts matches on the name 'SnapshotError'. */
+export class SnapshotError extends Error {
+  override name = 'SnapshotError'
 }
 
 /** Roles every Zuora organization has (OneID user types), listed even when nobody holds them. */

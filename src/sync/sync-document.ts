@@ -22,12 +22,6 @@ export function syncHeader (snapshot: Snapshot) {
   }
 }
 
-export function totalItems (snapshot: Snapshot): number {
-  let total = 0
-  for (const name of SECTIONS) total += snapshot.section(name).length
-  return total
-}
-
 export type SyncSections = Record<SectionName, object[]>
 
 /** Items [offset, offset + size) of the global sequence, split back into their sections. */

@@ -61,7 +61,7 @@ const FAILED_RETRY_MAX_SECONDS = 900
 interface RunningSync {
   job: SyncJob
   readonly controller: AbortController
-  readonly done: Promise<void>
+  done: Promise<void>
 }
 
 export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
@@ -216,16 +216,14 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
         startedAt: new Date(startedMs).toISOString(),
         progress: progressOf(EMPTY_READ, 'token', startedMs)
       }
-      const controller = new AbortController()
-      const run: RunningSync = { job, controller, done: Promise.resolve() }
+      const run: RunningSync = { job, controller: new AbortController(), done: Promise.resolve() }
       running = run
       emit('started', job)
       deps.logger.info({ syncJob: job.id, trigger }, 'sync started')
-      const done = execute(run, startedMs).finally(() => {
+      run.done = execute(run, startedMs).finally(() => {
         running = undefined
         schedule()
       })
-      Object.assign(run, { done })
       return job
     },
     running: () => running?.job,

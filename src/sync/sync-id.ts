@@ -38,22 +38,6 @@ export function encodeBase62 (bytes: Uint8Array): string {
   return out.padStart(LENGTH, '0')
 }
 
-export function decodeBase62 (s: string): Buffer {
-  let n = 0n
-  for (const ch of s) {
-    const v = ALPHABET.indexOf(ch)
-    if (v < 0) throw new RangeError(`not a base62 character: ${JSON.stringify(ch)}`)
-    n = n * 62n + BigInt(v)
-  }
-  const out = Buffer.alloc(BYTES)
-  for (let i = BYTES - 1; i >= 0; i--) {
-    out[i] = Number(n & 0xffn)
-    n >>= 8n
-  }
-  if (n !== 0n) throw new RangeError('value does not fit in 20 bytes')
-  return out
-}
-
 /** A new sync id for the time `now` (milliseconds since the Unix epoch). */
 export function newSyncId (now: number = Date.now()): string {
   if (!Number.isFinite(now)) throw new RangeError(`invalid time: ${now}`)
@@ -82,10 +66,4 @@ export function newSyncId (now: number = Date.now()): string {
 /** True for a well-formed sync id (27 base62 characters within the 160-bit range). */
 export function isSyncId (s: unknown): s is string {
   return typeof s === 'string' && SHAPE.test(s) && s <= MAX
-}
-
-/** The second a sync id was minted (milliseconds since the Unix epoch). */
-export function syncIdTime (id: string): number {
-  if (!isSyncId(id)) throw new RangeError(`not a sync id: ${JSON.stringify(id)}`)
-  return (decodeBase62(id).readUInt32BE(0) + SYNC_ID_EPOCH_SECONDS) * 1000
 }

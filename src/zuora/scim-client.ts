@@ -281,7 +281,7 @@ export function createScimClient (options: ScimClientOptions) {
     }
 
     /** Why a set of pages is not one consistent listing, or undefined if it is. */
-    const instability = (pages: readonly ScimPage<{ id: string }>[], T: number, count: number, step: number): string | undefined => {
+    const instability = (pages: readonly ScimPage<{ id: string }>[], T: number, count: number, step: number, distinct: number): string | undefined => {
       for (const p of pages) {
         if (p.totalResults !== T) return `totalResults changed from ${T} to ${p.totalResults} (page ${p.index + 1})`
       }
@@ -296,7 +296,6 @@ export function createScimClient (options: ScimClientOptions) {
           return `page ${p.index + 1} does not start where page ${p.index} ended (the listing shifted during the read)`
         }
       }
-      const distinct = new Set(pages.flatMap(p => p.items.map(item => item.id))).size
       if (distinct !== T) return `${distinct} distinct resources read although totalResults is ${T} (duplicates hide missing resources)`
       return undefined
     }
@@ -316,17 +315,15 @@ export function createScimClient (options: ScimClientOptions) {
         if (round === 0 && pagesTotal !== null) pagesTotal += pages - 1 + (verifyPass ? pages : 0)
         const rest = await Promise.all(Array.from({ length: pages - 1 }, (_, i) => fetchPage(resource, i + 1, count, step, false, semantics)))
         const all = [first, ...rest] as ScimPage<T>[]
-        let problem = instability(all, T, count, step)
+        // one entry per id: the planned overlap repeats a resource at each page boundary
+        const byId = new Map<string, T>()
+        for (const p of all) for (const item of p.items) byId.set(item.id, item)
+        let problem = instability(all, T, count, step, byId.size)
         if (problem === undefined && verifyPass) {
           const again = await Promise.all(Array.from({ length: pages }, (_, i) => fetchPage(resource, i, count, step, true, semantics))) as unknown as ScimPage<T>[]
           problem = passesDiffer(all, again)
         }
-        if (problem === undefined) {
-          // instability() proved the ids distinct apart from the planned overlap: one entry per id
-          const byId = new Map<string, T>()
-          for (const p of all) for (const item of p.items) byId.set(item.id, item)
-          return [...byId.values()].sort((a, b) => compareIds(a.id, b.id))
-        }
+        if (problem === undefined) return [...byId.values()].sort((a, b) => compareIds(a.id, b.id))
         if (round >= MAX_REREADS) {
           const setting = startIndexSetting(resource)
           const cause = configured(resource) !== undefined
