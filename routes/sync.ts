@@ -16,10 +16,12 @@ import type { SyncJob } from '#src/sync/types.ts'
 import { etag, notModified } from '#src/api/etag.ts'
 import { DEFAULT_PAGE_SIZE, NotModifiedResponse } from '#src/api/list-query.ts'
 import { HttpProblem, problemResponses } from '#src/api/problem.ts'
-import { currentSnapshot } from '#src/api/snapshot-access.ts'
-import { acceptJsonBodiesOnly, badQuery, diffSince, NDJSON, notAcceptable, page, sendJson, syncJobNotFound, syncPageStart, sendNdjson, wantsNdjson } from '#src/api/sync-responses.ts'
-import { SyncDiffSchema, SyncJobListSchema, SyncJobParamsSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema } from '#src/api/sync-schemas.ts'
-import type { SyncJobParams, SyncQuery } from '#src/api/sync-schemas.ts'
+import { currentSnapshot } from '#src/api/paging.ts'
+import {
+  acceptJsonBodiesOnly, badQuery, diffSince, NDJSON, notAcceptable, page, sendJson, sendNdjson, syncJobNotFound, syncPageStart, wantsNdjson,
+  SyncDiffSchema, SyncJobListSchema, SyncJobParamsSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema
+} from '#src/api/sync.ts'
+import type { SyncJobParams, SyncQuery } from '#src/api/sync.ts'
 import { SyncUnavailableError } from '#src/sync/types.ts'
 
 const sync: FastifyPluginAsyncTypebox = async (app) => {

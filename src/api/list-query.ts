@@ -8,10 +8,11 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import { LIST_VIEWS } from '#src/c1/flat.ts'
 import type { ListView } from '#src/c1/flat.ts'
 import { DEMO_IDS, EXAMPLE_PAGE_META } from './examples.ts'
-import { MAX_PAGE_TOKEN_LENGTH } from './page-token.ts'
 
 export const DEFAULT_PAGE_SIZE = 100
 export const MAX_PAGE_SIZE = 250
+/** Longest page token accepted (ours are ~110 characters). */
+export const MAX_PAGE_TOKEN_LENGTH = 512
 
 /** Status filter values (C1's RESOURCE_STATUS_ENABLED / _DISABLED; pending activation counts as disabled). */
 export const USER_STATUS_FILTERS = ['enabled', 'disabled'] as const

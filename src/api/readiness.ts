@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Static } from '@sinclair/typebox'
-import { SyncProgressSchema } from './sync-schemas.ts'
+import { SyncProgressSchema } from './sync.ts'
 import type { SyncJob } from '#src/sync/types.ts'
 
 export const ReadinessSchema = Type.Object({

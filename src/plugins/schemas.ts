@@ -5,7 +5,7 @@
 import fp from 'fastify-plugin'
 import { C1_SCHEMAS } from '#src/c1/model.ts'
 import { ProblemSchema } from '#src/api/problem.ts'
-import { SYNC_SCHEMAS } from '#src/api/sync-schemas.ts'
+import { SYNC_SCHEMAS } from '#src/api/sync.ts'
 
 /** Every shared schema, dependencies first. */
 export const SHARED_SCHEMAS = [...C1_SCHEMAS, ...SYNC_SCHEMAS, ProblemSchema] as const

@@ -10,7 +10,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { problemExamples } from '#src/api/problem-examples.ts'
+import { problemExamples } from './problem.ts'
 import { PROBLEM_CONTENT_TYPE } from '#src/api/problem.ts'
 import { VERSION } from '#src/version.ts'
 
