@@ -18,8 +18,7 @@ import { sendListPage } from '#src/api/paging.ts'
 import { ListQuerySchema, NotModifiedResponse, pageOf } from '#src/api/list-query.ts'
 import type { ListQuery } from '#src/api/list-query.ts'
 import { problemResponses } from '#src/api/problem.ts'
-import { renderStatusPage } from '#src/api/status-page.ts'
-import { statusView } from '#src/api/status-view.ts'
+import { renderStatusPage, statusView } from '#src/api/status-page.ts'
 
 const meta: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
