@@ -1,16 +1,14 @@
 /**
- * The service's URL map: one route module per resource and the prefix it serves (roles and groups are one factory,
- * routes/granting-resource.ts). Listed explicitly rather than autoloaded, so the same map works under tsx, tap and
+ * The service's URL map: one route module per resource and the prefix it serves (users, roles and groups are one factory,
+ * routes/resources.ts). Listed explicitly rather than autoloaded, so the same map works under tsx, tap and
  * Node's own type stripping.
  */
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import groups from './groups.ts'
 import health from './health.ts'
 import meta from './meta.ts'
-import roles from './roles.ts'
+import { groups, roles, users } from './resources.ts'
 import sync from './sync.ts'
-import users from './users.ts'
 
 const ROUTES: ReadonlyArray<readonly [prefix: string, plugin: FastifyPluginAsync<any>]> = [
   ['', meta], // /, /resource-types, /metrics
