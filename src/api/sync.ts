@@ -271,8 +271,9 @@ const diffs = new WeakMap<Snapshot, Map<string, SnapshotDiff>>()
 export function diffSince (app: FastifyInstance, since: string): SnapshotDiff {
   if (!isSyncId(since)) throw badQuery('since', `since must be a syncId (27 base62 characters, as in a page's syncId), not ${JSON.stringify(String(since).slice(0, 40))}.`)
   const current = currentSnapshot(app)
-  let perTarget = diffs.get(current)
-  const cached = perTarget?.get(since)
+  const perTarget = diffs.get(current) ?? new Map<string, SnapshotDiff>()
+  diffs.set(current, perTarget)
+  const cached = perTarget.get(since)
   if (cached !== undefined) return cached
   if (since !== current.syncId && app.snapshots.get(since) === undefined) {
     throw new HttpProblem(410, 'Snapshot expired',
@@ -281,10 +282,6 @@ export function diffSince (app: FastifyInstance, since: string): SnapshotDiff {
       { type: 'snapshot-expired', extra: { since, currentSyncId: current.syncId } })
   }
   const diff = diffSnapshots(since === current.syncId ? current : heldSnapshot(app, since), current)
-  if (perTarget === undefined) {
-    perTarget = new Map()
-    diffs.set(current, perTarget)
-  }
   perTarget.set(since, diff)
   return diff
 }
