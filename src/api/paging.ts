@@ -105,7 +105,13 @@ export function snapshotNotReady (running: SyncJob | undefined, last: SyncJob | 
     extra: {
       sync: job === undefined
         ? null
-        : { id: job.id, status: job.status, startedAt: job.startedAt, progress: job.progress, error: job.error && { title: job.error.title, detail: job.error.detail } }
+        : {
+            id: job.id,
+            status: job.status,
+            startedAt: job.startedAt,
+            progress: job.progress,
+            error: job.error && { title: job.error.title, detail: job.error.detail }
+          }
     }
   })
 }

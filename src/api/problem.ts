@@ -188,8 +188,11 @@ const CONTEXT_LABEL: Readonly<Record<string, string>> = {
   body: 'body field'
 }
 
+/** The fields of an Ajv error read here. */
+type AjvError = { instancePath?: string, keyword?: string, message?: string, params?: Record<string, unknown> }
+
 /** One `errors[]` entry per Ajv error (where, which parameter, what is expected), and a detail naming them all. */
-function validationProblem (errors: ReadonlyArray<{ instancePath?: string, keyword?: string, message?: string, params?: Record<string, unknown> }>, context: string | undefined): HttpProblem {
+function validationProblem (errors: readonly AjvError[], context: string | undefined): HttpProblem {
   const where = context ?? 'request'
   const items = errors.map((e) => {
     const base = (e.instancePath ?? '').replace(/^\//, '').split('/').filter(Boolean)

@@ -82,9 +82,16 @@ export function readiness (input: ReadinessInput): Readiness {
     ageSeconds,
     maxAgeSeconds,
     // Only what a client may see of the job: no progress, no error internals beyond title and detail.
-    lastSync: last !== undefined
-      ? { id: last.id, status: last.status, trigger: last.trigger, finishedAt: last.finishedAt, durationMs: last.durationMs, error: last.error && { title: last.error.title, detail: last.error.detail } }
-      : null,
+    lastSync: last === undefined
+      ? null
+      : {
+          id: last.id,
+          status: last.status,
+          trigger: last.trigger,
+          finishedAt: last.finishedAt,
+          durationMs: last.durationMs,
+          error: last.error && { title: last.error.title, detail: last.error.detail }
+        },
     runningSync: running !== undefined ? { id: running.id, trigger: running.trigger, startedAt: running.startedAt, progress: running.progress } : null,
     replica
   }
