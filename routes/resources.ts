@@ -17,9 +17,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { flatGrant, FlatGrantSchema, flatGroup, FlatGroupSchema, flatRole, FlatRoleSchema, flatUser, FlatUserSchema } from '#src/c1/flat.ts'
 import type { Resource } from '#src/c1/model.ts'
 import { EntitlementSchema, GrantSchema, ref, ResourceSchema } from '#src/c1/model.ts'
+import { seqFromArray } from '#src/sync/seq.ts'
 import type { GrantingKind } from '#src/sync/snapshot.ts'
 import { EXAMPLES } from '#src/api/examples.ts'
-import { checkedId, entitlementsPage, grantsPage, sendListPage, sendOne } from '#src/api/paging.ts'
+import { checkedId, notFound, sendListPage, sendOne } from '#src/api/paging.ts'
 import {
   GroupIdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf, RoleIdParamsSchema, singleOf, UserIdParamsSchema, UsersQuerySchema,
   viewPagesOf, ViewListQuerySchema
@@ -94,6 +95,7 @@ function resourceRoutes (r: ResourceKind): FastifyPluginAsyncTypebox {
 
 /** `:id/entitlements` and `:id/grants` of a role or group. */
 function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: GrantingKind, { name, params, describe }: ResourceKind): void {
+  const unknown = (id: string): never => { throw notFound(kind, id) }
   const grantExample = EXAMPLES[`${kind}Grant`]
   const grantPages = viewPagesOf(pageOf(ref(GrantSchema), `A page of the ${kind}'s grants`, grantExample), FlatGrantSchema,
     `A page of the ${kind}'s grants`, flatGrant(grantExample))
@@ -112,7 +114,14 @@ function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: Gr
       }
     }
   }, async function (request: FastifyRequest<{ Params: IdParams, Querystring: ListQuery }>, reply) {
-    entitlementsPage(this, request, reply, kind, checkedId(kind, request.params.id), request.query)
+    const id = checkedId(kind, request.params.id)
+    const { pageSize, pageToken } = request.query
+    sendListPage(this, request, reply, {
+      scope: `${kind}s/${id}/entitlements`,
+      pageSize,
+      pageToken,
+      items: (snapshot) => seqFromArray(snapshot.entitlementsOf(kind, id) ?? unknown(id))
+    })
   })
   app.get('/:id/grants', {
     schema: {
@@ -125,7 +134,18 @@ function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: Gr
       response: { 200: grantPages.schema, 304: NotModifiedResponse, ...problemResponses(400, 401, 404, 410, 503) }
     }
   }, async function (request: FastifyRequest<{ Params: IdParams, Querystring: ViewListQuery }>, reply) {
-    grantsPage(this, request, reply, kind, checkedId(kind, request.params.id), request.query, grantPages.proto)
+    const id = checkedId(kind, request.params.id)
+    const { pageSize, pageToken, view } = request.query
+    // Tokens are bound to this role or group.
+    sendListPage(this, request, reply, {
+      scope: `${kind}s/${id}/grants`,
+      pageSize,
+      pageToken,
+      view,
+      flat: flatGrant,
+      proto: grantPages.proto,
+      items: (snapshot) => snapshot.grantsOf(kind, id) ?? unknown(id)
+    })
   })
 }
 

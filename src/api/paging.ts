@@ -13,17 +13,14 @@
 import { createHash } from 'node:crypto'
 import type { TSchema } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { flatGrant } from '#src/c1/flat.ts'
 import type { ListView } from '#src/c1/flat.ts'
 import { quoteId, unsafeIdReason } from '#src/c1/ids.ts'
-import { seqFromArray } from '#src/sync/seq.ts'
 import type { Seq } from '#src/sync/seq.ts'
-import type { GrantingKind, Snapshot } from '#src/sync/snapshot.ts'
+import type { Snapshot } from '#src/sync/snapshot.ts'
 import { isSyncId } from '#src/sync/sync-id.ts'
 import type { SyncJob } from '#src/sync/types.ts'
 import { etag, notModified } from './etag.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_TOKEN_LENGTH } from './list-query.ts'
-import type { ListQuery, ViewListQuery } from './list-query.ts'
 import { HttpProblem, parameterProblem } from './problem.ts'
 import { slicePage } from './views.ts'
 
@@ -209,31 +206,4 @@ export function notFound (kind: string, id: string): HttpProblem {
     type: 'not-found',
     extra: { resourceType: kind, id }
   })
-}
-
-/** `GET /<kind>s/:id/entitlements`: the one entitlement of a role or group, as a list page. */
-export function entitlementsPage (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, kind: GrantingKind, id: string, query: ListQuery): void {
-  sendListPage(app, request, reply, {
-    scope: `${kind}s/${id}/entitlements`,
-    pageSize: query.pageSize,
-    pageToken: query.pageToken,
-    items: (snapshot) => seqFromArray(snapshot.entitlementsOf(kind, id) ?? throwNotFound(kind, id))
-  })
-}
-
-/** `GET /<kind>s/:id/grants`: the grants of a role or group, paged (tokens bound to this resource). */
-export function grantsPage (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, kind: GrantingKind, id: string, query: ViewListQuery, proto: TSchema): void {
-  sendListPage(app, request, reply, {
-    scope: `${kind}s/${id}/grants`,
-    pageSize: query.pageSize,
-    pageToken: query.pageToken,
-    view: query.view,
-    flat: flatGrant,
-    proto,
-    items: (snapshot) => snapshot.grantsOf(kind, id) ?? throwNotFound(kind, id)
-  })
-}
-
-function throwNotFound (kind: string, id: string): never {
-  throw notFound(kind, id)
 }
