@@ -8,10 +8,8 @@
  */
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyInstance } from 'fastify'
 import { HttpProblem, problemResponses } from '#src/api/problem.ts'
 import { readiness, readinessInput, ReadinessSchema } from '#src/api/readiness.ts'
-import type { Readiness } from '#src/api/readiness.ts'
 
 const LiveSchema = Type.Object({
   status: Type.Literal('ok')
@@ -28,7 +26,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       security: [],
       response: { 200: LiveSchema }
     }
-  }, live)
+  }, async () => ({ status: 'ok' as const }))
   app.get('/ready', {
     config: { public: true },
     schema: {
@@ -40,21 +38,11 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       security: [],
       response: { 200: ReadinessSchema, ...problemResponses(503) }
     }
-  }, ready)
+  }, async function () {
+    const state = readiness(readinessInput(this, Date.now()))
+    if (state.ready) return state
+    throw new HttpProblem(503, 'Not ready', state.reason, { type: 'not-ready', headers: { 'retry-after': '5' }, extra: state })
+  })
 }
 
 export default health
-
-async function live (): Promise<{ status: 'ok' }> {
-  return { status: 'ok' }
-}
-
-async function ready (this: FastifyInstance): Promise<Readiness> {
-  const state = readiness(readinessInput(this, Date.now()))
-  if (state.ready) return state
-  throw new HttpProblem(503, 'Not ready', state.reason, {
-    type: 'not-ready',
-    headers: { 'retry-after': '5' },
-    extra: state
-  })
-}

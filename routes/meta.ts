@@ -9,17 +9,14 @@
  */
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { RESOURCE_TYPES } from '#src/c1/mapping.ts'
 import { ref, ResourceTypeSchema } from '#src/c1/model.ts'
 import { seqFromArray } from '#src/sync/seq.ts'
 import { requireMetricsToken } from '#src/api/auth.ts'
-import { sendListPage } from '#src/api/list-page.ts'
+import { sendListPage } from '#src/api/paging.ts'
 import { ListQuerySchema, NotModifiedResponse, pageOf } from '#src/api/list-query.ts'
-import type { ListQuery } from '#src/api/list-query.ts'
 import { problemResponses } from '#src/api/problem.ts'
-import { renderStatusPage } from '#src/api/status-page.ts'
-import { statusView } from '#src/api/status-view.ts'
+import { renderStatusPage, statusView } from '#src/api/status-page.ts'
 
 const meta: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -36,7 +33,10 @@ const meta: FastifyPluginAsyncTypebox = async (app) => {
         200: { description: 'The status page', content: { 'text/html': { schema: Type.String() } } }
       }
     }
-  }, statusPage)
+  }, async function (_request, reply) {
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store')
+    return renderStatusPage(statusView(this, Date.now()))
+  })
   app.get('/resource-types', {
     schema: {
       tags: ['resources'],
@@ -51,7 +51,10 @@ const meta: FastifyPluginAsyncTypebox = async (app) => {
         ...problemResponses(400, 401, 410, 503)
       }
     }
-  }, listResourceTypes)
+  }, async function (request, reply) {
+    const { pageSize, pageToken } = request.query
+    sendListPage(this, request, reply, { scope: 'resource-types', pageSize, pageToken, items: (snapshot) => seqFromArray(snapshot.resourceTypes) })
+  })
   app.get('/metrics', {
     config: { public: true },
     onRequest: requireMetricsToken,
@@ -67,23 +70,11 @@ const meta: FastifyPluginAsyncTypebox = async (app) => {
         401: { ...problemResponses(401)[401], description: 'METRICS_TOKEN is set and the request does not carry it as a bearer token' }
       }
     }
-  }, metrics)
+  }, async function (_request, reply) {
+    const { registry } = this.metrics
+    reply.header('content-type', registry.contentType).header('cache-control', 'no-store')
+    return await registry.metrics()
+  })
 }
 
 export default meta
-
-async function statusPage (this: FastifyInstance, _request: FastifyRequest, reply: FastifyReply): Promise<string> {
-  reply.type('text/html; charset=utf-8').header('cache-control', 'no-store')
-  return renderStatusPage(statusView(this, Date.now()))
-}
-
-async function listResourceTypes (this: FastifyInstance, request: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply): Promise<void> {
-  const { pageSize, pageToken } = request.query
-  sendListPage(this, request, reply, { scope: 'resource-types', pageSize, pageToken, items: (snapshot) => seqFromArray(snapshot.resourceTypes) })
-}
-
-async function metrics (this: FastifyInstance, _request: FastifyRequest, reply: FastifyReply): Promise<string> {
-  const { registry } = this.metrics
-  reply.header('content-type', registry.contentType).header('cache-control', 'no-store')
-  return await registry.metrics()
-}

@@ -12,14 +12,15 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ref } from '#src/c1/model.ts'
-import type { SyncJob } from '#src/sync/types.ts'
 import { etag, notModified } from '#src/api/etag.ts'
 import { DEFAULT_PAGE_SIZE, NotModifiedResponse } from '#src/api/list-query.ts'
 import { HttpProblem, problemResponses } from '#src/api/problem.ts'
-import { currentSnapshot } from '#src/api/snapshot-access.ts'
-import { acceptJsonBodiesOnly, badQuery, diffSince, NDJSON, notAcceptable, page, sendJson, syncJobNotFound, syncPageStart, sendNdjson, wantsNdjson } from '#src/api/sync-responses.ts'
-import { SyncDiffSchema, SyncJobListSchema, SyncJobParamsSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema } from '#src/api/sync-schemas.ts'
-import type { SyncJobParams, SyncQuery } from '#src/api/sync-schemas.ts'
+import { currentSnapshot } from '#src/api/paging.ts'
+import {
+  acceptJsonBodiesOnly, badQuery, diffSince, NDJSON, notAcceptable, page, sendJson, sendNdjson, syncJobNotFound, syncPageStart, wantsNdjson,
+  SyncDiffSchema, SyncJobListSchema, SyncJobParamsSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema
+} from '#src/api/sync.ts'
+import type { SyncQuery } from '#src/api/sync.ts'
 import { SyncUnavailableError } from '#src/sync/types.ts'
 
 const sync: FastifyPluginAsyncTypebox = async (app) => {
@@ -38,7 +39,25 @@ const sync: FastifyPluginAsyncTypebox = async (app) => {
         ...problemResponses(401, 415, 503)
       }
     }
-  }, startSync)
+  }, async function (request, reply) {
+    const engine = this.syncEngine
+    const joined = engine.running() !== undefined
+    let job
+    try {
+      job = engine.trigger('api')
+    } catch (err) {
+      if (err instanceof SyncUnavailableError) {
+        throw new HttpProblem(503, 'No sync leader', err.message, { type: 'unavailable', headers: { 'retry-after': String(err.retryAfterSeconds) } })
+      }
+      throw new HttpProblem(503, 'Service is shutting down', 'No new sync can start while the service shuts down; retry on another instance.', {
+        type: 'unavailable',
+        headers: { 'retry-after': '5' }
+      })
+    }
+    request.log.info({ syncJob: job.id, joined }, joined ? 'sync requested; joined the running one' : 'sync requested')
+    reply.code(202).header('location', `/sync/jobs/${job.id}`)
+    return job
+  })
 
   app.get('/', {
     schema: {
@@ -79,7 +98,9 @@ const sync: FastifyPluginAsyncTypebox = async (app) => {
         'each with its status, progress, duration, published syncId or failure reason.',
       response: { 200: SyncJobListSchema, ...problemResponses(401) }
     }
-  }, listJobs)
+  }, async function () {
+    return { list: [...this.syncEngine.jobs()] }
+  })
 
   app.get('/jobs/:id', {
     schema: {
@@ -94,30 +115,14 @@ const sync: FastifyPluginAsyncTypebox = async (app) => {
         ...problemResponses(400, 401, 404)
       }
     }
-  }, getJob)
+  }, async function (request) {
+    const job = this.syncEngine.job(request.params.id)
+    if (job === undefined) throw syncJobNotFound(request.params.id)
+    return job
+  })
 }
 
 export default sync
-
-async function startSync (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<SyncJob> {
-  const engine = this.syncEngine
-  const joined = engine.running() !== undefined
-  let job
-  try {
-    job = engine.trigger('api')
-  } catch (err) {
-    if (err instanceof SyncUnavailableError) {
-      throw new HttpProblem(503, 'No sync leader', err.message, { type: 'unavailable', headers: { 'retry-after': String(err.retryAfterSeconds) } })
-    }
-    throw new HttpProblem(503, 'Service is shutting down', 'No new sync can start while the service shuts down; retry on another instance.', {
-      type: 'unavailable',
-      headers: { 'retry-after': '5' }
-    })
-  }
-  request.log.info({ syncJob: job.id, joined }, joined ? 'sync requested; joined the running one' : 'sync requested')
-  reply.code(202).header('location', `/sync/jobs/${job.id}`)
-  return job
-}
 
 /**
  * Every branch awaits the reply (a thenable that settles when the answer is written): Fastify must not answer again
@@ -142,14 +147,4 @@ async function getSync (this: FastifyInstance, request: FastifyRequest<{ Queryst
     const tag = etag(snapshot.syncId, 'sync-page', String(offset), String(pageSize))
     await (notModified(request, reply, tag) ? reply.code(304).send() : sendJson(reply, page(snapshot, offset, pageSize)))
   }
-}
-
-async function listJobs (this: FastifyInstance): Promise<{ list: SyncJob[] }> {
-  return { list: [...this.syncEngine.jobs()] }
-}
-
-async function getJob (this: FastifyInstance, request: FastifyRequest<{ Params: SyncJobParams }>): Promise<SyncJob> {
-  const job = this.syncEngine.job(request.params.id)
-  if (job === undefined) throw syncJobNotFound(request.params.id)
-  return job
 }

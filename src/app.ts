@@ -1,12 +1,15 @@
 /**
- * Builds the service. `serviceApp` is the whole service as one plugin (plugins first, then the URL map in
- * routes/index.ts); `buildApp` wraps it in a Fastify instance; only src/server.ts listens.
+ * Builds the service: a Fastify instance with the capabilities (plugins, in dependency order), then the URL map,
+ * one route module per resource under its prefix; only src/server.ts listens. The map is listed explicitly rather
+ * than autoloaded, so it works the same under tsx, tap and Node's own type stripping.
  */
 import Fastify from 'fastify'
-import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify'
-import fp from 'fastify-plugin'
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
 import type { Dispatcher } from 'undici'
-import routes from '../routes/index.ts'
+import health from '../routes/health.ts'
+import meta from '../routes/meta.ts'
+import { groups, roles, users } from '../routes/resources.ts'
+import sync from '../routes/sync.ts'
 import type { Config } from './config.ts'
 import { lazySerializers } from './api/lazy-serializers.ts'
 import { genReqId, loggerOptions } from './api/logging.ts'
@@ -17,8 +20,7 @@ import schemas from './plugins/schemas.ts'
 import security from './plugins/security.ts'
 import snapshots from './plugins/snapshots.ts'
 import swagger from './plugins/swagger.ts'
-import sync from './plugins/sync.ts'
-import views from './plugins/views.ts'
+import syncPlugin from './plugins/sync.ts'
 import zuora from './plugins/zuora.ts'
 import type { SnapshotStore } from './sync/types.ts'
 import type { ZuoraConnection } from './zuora/types.ts'
@@ -33,7 +35,7 @@ declare module 'fastify' {
   }
 }
 
-export interface AppOptions {
+export interface BuildOptions {
   readonly config: Config
   /** undici dispatcher for Zuora calls (tests: MockAgent). */
   readonly dispatcher?: Dispatcher
@@ -44,57 +46,53 @@ export interface AppOptions {
   /** false: no start-up sync and no schedule. Default true. */
   readonly startSync?: boolean
   readonly now?: () => number
+  /** Overrides of the Fastify options (https, a logger instance for tests…). */
+  readonly fastify?: FastifyServerOptions & { loggerInstance?: FastifyBaseLogger }
 }
+
+const ROUTES: ReadonlyArray<readonly [prefix: string, plugin: FastifyPluginAsync<any>]> = [
+  ['', meta], // /, /resource-types, /metrics
+  ['/users', users],
+  ['/roles', roles],
+  ['/groups', groups],
+  ['/sync', sync],
+  ['/health', health]
+]
 
 /** Largest URL path parameter: a 1024-byte C1 id, percent-encoded. */
 const MAX_PARAM_LENGTH = 3 * 1024 + 16
 
-/** Fastify options of the service (server.ts adds https and the logger destination). */
-export function serverOptions (config: Config, serializers = lazySerializers()): FastifyServerOptions {
-  return {
+export async function buildApp (options: BuildOptions): Promise<FastifyInstance> {
+  const serializers = lazySerializers()
+  const overrides = options.fastify ?? {}
+  const app = Fastify({
     schemaController: { compilersFactory: { buildSerializer: serializers.build } },
-    logger: loggerOptions(config.logLevel),
+    // A logger instance of the caller replaces the options.
+    logger: overrides.loggerInstance !== undefined ? undefined : loggerOptions(options.config.logLevel),
     genReqId,
     requestIdHeader: false,
-    trustProxy: config.http.trustProxy,
+    trustProxy: options.config.http.trustProxy,
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
     frameworkErrors,
     clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
-    ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false, useDefaults: true } }
-  }
-}
-
-/** The whole service as a plugin: capabilities in dependency order, then the routes. */
-export const serviceApp = fp<AppOptions>(async (app, opts) => {
-  app.decorate('config', opts.config)
+    ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false, useDefaults: true } },
+    ...overrides
+  })
+  app.decorate('config', options.config)
   await app.register(problem)
   await app.register(security)
   await app.register(schemas)
   await app.register(swagger)
   await app.register(metrics)
   await app.register(auth)
-  await app.register(zuora, { dispatcher: opts.dispatcher, zuora: opts.zuora })
+  await app.register(zuora, { dispatcher: options.dispatcher, zuora: options.zuora })
   await app.register(snapshots)
-  await app.register(views)
-  await app.register(sync, { store: opts.store, startSync: opts.startSync, now: opts.now })
+  await app.register(syncPlugin, { store: options.store, startSync: options.startSync, now: options.now })
   await app.register(syncMetrics)
-  await app.register(routes)
-}, { name: 'service' })
-
-export interface BuildOptions extends AppOptions {
-  /** Overrides of the Fastify options (https, a logger instance for tests…). */
-  readonly fastify?: FastifyServerOptions & { loggerInstance?: FastifyBaseLogger }
-}
-
-export async function buildApp (options: BuildOptions): Promise<FastifyInstance> {
-  const serializers = lazySerializers()
-  const base = serverOptions(options.config, serializers)
-  const overrides = options.fastify ?? {}
-  const fastifyOptions = overrides.loggerInstance !== undefined ? { ...base, logger: undefined, ...overrides } : { ...base, ...overrides }
-  const app = Fastify(fastifyOptions)
-  await app.register(serviceApp, options)
+  // Each route module is encapsulated: it keeps its own parsers and hooks.
+  for (const [prefix, plugin] of ROUTES) await app.register(plugin, { prefix })
   // Listening comes first; the response serializers not used yet are compiled right after.
   app.addHook('onListen', async () => {
     setImmediate(() => {

@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import { HttpProblem } from './problem.ts'
 
-export const AUTH_REALM = 'zuora-c1-facade'
+const AUTH_REALM = 'zuora-c1-facade'
 
 /** 401 problem for a bearer-auth failure: missing header, or a token that is not one of ours. */
 export function unauthorized (err: Pick<FastifyError, 'code'>): HttpProblem {
@@ -29,22 +29,15 @@ export function metricsUnauthorized (missing: boolean): HttpProblem {
     { type: 'unauthorized', headers: { 'www-authenticate': 'Bearer realm="metrics"' } })
 }
 
-/** onRequest hook of GET /metrics: with METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>` passes. */
+/**
+ * onRequest hook of GET /metrics: with METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>` passes.
+ * Compared in constant time whatever the lengths (SHA-256 digests).
+ */
 export async function requireMetricsToken (this: FastifyInstance, request: FastifyRequest): Promise<void> {
   const expected = this.config.auth.metricsToken
   if (expected === undefined) return
-  const presented = bearerToken(request.headers.authorization)
-  if (presented !== undefined && sameSecret(presented, expected.reveal())) return
+  const presented = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1]
+  const digest = (secret: string): Buffer => createHash('sha256').update(secret).digest()
+  if (presented !== undefined && timingSafeEqual(digest(presented), digest(expected.reveal()))) return
   throw metricsUnauthorized(presented === undefined)
-}
-
-function bearerToken (header: string | undefined): string | undefined {
-  return /^Bearer +(\S+) *$/i.exec(header ?? '')?.[1]
-}
-
-/** Constant time whatever the lengths: compares SHA-256 digests. */
-function sameSecret (presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented).digest()
-  const b = createHash('sha256').update(expected).digest()
-  return timingSafeEqual(a, b)
 }

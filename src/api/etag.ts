@@ -19,8 +19,7 @@ export function etag (...parts: string[]): string {
 export function notModified (request: FastifyRequest, reply: FastifyReply, tag: string): boolean {
   reply.header('etag', tag)
   const header = request.headers['if-none-match']
-  if (header === undefined || header === '') return false
-  return ifNoneMatchHits(header, tag)
+  return header !== undefined && ifNoneMatchHits(header, tag)
 }
 
 /** Whether an If-None-Match value matches `tag` (weak comparison). */

@@ -8,13 +8,14 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import { LIST_VIEWS } from '#src/c1/flat.ts'
 import type { ListView } from '#src/c1/flat.ts'
 import { DEMO_IDS, EXAMPLE_PAGE_META } from './examples.ts'
-import { MAX_PAGE_TOKEN_LENGTH } from './page-token.ts'
 
 export const DEFAULT_PAGE_SIZE = 100
 export const MAX_PAGE_SIZE = 250
+/** Longest page token accepted (ours are ~110 characters). */
+export const MAX_PAGE_TOKEN_LENGTH = 512
 
 /** Status filter values (C1's RESOURCE_STATUS_ENABLED / _DISABLED; pending activation counts as disabled). */
-export const USER_STATUS_FILTERS = ['enabled', 'disabled'] as const
+const USER_STATUS_FILTERS = ['enabled', 'disabled'] as const
 export type UserStatusFilter = typeof USER_STATUS_FILTERS[number]
 
 const PageSize = Type.Integer({
@@ -49,11 +50,7 @@ export const ListQuerySchema = Type.Object({
 export type ListQuery = Static<typeof ListQuerySchema>
 
 /** `?pageSize&pageToken&view` (the lists that also have a flat view). */
-export const ViewListQuerySchema = Type.Object({
-  pageSize: Type.Optional(PageSize),
-  pageToken: Type.Optional(PageToken),
-  view: Type.Optional(View)
-})
+export const ViewListQuerySchema = Type.Object({ ...ListQuerySchema.properties, view: Type.Optional(View) })
 export type ViewListQuery = Static<typeof ViewListQuerySchema>
 
 /**
@@ -62,9 +59,7 @@ export type ViewListQuery = Static<typeof ViewListQuerySchema>
  * GET /users would then answer a filtered (often empty) page.
  */
 export const UsersQuerySchema = Type.Object({
-  pageSize: Type.Optional(PageSize),
-  pageToken: Type.Optional(PageToken),
-  view: Type.Optional(View),
+  ...ViewListQuerySchema.properties,
   status: Type.Optional(Type.Unsafe<UserStatusFilter>(Type.String({
     enum: [...USER_STATUS_FILTERS],
     description: 'Only users with this C1 status: enabled (Zuora ACTIVE) or disabled (INACTIVE, PENDING_ACTIVATION, active:false). Example: enabled'

@@ -12,8 +12,6 @@ export const REQUEST_ID_HEADER = 'x-request-id'
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
 
-export const REDACT_CENSOR = '[REDACTED]'
-
 /**
  * Paths whose values never reach a log line. Exact and case-sensitive (pino/@pinojs/redact); Node lower-cases
  * incoming header names. Each secret-looking key is listed at the top level and one level down.
@@ -23,29 +21,19 @@ const SECRET_KEYS = [
   'client_secret', 'clientSecret', 'access_token', 'accessToken', 'refresh_token', 'refreshToken', 'id_token',
   'apiToken', 'apiTokens', 'tokens', 'metricsToken'
 ]
+const SECRET_ENV = ['ZUORA_OAUTH_CLIENT_SECRET', 'API_TOKENS', 'METRICS_TOKEN']
 
-export const REDACT_PATHS: readonly string[] = [
+const REDACT_PATHS = [
   ...SECRET_KEYS,
   ...SECRET_KEYS.map(k => `*.${k}`),
-  'req.headers.authorization',
-  'req.headers.cookie',
+  ...['req.headers', 'headers', '*.headers'].flatMap(h => [`${h}.authorization`, `${h}.cookie`]),
+  ...['res.headers', 'headers', '*.headers'].map(h => `${h}["set-cookie"]`),
   'req.headers["x-api-key"]',
-  'res.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  'headers["set-cookie"]',
-  '*.headers.authorization',
-  '*.headers.cookie',
-  '*.headers["set-cookie"]',
   '*.*.headers.authorization',
   'config.zuora.clientSecret',
   'config.auth.tokens',
-  'env.ZUORA_OAUTH_CLIENT_SECRET',
-  'env.API_TOKENS',
-  'env.METRICS_TOKEN',
-  'ZUORA_OAUTH_CLIENT_SECRET',
-  'API_TOKENS',
-  'METRICS_TOKEN'
+  ...SECRET_ENV.map(v => `env.${v}`),
+  ...SECRET_ENV
 ]
 
 /** The path of a request URL: the query string is dropped (SCIM `filter`, `q` and page tokens stay out of logs). */
@@ -56,7 +44,7 @@ export function pathOnly (url: string | undefined): string {
 }
 
 /** Fastify's request log fields, with the path in place of the full URL. */
-export function serializeRequest (req: FastifyRequest): Record<string, unknown> {
+function serializeRequest (req: FastifyRequest): Record<string, unknown> {
   return {
     method: req.method,
     url: pathOnly(req.url),
@@ -72,19 +60,13 @@ export function genReqId (req: IncomingMessage): string {
   return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
 }
 
-export interface LoggerOptionsExtra {
-  /** Human-readable output through pino-pretty (use only on a TTY). */
-  readonly pretty?: boolean
-}
-
-/** pino options for Fastify's `logger`. */
-export function loggerOptions (level: string, extra: LoggerOptionsExtra = {}): LoggerOptions {
+/** pino options for Fastify's `logger`; `pretty`: human-readable output through pino-pretty (use only on a TTY). */
+export function loggerOptions (level: string, { pretty = false } = {}): LoggerOptions {
   return {
     level,
-    redact: { paths: [...REDACT_PATHS], censor: REDACT_CENSOR },
+    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     serializers: { req: serializeRequest as (req: unknown) => Record<string, unknown> },
-    ...(extra.pretty === true
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
-      : {})
+    // No transport key at all unless pretty: pino would start a worker for any transport.
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {})
   }
 }

@@ -1,26 +1,23 @@
 /**
  * RFC 9457 problem details: every error this service answers with is an `application/problem+json` body.
- * Route code throws `HttpProblem`; the problem plugin renders it (and every other error) in this shape.
+ * Route code throws `HttpProblem`; `problemFromError` says what any other error becomes (schema validation as 400
+ * naming the parameter, Fastify's body and content-type errors as 4xx, Zuora failures as 502/503/504, anything
+ * unexpected a generic 500 whose message never reaches the caller); the problem plugin renders them.
  */
+import { STATUS_CODES } from 'node:http'
 import { Type } from '@sinclair/typebox'
 import type { Static, TUnsafe } from '@sinclair/typebox'
+import type { FastifyError } from 'fastify'
 import { ref } from '#src/c1/model.ts'
+import { isZuoraError } from '#src/zuora/errors.ts'
+import type { ZuoraError } from '#src/zuora/errors.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 const PROBLEM_BASE = 'https://zuora-c1-facade.local/problems/'
 
-/** The `type` URI of a problem slug, e.g. `snapshot-expired`. Slugs are listed in the README. */
+/** The `type` URI of a problem slug, e.g. `snapshot-expired`. Slugs are listed in docs/problems.md. */
 export function problemType (slug: string): string {
   return `${PROBLEM_BASE}${slug}`
-}
-
-export interface ProblemOptions {
-  /** Problem slug (default: derived from the status). */
-  readonly type?: string
-  /** Extra response headers (Retry-After, Allow, WWW-Authenticate…). */
-  readonly headers?: Readonly<Record<string, string>>
-  /** Extension members merged into the body (must not collide with the standard members). */
-  readonly extra?: Readonly<Record<string, unknown>>
 }
 
 const DEFAULT_SLUGS: Readonly<Record<number, string>> = {
@@ -41,10 +38,6 @@ const DEFAULT_SLUGS: Readonly<Record<number, string>> = {
   504: 'upstream-timeout'
 }
 
-export function defaultSlug (status: number): string {
-  return DEFAULT_SLUGS[status] ?? (status >= 500 ? 'internal-error' : 'bad-request')
-}
-
 export class HttpProblem extends Error {
   readonly statusCode: number
   readonly title: string
@@ -53,13 +46,18 @@ export class HttpProblem extends Error {
   readonly headers: Readonly<Record<string, string>>
   readonly extra: Readonly<Record<string, unknown>>
 
-  constructor (status: number, title: string, detail: string, options: ProblemOptions = {}) {
+  /**
+   * `type`: the slug (default: derived from the status); `headers`: Retry-After, Allow, WWW-Authenticate…;
+   * `extra`: extension members merged into the body (never colliding with the standard members).
+   */
+  constructor (status: number, title: string, detail: string,
+    options: { type?: string, headers?: Record<string, string>, extra?: Record<string, unknown> } = {}) {
     super(detail)
     this.name = 'HttpProblem'
     this.statusCode = status
     this.title = title
     this.detail = detail
-    this.type = problemType(options.type ?? defaultSlug(status))
+    this.type = problemType(options.type ?? DEFAULT_SLUGS[status] ?? (status >= 500 ? 'internal-error' : 'bad-request'))
     this.headers = options.headers ?? {}
     this.extra = options.extra ?? {}
   }
@@ -88,10 +86,6 @@ export function problemJson (problem: HttpProblem, instance: string): Record<str
   }
 }
 
-export function isHttpProblem (err: unknown): err is HttpProblem {
-  return err instanceof HttpProblem
-}
-
 export const ProblemSchema = Type.Object({
   type: Type.String({ description: 'URI naming the kind of problem (see the README)' }),
   title: Type.String({ description: 'Short, stable summary of the problem kind' }),
@@ -115,37 +109,137 @@ export const ProblemSchema = Type.Object({
     instance: '/users?pageToken=… (request req-1)'
   }]
 })
-export type Problem = Static<typeof ProblemSchema>
 
-/** What each error status means on this API (the response description in OpenAPI). */
-export const PROBLEM_DESCRIPTIONS = {
+/** What each error status of a route means on this API (the response description in OpenAPI). */
+const PROBLEM_DESCRIPTIONS = {
   400: 'Invalid request: the problem names the parameter and how to fix it',
   401: 'Missing or invalid API token (send Authorization: Bearer <token>)',
-  403: 'Forbidden',
   404: 'No such resource',
-  405: 'Method not allowed on this path (see the Allow header)',
   406: 'None of the accepted media types can be produced',
-  409: 'Conflict with the current state',
   410: 'The snapshot the page token belongs to is no longer held; restart without pageToken',
-  413: 'Request body too large',
   415: 'Unsupported request body media type',
-  429: 'Too many requests',
-  500: 'Unexpected failure (logged under the request id)',
-  502: 'Zuora answered with an error',
-  503: 'No snapshot yet (Retry-After says when to retry) or Zuora unavailable',
-  504: 'Zuora did not answer in time'
+  503: 'No snapshot yet (Retry-After says when to retry) or Zuora unavailable'
 } as const
 
-export type ProblemStatus = keyof typeof PROBLEM_DESCRIPTIONS
-
-export type ProblemResponse = TUnsafe<Problem> & { description: string }
+type ProblemResponse = TUnsafe<Static<typeof ProblemSchema>> & { description: string }
 
 /**
  * Response schemas for error statuses, for a route's `schema.response`:
  * `response: { 200: …, ...problemResponses(400, 401, 503) }`. Rendered as `application/problem+json` in OpenAPI.
  */
-export function problemResponses<const S extends ProblemStatus> (...statuses: S[]): { [K in S]: ProblemResponse } {
-  const out: Partial<Record<ProblemStatus, ProblemResponse>> = {}
+export function problemResponses<const S extends keyof typeof PROBLEM_DESCRIPTIONS> (...statuses: S[]): { [K in S]: ProblemResponse } {
+  const out: Partial<Record<S, ProblemResponse>> = {}
   for (const status of statuses) out[status] = { ...ref(ProblemSchema), description: PROBLEM_DESCRIPTIONS[status] }
   return out as { [K in S]: ProblemResponse }
+}
+
+/** Throws a 400 problem when a query parameter is given more than once (the querystring parser makes it an array). */
+export function checkRepeatedQuery (query: unknown): void {
+  if (query === null || typeof query !== 'object') return
+  for (const [name, value] of Object.entries(query)) {
+    if (!Array.isArray(value)) continue
+    const message = `is given ${value.length} times; send it once`
+    throw parameterProblem('querystring', name, 'Invalid request', `The query parameter '${name}' ${message}.`, { type: 'invalid-request', message })
+  }
+}
+
+/** The problem a thrown error becomes. Messages of unexpected errors never reach the caller. */
+export function problemFromError (err: unknown): HttpProblem {
+  if (err instanceof HttpProblem) return err
+  if (isZuoraError(err)) return zuoraProblem(err)
+  const e = (err ?? {}) as Partial<FastifyError> & { validation?: unknown }
+  if (Array.isArray(e.validation)) return validationProblem(e.validation, e.validationContext)
+  const known = e.code !== undefined ? FASTIFY_PROBLEMS[e.code] : undefined
+  if (known !== undefined) return new HttpProblem(...known)
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500
+  if (status >= 400 && status < 500) {
+    const title = STATUS_CODES[status] ?? 'Bad request'
+    return new HttpProblem(status, title, sentence(typeof e.message === 'string' && e.message !== '' ? e.message : title))
+  }
+  return new HttpProblem(500, 'Internal error',
+    'The service failed unexpectedly while answering; the error is logged under this request id. Retry later, and report the instance if it persists.',
+    { type: 'internal-error' })
+}
+
+const FASTIFY_PROBLEMS: Readonly<Record<string, ConstructorParameters<typeof HttpProblem>>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'Unsupported media type',
+    'The request body has a content type this endpoint does not read; send application/json (or no body).',
+    { type: 'unsupported-media-type' }],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'Payload too large',
+    'The request body is larger than this service accepts; no endpoint needs more than a small JSON object.',
+    { type: 'payload-too-large' }],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'Bad request',
+    'The request body size does not match its Content-Length header.', { type: 'bad-request' }],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'Empty JSON body',
+    'Content-Type is application/json but the body is empty; send a JSON value or omit the Content-Type header.',
+    { type: 'malformed-body' }],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'Malformed JSON body',
+    'The request body is not valid JSON; fix the body or omit it.', { type: 'malformed-body' }],
+  FST_ERR_NOT_ACCEPTABLE: [406, 'Not acceptable',
+    'None of the media types in the Accept header can be produced; accept application/json.', { type: 'not-acceptable' }],
+  FST_ERR_BAD_URL: [400, 'Malformed URL',
+    'The URL path is not valid percent-encoding; encode ids with encodeURIComponent.', { type: 'bad-url' }]
+}
+
+const CONTEXT_LABEL: Readonly<Record<string, string>> = {
+  querystring: 'query parameter',
+  params: 'path parameter',
+  headers: 'header',
+  body: 'body field'
+}
+
+/** The fields of an Ajv error read here. */
+type AjvError = { instancePath?: string, keyword?: string, message?: string, params?: Record<string, unknown> }
+
+/** One `errors[]` entry per Ajv error (where, which parameter, what is expected), and a detail naming them all. */
+function validationProblem (errors: readonly AjvError[], context: string | undefined): HttpProblem {
+  const where = context ?? 'request'
+  const items = errors.map((e) => {
+    const base = (e.instancePath ?? '').replace(/^\//, '').split('/').filter(Boolean)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.')
+    const params = e.params ?? {}
+    const join = (key: string): string => base === '' ? key : `${base}.${key}`
+    let parameter = base
+    let message = e.message ?? 'is invalid'
+    if (e.keyword === 'required' && typeof params.missingProperty === 'string') {
+      parameter = join(params.missingProperty)
+      message = 'is required'
+    } else if (e.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+      parameter = join(params.additionalProperty)
+      message = 'is not a known parameter here; remove it'
+    } else if (e.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+      message = `must be one of: ${params.allowedValues.map(v => String(v)).join(', ')}`
+    }
+    return { in: where, parameter: parameter === '' ? '(whole ' + where + ')' : parameter, message }
+  })
+  const label = CONTEXT_LABEL[context ?? ''] ?? 'value'
+  const detail = items.map(i => `The ${label} '${i.parameter}' ${i.message}.`).join(' ') +
+    ' Fix the value (see the endpoint in /openapi.json) and retry.'
+  return new HttpProblem(400, 'Invalid request', detail, { type: 'invalid-request', extra: { errors: items } })
+}
+
+const ZUORA_TITLES: Readonly<Record<string, string>> = {
+  auth: 'Zuora rejected the credentials',
+  'rate-limited': 'Zuora rate limit',
+  unavailable: 'Zuora unavailable',
+  aborted: 'Zuora request aborted',
+  timeout: 'Zuora timed out',
+  payload: 'Unexpected Zuora response',
+  upstream: 'Zuora request failed'
+}
+
+/** 502/503/504 naming what failed upstream; ZuoraError messages are sanitized at their source. */
+function zuoraProblem (err: ZuoraError): HttpProblem {
+  const status = err.httpStatus
+  const retryAfter = err.retryAfterMs !== undefined && status === 503 ? Math.max(1, Math.ceil(err.retryAfterMs / 1000)) : undefined
+  return new HttpProblem(status, ZUORA_TITLES[err.kind] ?? 'Zuora request failed', sentence(err.message), {
+    type: status === 502 ? 'upstream-error' : status === 503 ? 'upstream-unavailable' : 'upstream-timeout',
+    headers: retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined,
+    extra: { upstream: { kind: err.kind, endpoint: err.endpoint, status: err.upstreamStatus, zuoraRequestId: err.requestId } }
+  })
+}
+
+function sentence (s: string): string {
+  const t = s.trim()
+  return /[.!?)]$/.test(t) ? t : `${t}.`
 }

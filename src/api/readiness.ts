@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Static } from '@sinclair/typebox'
-import { SyncProgressSchema } from './sync-schemas.ts'
+import { SyncProgressSchema } from './sync.ts'
 import type { SyncJob } from '#src/sync/types.ts'
 
 export const ReadinessSchema = Type.Object({
@@ -81,7 +81,17 @@ export function readiness (input: ReadinessInput): Readiness {
     snapshotAt: snapshot?.snapshotAt ?? null,
     ageSeconds,
     maxAgeSeconds,
-    lastSync: last !== undefined ? lastSyncOf(last) : null,
+    // Only what a client may see of the job: no progress, no error internals beyond title and detail.
+    lastSync: last === undefined
+      ? null
+      : {
+          id: last.id,
+          status: last.status,
+          trigger: last.trigger,
+          finishedAt: last.finishedAt,
+          durationMs: last.durationMs,
+          error: last.error && { title: last.error.title, detail: last.error.detail }
+        },
     runningSync: running !== undefined ? { id: running.id, trigger: running.trigger, startedAt: running.startedAt, progress: running.progress } : null,
     replica
   }
@@ -98,15 +108,4 @@ export function readiness (input: ReadinessInput): Readiness {
     return { ready: false, reason: `snapshot ${snapshot.syncId} is ${ageSeconds} s old, older than the ${maxAgeSeconds} s limit${lastFailure}`, ...base }
   }
   return { ready: true, reason: `serving snapshot ${snapshot.syncId} (${ageSeconds} s old, limit ${maxAgeSeconds} s)`, ...base }
-}
-
-function lastSyncOf (job: SyncJob): NonNullable<Readiness['lastSync']> {
-  return {
-    id: job.id,
-    status: job.status,
-    trigger: job.trigger,
-    finishedAt: job.finishedAt,
-    durationMs: job.durationMs,
-    error: job.error !== undefined ? { title: job.error.title, detail: job.error.detail } : undefined
-  }
 }

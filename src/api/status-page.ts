@@ -1,59 +1,61 @@
 /**
  * The status page at `/`: plain HTML (no script, CSP-clean under helmet's default policy, readable without
  * JavaScript; a meta refresh keeps it current). It shows what GET /health/ready shows, the recent sync jobs'
- * outcome and duration, and the snapshot's counts and findings: no secret, no user data, no error internals.
- * Pure: every value is escaped here.
+ * outcome and duration, and the snapshot's counts and findings: only fields /health/ready or /sync/jobs also
+ * expose, and aggregate counts; no secret, no user data, no error internals. Rendering is pure: every value is
+ * escaped here.
  */
+import type { FastifyInstance } from 'fastify'
+import type { Snapshot } from '#src/sync/snapshot.ts'
+import type { SyncJob } from '#src/sync/types.ts'
+import { VERSION } from '#src/version.ts'
+import { readiness, readinessInput } from './readiness.ts'
+import type { Readiness } from './readiness.ts'
 
-export interface StatusJob {
-  readonly id: string
-  readonly status: string
-  readonly trigger: string
-  readonly startedAt: string
-  readonly durationMs?: number
-  readonly error?: { readonly title: string }
-}
-
-export interface StatusProgress {
-  readonly phase: string
-  readonly pagesDone: number
-  readonly pagesTotal: number | null
-  readonly usersRead: number
-  readonly groupsRead: number
-  readonly retries: number
-  readonly elapsedMs: number
-  readonly estimatedRemainingMs: number | null
-}
-
-export interface StatusSnapshot {
-  readonly syncId: string
-  readonly snapshotAt: string
-  readonly ageSeconds: number
-  readonly users: number
-  readonly usersEnabled: number
-  readonly roles: number
-  readonly groups: number
-  readonly grants: number
-  readonly findings: Readonly<Record<string, number>>
-}
-
-export interface StatusView {
+export interface StatusView extends Pick<Readiness, 'ready' | 'reason' | 'maxAgeSeconds'> {
   readonly title: string
   readonly version: string
-  readonly ready: boolean
-  readonly reason: string
-  readonly maxAgeSeconds: number
-  readonly snapshot: StatusSnapshot | null
-  readonly running: { readonly id: string, readonly trigger: string, readonly startedAt: string, readonly progress: StatusProgress } | null
+  readonly snapshot: ReturnType<typeof snapshotCounts> | null
+  readonly running: Readiness['runningSync']
   /** Finished jobs, newest first. */
-  readonly jobs: readonly StatusJob[]
+  readonly jobs: ReadonlyArray<Pick<SyncJob, 'id' | 'status' | 'trigger' | 'startedAt' | 'durationMs'> & { readonly error?: { readonly title: string } }>
+}
+
+/** What the page shows, from what the process holds (the current snapshot, the sync engine's jobs, the readiness verdict). */
+export function statusView (app: FastifyInstance, now: number): StatusView {
+  const current = app.snapshots.current()
+  const { ready, reason, maxAgeSeconds, ageSeconds, runningSync } = readiness(readinessInput(app, now))
+  return {
+    title: 'Zuora → ConductorOne access façade',
+    version: VERSION,
+    ready,
+    reason,
+    maxAgeSeconds,
+    snapshot: current !== undefined ? snapshotCounts(current, ageSeconds ?? 0) : null,
+    running: runningSync,
+    jobs: app.syncEngine.jobs().filter((job) => job.status !== 'running')
+  }
+}
+
+export function snapshotCounts ({ syncId, snapshotAt, stats }: Pick<Snapshot, 'syncId' | 'snapshotAt' | 'stats'>, ageSeconds: number) {
+  return {
+    syncId,
+    snapshotAt,
+    ageSeconds,
+    users: stats.resources.user,
+    usersEnabled: stats.usersByStatus.enabled,
+    roles: stats.resources.role,
+    groups: stats.resources.group,
+    grants: stats.grants,
+    findings: { ...stats.findings }
+  }
 }
 
 /** Seconds between refreshes: quick while a sync runs, slow otherwise. */
 export const REFRESH_RUNNING_SECONDS = 3
 export const REFRESH_IDLE_SECONDS = 30
 
-export const STATUS_LINKS: ReadonlyArray<readonly [href: string, label: string]> = [
+const STATUS_LINKS: ReadonlyArray<readonly [href: string, label: string]> = [
   ['/docs', 'API docs (Swagger UI)'],
   ['/openapi.json', 'OpenAPI document'],
   ['/health/ready', 'Readiness (JSON)'],
@@ -119,7 +121,7 @@ ${findingsSection(view.snapshot)}
 `
 }
 
-function snapshotSection (snapshot: StatusSnapshot | null, maxAgeSeconds: number): string {
+function snapshotSection (snapshot: StatusView['snapshot'], maxAgeSeconds: number): string {
   if (snapshot === null) return '<section id="snapshot"><h2>Snapshot served</h2><p>No snapshot yet: nothing is served until the first sync completes.</p></section>'
   const counts: Array<[string, string, number, string]> = [
     ['users', 'Users', snapshot.users, `${fmt(snapshot.usersEnabled)} enabled`],
@@ -148,7 +150,7 @@ function runningSection (running: StatusView['running']): string {
 </section>`
 }
 
-function jobsSection (jobs: readonly StatusJob[]): string {
+function jobsSection (jobs: StatusView['jobs']): string {
   if (jobs.length === 0) return '<section id="jobs"><h2>Last syncs</h2><p>No sync has finished yet.</p></section>'
   const longest = Math.max(1, ...jobs.map((j) => j.durationMs ?? 0))
   const rows = jobs.map((job) => {
@@ -174,7 +176,7 @@ const FINDING_LABELS: Readonly<Record<string, string>> = {
   unknownGroups: 'User groups that do not exist'
 }
 
-function findingsSection (snapshot: StatusSnapshot | null): string {
+function findingsSection (snapshot: StatusView['snapshot']): string {
   if (snapshot === null) return ''
   const entries = Object.entries(snapshot.findings)
   const total = entries.reduce((n, [, v]) => n + v, 0)

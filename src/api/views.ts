@@ -9,13 +9,10 @@ import { userDisplayName, userStatus } from '#src/c1/mapping.ts'
 import type { DirectoryUser } from '#src/directory/types.ts'
 import { seqOf } from '#src/sync/seq.ts'
 import type { Seq } from '#src/sync/seq.ts'
-import type { UserStatusFilter } from './list-query.ts'
+import type { UsersQuery } from './list-query.ts'
 
-export interface UserFilter {
-  readonly status?: UserStatusFilter | undefined
-  readonly role?: string | undefined
-  readonly q?: string | undefined
-}
+/** The filters of GET /users (absent: not filtered on). */
+export type UserFilter = Pick<UsersQuery, 'status' | 'role' | 'q'>
 
 /** True when the filter selects every user. */
 export function isEmptyFilter (f: UserFilter): boolean {
@@ -64,15 +61,8 @@ export function slicePage<T> (seq: Seq<T>, offset: number, pageSize: number) {
   return { items: seq.slice(from, end), end, total: seq.length }
 }
 
-export interface ViewCacheOptions {
-  /** Filtered index lists kept (each ≤ 4 bytes per user). */
-  readonly maxIndexes?: number
-  /** Serialised pages kept, and their total size in bytes. */
-  readonly maxPages?: number
-  readonly maxPageBytes?: number
-}
-
-export function createViewCache (options: ViewCacheOptions = {}) {
+/** `maxIndexes`: filtered index lists kept (each ≤ 4 bytes per user); `maxPages`, `maxPageBytes`: serialised pages kept. */
+export function createViewCache (options: { maxIndexes?: number, maxPages?: number, maxPageBytes?: number } = {}) {
   const indexes = new LRUCache<string, Uint32Array>({ max: options.maxIndexes ?? 64 })
   const pages = new LRUCache<string, Buffer>({
     max: options.maxPages ?? 512,

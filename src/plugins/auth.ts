@@ -5,7 +5,7 @@
  * pass and says so in the log. Failures are 401 problems with WWW-Authenticate; the presented token is never echoed.
  */
 import bearerAuth from '@fastify/bearer-auth'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { FastifyError } from 'fastify'
 import fp from 'fastify-plugin'
 import { unauthorized } from '#src/api/auth.ts'
 
@@ -21,13 +21,8 @@ export default fp(async (app) => {
     specCompliance: 'rfc6749',
     verifyErrorLogLevel: 'debug'
   })
-  app.addHook('onRequest', createAuthHook(app))
-}, { name: 'auth', dependencies: ['problem'] })
-
-export function createAuthHook (app: FastifyInstance) {
-  const verify = app.verifyBearerAuth
-  if (verify === undefined) throw new Error('@fastify/bearer-auth did not decorate verifyBearerAuth')
-  return function authenticate (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  const verify = app.verifyBearerAuth!
+  app.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.config?.public === true || request.is404) {
       done()
       return
@@ -36,5 +31,5 @@ export function createAuthHook (app: FastifyInstance) {
       if (err === undefined) done()
       else done(unauthorized(err as FastifyError))
     })
-  }
-}
+  })
+}, { name: 'auth', dependencies: ['problem'] })

@@ -5,7 +5,6 @@
  * the snapshot gauges (read on scrape).
  */
 import fp from 'fastify-plugin'
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Snapshot } from '#src/sync/snapshot.ts'
 import type { SyncJob } from '#src/sync/types.ts'
@@ -19,9 +18,6 @@ declare module 'fastify' {
 
 export const METRIC_PREFIX = 'zuora_c1_'
 const P = METRIC_PREFIX
-
-/** Label of requests that matched no route (keeps the label set bounded: raw URLs never become labels). */
-export const UNMATCHED_ROUTE = '__unmatched'
 
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
@@ -39,131 +35,52 @@ export function createServiceMetrics (now: () => number = Date.now) {
   const registers = [registry]
   let sources: Partial<MetricsSources> = {}
   collectDefaultMetrics({ register: registry, prefix: P })
+  const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name: P + name, help, labelNames, registers })
+  const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) =>
+    new Histogram({ name: P + name, help, labelNames, buckets, registers })
+  /** `collect` runs on each scrape. */
+  const gauge = (name: string, help: string, collect?: (this: Gauge) => void, labelNames: string[] = []) =>
+    new Gauge({ name: P + name, help, labelNames, registers, collect })
 
-  const http = new Histogram({
-    name: `${P}http_request_duration_seconds`,
-    help: 'HTTP requests served, by route pattern, method and status code',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: HTTP_BUCKETS,
-    registers
-  })
-
-  const upstreamRequests = new Counter({
-    name: `${P}upstream_requests_total`,
-    help: 'Requests to Zuora by endpoint class and HTTP status ("error": no response)',
-    labelNames: ['endpoint', 'status'] as const,
-    registers
-  })
-  const upstreamDuration = new Histogram({
-    name: `${P}upstream_request_duration_seconds`,
-    help: 'Duration of requests to Zuora by endpoint class',
-    labelNames: ['endpoint'] as const,
-    buckets: UPSTREAM_BUCKETS,
-    registers
-  })
-  const retries = new Counter({
-    name: `${P}upstream_retries_total`,
-    help: 'Upstream retries by endpoint class and reason (status code, timeout, network)',
-    labelNames: ['endpoint', 'reason'] as const,
-    registers
-  })
-  const rateLimitWaits = new Counter({
-    name: `${P}upstream_rate_limit_waits_total`,
-    help: 'Times the upstream queue paused for a Zuora rate limit (429 Retry-After or ratelimit-remaining pacing)',
-    registers
-  })
-  const rateLimitWaitSeconds = new Counter({
-    name: `${P}upstream_rate_limit_wait_seconds_total`,
-    help: 'Seconds the upstream queue spent paused for rate limits',
-    registers
-  })
-  const tokenRefreshes = new Counter({
-    name: `${P}upstream_token_refreshes_total`,
-    help: 'OAuth token requests by outcome',
-    labelNames: ['outcome'] as const,
-    registers
-  })
-  const cache = new Counter({
-    name: `${P}upstream_cache_requests_total`,
-    help: 'Single-resource cache lookups by outcome (hit, miss, stale, inflight)',
-    labelNames: ['outcome'] as const,
-    registers
-  })
+  const http = histogram('http_request_duration_seconds', 'HTTP requests served, by route pattern, method and status code',
+    ['method', 'route', 'status_code'], HTTP_BUCKETS)
+  const upstreamRequests = counter('upstream_requests_total', 'Requests to Zuora by endpoint class and HTTP status ("error": no response)',
+    ['endpoint', 'status'])
+  const upstreamDuration = histogram('upstream_request_duration_seconds', 'Duration of requests to Zuora by endpoint class', ['endpoint'], UPSTREAM_BUCKETS)
+  const retries = counter('upstream_retries_total', 'Upstream retries by endpoint class and reason (status code, timeout, network)', ['endpoint', 'reason'])
+  const rateLimitWaits = counter('upstream_rate_limit_waits_total',
+    'Times the upstream queue paused for a Zuora rate limit (429 Retry-After or ratelimit-remaining pacing)')
+  const rateLimitWaitSeconds = counter('upstream_rate_limit_wait_seconds_total', 'Seconds the upstream queue spent paused for rate limits')
+  const tokenRefreshes = counter('upstream_token_refreshes_total', 'OAuth token requests by outcome', ['outcome'])
+  // Always 0 since the single-resource cache went; kept because metric names are a contract with dashboards.
+  const cache = counter('upstream_cache_requests_total', 'Single-resource cache lookups by outcome (hit, miss, stale, inflight)', ['outcome'])
   for (const outcome of ['ok', 'error']) tokenRefreshes.inc({ outcome }, 0)
   for (const outcome of ['hit', 'miss', 'stale', 'inflight']) cache.inc({ outcome }, 0)
 
-  const syncDuration = new Histogram({
-    name: `${P}sync_duration_seconds`,
-    help: 'Duration of finished syncs by outcome',
-    labelNames: ['outcome'] as const,
-    buckets: SYNC_BUCKETS,
-    registers
-  })
-  const syncPhase = new Histogram({
-    name: `${P}sync_phase_duration_seconds`,
-    help: 'Time finished syncs spent in each phase (token, first-pages, pages, done, building, persisting)',
-    labelNames: ['phase'] as const,
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
-    registers
-  })
-  const syncs = new Counter({
-    name: `${P}syncs_total`,
-    help: 'Finished syncs by outcome (succeeded, failed, aborted) and trigger (startup, schedule, api)',
-    labelNames: ['outcome', 'trigger'] as const,
-    registers
-  })
-  const lastSuccess = new Gauge({
-    name: `${P}sync_last_success_timestamp_seconds`,
-    help: 'Unix time of the last successful sync in this process (0: none yet)',
-    registers
-  })
+  const syncDuration = histogram('sync_duration_seconds', 'Duration of finished syncs by outcome', ['outcome'], SYNC_BUCKETS)
+  const syncPhase = histogram('sync_phase_duration_seconds',
+    'Time finished syncs spent in each phase (token, first-pages, pages, done, building, persisting)', ['phase'],
+    [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900])
+  const syncs = counter('syncs_total', 'Finished syncs by outcome (succeeded, failed, aborted) and trigger (startup, schedule, api)', ['outcome', 'trigger'])
+  const lastSuccess = gauge('sync_last_success_timestamp_seconds', 'Unix time of the last successful sync in this process (0: none yet)')
   for (const outcome of ['succeeded', 'failed', 'aborted']) syncs.inc({ outcome, trigger: 'startup' }, 0)
 
-  new Gauge({
-    name: `${P}sync_running`,
-    help: '1 while a sync is running',
-    registers,
-    collect () { this.set(sources.syncRunning?.() === true ? 1 : 0) }
+  gauge('sync_running', '1 while a sync is running', function () { this.set(sources.syncRunning?.() === true ? 1 : 0) })
+  gauge('snapshot_age_seconds', 'Age of the snapshot being served (NaN: none yet)', function () {
+    const snap = sources.snapshot?.()
+    this.set(snap === undefined ? Number.NaN : Math.max(0, (now() - Date.parse(snap.snapshotAt)) / 1000))
   })
-  new Gauge({
-    name: `${P}snapshot_age_seconds`,
-    help: 'Age of the snapshot being served (NaN: none yet)',
-    registers,
-    collect () {
-      const snap = sources.snapshot?.()
-      this.set(snap === undefined ? Number.NaN : Math.max(0, (now() - Date.parse(snap.snapshotAt)) / 1000))
-    }
-  })
-  new Gauge({
-    name: `${P}snapshot_resources`,
-    help: 'Resources in the snapshot being served, by type (user, role, group)',
-    labelNames: ['type'] as const,
-    registers,
-    collect () {
-      this.reset()
-      const stats = sources.snapshot?.()?.stats
-      if (stats === undefined) return
-      for (const type of ['user', 'role', 'group'] as const) this.set({ type }, stats.resources[type])
-    }
-  })
-  new Gauge({
-    name: `${P}snapshot_grants`,
-    help: 'Grants in the snapshot being served, by granting resource type (role, group)',
-    labelNames: ['type'] as const,
-    registers,
-    collect () {
-      this.reset()
-      const stats = sources.snapshot?.()?.stats
-      if (stats === undefined) return
-      for (const type of ['role', 'group'] as const) this.set({ type }, stats.grantsByType[type])
-    }
-  })
-  new Gauge({
-    name: `${P}snapshot_entitlements`,
-    help: 'Entitlements in the snapshot being served',
-    registers,
-    collect () { this.set(sources.snapshot?.()?.stats.entitlements ?? 0) }
-  })
+  gauge('snapshot_resources', 'Resources in the snapshot being served, by type (user, role, group)', function () {
+    this.reset()
+    const stats = sources.snapshot?.()?.stats
+    if (stats !== undefined) for (const type of ['user', 'role', 'group'] as const) this.set({ type }, stats.resources[type])
+  }, ['type'])
+  gauge('snapshot_grants', 'Grants in the snapshot being served, by granting resource type (role, group)', function () {
+    this.reset()
+    const stats = sources.snapshot?.()?.stats
+    if (stats !== undefined) for (const type of ['role', 'group'] as const) this.set({ type }, stats.grantsByType[type])
+  }, ['type'])
+  gauge('snapshot_entitlements', 'Entitlements in the snapshot being served', function () { this.set(sources.snapshot?.()?.stats.entitlements ?? 0) })
 
   const upstream: UpstreamObserver = {
     request ({ endpoint, status, durationMs }) {
@@ -175,8 +92,7 @@ export function createServiceMetrics (now: () => number = Date.now) {
       rateLimitWaits.inc()
       rateLimitWaitSeconds.inc(waitMs / 1000)
     },
-    tokenRefresh ({ outcome }) { tokenRefreshes.inc({ outcome }) },
-    cache ({ outcome }) { cache.inc({ outcome }) }
+    tokenRefresh ({ outcome }) { tokenRefreshes.inc({ outcome }) }
   }
 
   function recordSync (job: SyncJob): void {
@@ -189,7 +105,7 @@ export function createServiceMetrics (now: () => number = Date.now) {
 
   return {
     registry,
-    /** Handed to the Zuora connection: upstream requests, retries, 429 waits, token refreshes, cache outcomes. */
+    /** Handed to the Zuora connection: upstream requests, retries, 429 waits, token refreshes. */
     upstream,
     /** Records a finished sync job. */
     recordSync,
@@ -199,16 +115,13 @@ export function createServiceMetrics (now: () => number = Date.now) {
   }
 }
 
-/** The route pattern (`/roles/:id/grants`), never the raw URL. */
-export function routeLabel (request: FastifyRequest): string {
-  return request.routeOptions.url ?? UNMATCHED_ROUTE
-}
-
 export default fp(async (app) => {
   const metrics = createServiceMetrics()
   app.decorate('metrics', metrics)
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-    metrics.http.observe({ method: request.method, route: routeLabel(request), status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern (`/roles/:id/grants`), never the raw URL, keeps the label set bounded.
+    const route = request.routeOptions.url ?? '__unmatched'
+    metrics.http.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
   })
   app.addHook('onClose', async () => { metrics.registry.clear() })
 }, { name: 'metrics' })

@@ -1,15 +1,18 @@
 /**
- * Every error answer is RFC 9457 `application/problem+json`: route problems (HttpProblem) as thrown, schema
- * validation as 400 naming the parameter, body/content-type trouble as 4xx, Zuora failures as 502/503/504,
- * unknown paths 404, known paths with another method 405 + Allow, anything unexpected a generic 500 that only
- * the log explains. Every response carries `x-request-id`.
+ * Every error answer is RFC 9457 `application/problem+json`: what `problemFromError` makes of it, unknown paths 404,
+ * known paths with another method 405 + Allow, requests the HTTP parser rejects as problems too. Every response
+ * carries `x-request-id`. Also the OpenAPI examples of those answers (`problemExamples`, for the swagger plugin).
  */
 import { STATUS_CODES } from 'node:http'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
+import type { Socket } from 'node:net'
+import type { FastifyError, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import fp from 'fastify-plugin'
+import { metricsUnauthorized, unauthorized } from '#src/api/auth.ts'
+import { DEMO_IDS } from '#src/api/examples.ts'
 import { REQUEST_ID_HEADER, pathOnly } from '#src/api/logging.ts'
-import { HttpProblem, PROBLEM_CONTENT_TYPE, isHttpProblem, problemJson, problemType } from '#src/api/problem.ts'
-import { checkRepeatedQuery, problemFromError } from '#src/api/problem-mapping.ts'
+import { checkedId, invalidPageToken, notFound, snapshotExpired, snapshotNotReady } from '#src/api/paging.ts'
+import { HttpProblem, PROBLEM_CONTENT_TYPE, checkRepeatedQuery, problemFromError, problemJson, problemType } from '#src/api/problem.ts'
+import { badQuery, notAcceptable, syncJobNotFound } from '#src/api/sync.ts'
 import { isZuoraError } from '#src/zuora/errors.ts'
 
 export default fp(async (app) => {
@@ -23,14 +26,11 @@ export default fp(async (app) => {
   })
 }, { name: 'problem' })
 
-// ---------------------------------------------------------------------------------------------------------
-// Handlers
-
 function handleError (err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = problemFromError(err)
   if (isZuoraError(err)) {
     request.log.warn({ err: err.toJSON() }, `upstream failure: ${problem.title}`)
-  } else if (isHttpProblem(err) && problem.statusCode >= 500) {
+  } else if (err instanceof HttpProblem && problem.statusCode >= 500) {
     // A deliberate 5xx (no snapshot yet, shutting down): expected, not a crash.
     request.log.warn({ status: problem.statusCode, type: problem.type }, problem.title)
   } else if (problem.statusCode >= 500) {
@@ -41,9 +41,18 @@ function handleError (err: FastifyError, request: FastifyRequest, reply: Fastify
   return sendProblem(request, reply, problem)
 }
 
+const METHODS: readonly HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+
 function handleNotFound (request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = pathOnly(request.url)
-  const allowed = allowedMethods(request.server, path)
+  // Methods that have a route for this concrete path (none: the path is unknown).
+  const allowed = METHODS.filter(method => {
+    try {
+      return request.server.findRoute({ method, url: path }) !== null
+    } catch {
+      return false
+    }
+  })
   const problem = allowed.length > 0
     ? new HttpProblem(405, 'Method not allowed',
       `${request.method} is not supported on ${path}; use ${allowed.join(', ')}.`,
@@ -61,9 +70,7 @@ function handleNotFound (request: FastifyRequest, reply: FastifyReply): FastifyR
 export function frameworkErrors (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const problem = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ? new HttpProblem(414, 'URI too long', 'A path segment is longer than any valid id; check the URL.', { type: 'uri-too-long' })
-    : err.code === 'FST_ERR_BAD_URL'
-      ? new HttpProblem(400, 'Malformed URL', 'The URL path is not valid percent-encoding; encode ids with encodeURIComponent.', { type: 'bad-url' })
-      : problemFromError(err)
+    : problemFromError(err)
   reply.header(REQUEST_ID_HEADER, request.id)
   sendProblem(request, reply, problem)
 }
@@ -72,7 +79,7 @@ export function frameworkErrors (err: FastifyError, request: FastifyRequest, rep
  * For the `clientErrorHandler` server option: requests Node's HTTP parser rejects before Fastify sees them
  * (oversized headers, malformed request lines, header timeouts) are answered as problems too, then closed.
  */
-export function clientErrorHandler (err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+export function clientErrorHandler (err: NodeJS.ErrnoException, socket: Socket): void {
   if (!socket.writable) return
   const [status, slug, title, detail] = err.code === 'HPE_HEADER_OVERFLOW'
     ? [431, 'headers-too-large', 'Request header fields too large', 'The request line and headers exceed the server limit (16 KiB); send a shorter URL or fewer headers.']
@@ -83,9 +90,6 @@ export function clientErrorHandler (err: NodeJS.ErrnoException, socket: import('
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Rendering
-
 /** The problem's answer; its instance is `path (request <id>)`, without the query (filters, page tokens). */
 function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: HttpProblem): FastifyReply {
   for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value)
@@ -93,17 +97,89 @@ function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: Htt
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 405 support
+// OpenAPI examples of the error answers: one per problem type a path can answer with at a status, made by the
+// same builders the routes throw, so a 401 example says 401 and names what to fix.
 
-const METHODS: readonly HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+const EX_SYNC_ID = '2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a'
+const EX_JOB_ID = `job_${EX_SYNC_ID}`
+const KINDS: Readonly<Record<string, keyof typeof DEMO_IDS>> = { users: 'user', groups: 'group', roles: 'role' }
 
-/** Methods that have a route for this concrete path (empty: the path is unknown). */
-export function allowedMethods (app: FastifyInstance, path: string): string[] {
-  return METHODS.filter(method => {
-    try {
-      return app.findRoute({ method, url: path }) !== null
-    } catch {
-      return false
+/** The resource kind of a `/<kind>s/{id}…` path, if any. */
+function kindOf (path: string): keyof typeof DEMO_IDS | undefined {
+  const [, first, second] = path.split('/')
+  return second === '{id}' && first !== undefined ? KINDS[first] : undefined
+}
+
+function caught (fn: () => unknown): HttpProblem {
+  try {
+    fn()
+  } catch (err) {
+    if (err instanceof HttpProblem) return err
+    throw err
+  }
+  throw new Error('expected a problem')
+}
+
+function validation (context: string, field: string, keyword: string, message: string): HttpProblem {
+  return problemFromError({ validation: [{ instancePath: `/${field}`, keyword, message, params: {} }], validationContext: context })
+}
+
+const isList = (path: string, method: string): boolean =>
+  method === 'get' && !/\{id\}$/.test(path) && !path.startsWith('/health') && !['/metrics', '/openapi.json', '/sync/jobs'].includes(path)
+
+/** The problems `method path` answers with at `status` (empty: none documented). */
+export function problemsFor (method: string, path: string, status: number): HttpProblem[] {
+  const kind = kindOf(path)
+  switch (status) {
+    case 400: {
+      const out: HttpProblem[] = []
+      if (kind !== undefined) out.push(caught(() => checkedId(kind, 'a:b')))
+      if (path === '/sync/jobs/{id}') out.push(validation('params', 'id', 'pattern', 'must match pattern "^job_[0-9A-Za-z]{27}$"'))
+      if (isList(path, method)) {
+        out.push(validation('querystring', 'pageSize', 'maximum', 'must be <= 250'))
+        out.push(invalidPageToken('The pageToken is not one this service issued (or it was altered).'))
+      }
+      if (path === '/sync') out.push(badQuery('since', 'since must be a syncId (27 base62 characters, as in a page\'s syncId), not "yesterday".'))
+      // One title per problem kind: the first of each (type, title) pair.
+      return out.filter((p, i) => out.findIndex((q) => q.type === p.type && q.title === p.title) === i)
     }
-  })
+    case 401:
+      return path === '/metrics'
+        ? [metricsUnauthorized(true), metricsUnauthorized(false)]
+        : [unauthorized({ code: 'FST_BEARER_AUTH_MISSING_AUTHORIZATION_HEADER' }), unauthorized({ code: 'FST_BEARER_AUTH_INVALID_AUTHORIZATION_HEADER' })]
+    case 404:
+      if (path === '/sync/jobs/{id}') return [syncJobNotFound(EX_JOB_ID)]
+      return kind !== undefined ? [notFound(kind, kind === 'role' ? 'NO_SUCH_ROLE' : '00000000-0000-0000-0000-000000000000')] : []
+    case 406:
+      return [notAcceptable('The diff (since=) is served as application/json only.')]
+    case 410:
+      return [snapshotExpired(EX_SYNC_ID, '2yQ9Tm0aL4xW8pF2nB6cR1vZk7s')]
+    case 415:
+      return [problemFromError({ code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' })]
+    case 503:
+      if (path === '/health/ready') {
+        return [new HttpProblem(503, 'Not ready', 'no snapshot yet: the first sync (job_2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a) is in phase pages', { type: 'not-ready' })]
+      }
+      if (path === '/sync' && method === 'post') {
+        return [new HttpProblem(503, 'Service is shutting down', 'No new sync can start while the service shuts down; retry on another instance.', { type: 'unavailable' })]
+      }
+      return [snapshotNotReady(undefined, undefined)]
+    default:
+      return []
+  }
+}
+
+/** Named OpenAPI examples (Example Objects) for `method path` at `status`, keyed by problem slug. */
+export function problemExamples (method: string, path: string, status: number): Record<string, { summary: string, value: Record<string, unknown> }> {
+  const kind = kindOf(path)
+  const out: Record<string, { summary: string, value: Record<string, unknown> }> = {}
+  for (const problem of problemsFor(method, path, status)) {
+    const slug = problem.type.slice(problem.type.lastIndexOf('/') + 1)
+    const id = slug === 'invalid-id' ? 'a%3Ab' : typeof problem.extra.id === 'string' ? problem.extra.id : kind !== undefined ? DEMO_IDS[kind] : EX_JOB_ID
+    const instance = `${path.replace('{id}', id)} (request req-1)`
+    let key = slug
+    for (let i = 2; key in out; i++) key = `${slug}-${i}`
+    out[key] = { summary: problem.title, value: problemJson(problem, instance) }
+  }
+  return out
 }

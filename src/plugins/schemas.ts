@@ -5,11 +5,9 @@
 import fp from 'fastify-plugin'
 import { C1_SCHEMAS } from '#src/c1/model.ts'
 import { ProblemSchema } from '#src/api/problem.ts'
-import { SYNC_SCHEMAS } from '#src/api/sync-schemas.ts'
-
-/** Every shared schema, dependencies first. */
-export const SHARED_SCHEMAS = [...C1_SCHEMAS, ...SYNC_SCHEMAS, ProblemSchema] as const
+import { SYNC_SCHEMAS } from '#src/api/sync.ts'
 
 export default fp(async (app) => {
-  for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
+  // Dependencies first.
+  for (const schema of [...C1_SCHEMAS, ...SYNC_SCHEMAS, ProblemSchema]) app.addSchema(schema)
 }, { name: 'schemas' })

@@ -8,20 +8,19 @@ import swagger from '@fastify/swagger'
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { Type } from '@sinclair/typebox'
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { problemExamples } from '#src/api/problem-examples.ts'
+import { problemExamples } from './problem.ts'
 import { PROBLEM_CONTENT_TYPE } from '#src/api/problem.ts'
 import { VERSION } from '#src/version.ts'
 
-export const DOCS_PREFIX = '/docs'
-export const OPENAPI_PATH = '/openapi.json'
-export const SECURITY_SCHEME = 'bearerAuth'
+const DOCS_PREFIX = '/docs'
+const OPENAPI_PATH = '/openapi.json'
+const SECURITY_SCHEME = 'bearerAuth'
 
 const PROBLEM_MEDIA_TYPE = PROBLEM_CONTENT_TYPE.split(';')[0] as string
 const PROBLEM_REF = '#/components/schemas/Problem'
 
-export const TAGS = [
+const TAGS = [
   { name: 'resources', description: 'Users, roles and groups with their entitlements and grants, in c1.connector.v2 protojson' },
   { name: 'sync', description: 'The whole snapshot, its diff since an earlier one, and sync jobs' },
   { name: 'operations', description: 'Health, metrics and this document' }
@@ -65,7 +64,9 @@ export const SWAGGER_OPTIONS: FastifyDynamicSwaggerOptions = {
 
 export default fp(async (app) => {
   // Swagger UI's own routes take no route config: mark them public as they are added.
-  app.addHook('onRoute', markDocsPublic)
+  app.addHook('onRoute', (route) => {
+    if (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`)) route.config = { ...route.config, public: true }
+  })
   await app.register(swagger, SWAGGER_OPTIONS)
   await app.register(swaggerUi, {
     routePrefix: DOCS_PREFIX,
@@ -84,18 +85,8 @@ export default fp(async (app) => {
         200: Type.Object({}, { additionalProperties: true, description: 'The OpenAPI document', examples: [{ openapi: '3.1.0', info: { title: 'zuora-c1-facade' }, paths: {} }] })
       }
     }
-  }, getOpenApi)
+  }, async function () { return this.swagger() })
 }, { name: 'swagger', dependencies: ['schemas'] })
-
-function getOpenApi (this: FastifyInstance, _request: FastifyRequest, _reply: FastifyReply): unknown {
-  return this.swagger()
-}
-
-function markDocsPublic (route: RouteOptions): void {
-  if (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`)) {
-    route.config = { ...(route.config ?? {}), public: true }
-  }
-}
 
 type TransformArgs = Parameters<NonNullable<FastifyDynamicSwaggerOptions['transform']>>[0]
 
@@ -111,7 +102,7 @@ interface OpenApiDocument {
 
 /**
  * Error responses whose schema is the Problem component are served as application/problem+json: say so, with one
- * example per problem type that path answers with at that status (src/api/problem-examples.ts).
+ * example per problem type that path answers with at that status (`problemExamples` in plugins/problem.ts).
  */
 function problemMediaTypes (doc: OpenApiDocument): OpenApiDocument {
   for (const [path, pathItem] of Object.entries(doc.paths ?? {})) {

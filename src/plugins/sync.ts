@@ -21,13 +21,12 @@ import { METRIC_PREFIX } from './metrics.ts'
 declare module 'fastify' {
   interface FastifyInstance {
     syncEngine: SyncEngine
-    snapshotStore: SnapshotStore
     /** Set with DATABASE_URL: this replica among several (role, store health, lag). */
     replica?: LeaderEngine
   }
 }
 
-export interface SyncPluginOptions {
+interface SyncPluginOptions {
   readonly store?: SnapshotStore
   /** false: no start-up sync and no schedule (tests publish snapshots themselves). Default true. */
   readonly startSync?: boolean
@@ -45,7 +44,7 @@ export function snapshotSource (zuora: Pick<Config['zuora'], 'scimBaseUrl' | 'cl
  * service listens. When the current one cannot be restored the previous one is read and published before serving.
  * Snapshots of another directory (`source` differs: the tenant or the client changed) are skipped.
  */
-export async function restoreSnapshots (app: FastifyInstance, store: SnapshotStore, source: string): Promise<() => Promise<void>> {
+async function restoreSnapshots (app: FastifyInstance, store: SnapshotStore, source: string): Promise<() => Promise<void>> {
   const logRejected = (rejected: LoadedSnapshots['rejected']): void => {
     for (const { file, reason } of rejected) app.log.warn({ file, reason }, 'ignoring a persisted snapshot that failed its integrity check')
   }
@@ -78,7 +77,7 @@ export async function restoreSnapshots (app: FastifyInstance, store: SnapshotSto
   return async () => {}
 }
 
-export function createEngine (app: FastifyInstance, store: SnapshotStore, opts: SyncPluginOptions, intervalSeconds = app.config.sync.intervalSeconds): SyncEngine {
+function createEngine (app: FastifyInstance, store: SnapshotStore, opts: SyncPluginOptions, intervalSeconds = app.config.sync.intervalSeconds): SyncEngine {
   return createSyncEngine({
     zuora: app.zuora,
     holder: app.snapshots,
@@ -87,7 +86,7 @@ export function createEngine (app: FastifyInstance, store: SnapshotStore, opts: 
     connectorVersion: VERSION,
     source: snapshotSource(app.config.zuora),
     intervalSeconds,
-    ...(opts.now !== undefined ? { now: opts.now } : {})
+    now: opts.now
   })
 }
 
@@ -128,7 +127,6 @@ export default fp<SyncPluginOptions>(async (app, opts) => {
     app.decorate('replica', replica.engine)
     replicaMetrics(app.metrics.registry, replica.engine)
   }
-  app.decorate('snapshotStore', store)
   app.decorate('syncEngine', engine)
   // The previous snapshot is read in the background once the current one is served (a restart serves at once).
   let previousRestored: Promise<void> = Promise.resolve()

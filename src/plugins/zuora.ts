@@ -1,12 +1,12 @@
 /**
- * `app.zuora`: the one connection to Zuora (token manager, rate-limit queue, cached SCIM client),
- * shared by every caller in the process and closed with the app.
+ * `app.zuora`: the one connection to Zuora (token manager, rate-limit queue, SCIM client), shared by every caller
+ * in the process and closed with the app. The metrics plugin counts its upstream requests, retries, 429 waits and
+ * token refreshes.
  */
 import fp from 'fastify-plugin'
-import type { FastifyInstance } from 'fastify'
 import type { Dispatcher } from 'undici'
 import { createZuoraConnection } from '#src/zuora/connection.ts'
-import type { UpstreamObserver, ZuoraConnection } from '#src/zuora/types.ts'
+import type { ZuoraConnection } from '#src/zuora/types.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,26 +14,17 @@ declare module 'fastify' {
   }
 }
 
-export interface ZuoraPluginOptions {
-  /** undici dispatcher for Zuora calls (tests inject a MockAgent). */
-  readonly dispatcher?: Dispatcher
-  /** A ready-made connection (tests); the app then does not close it. */
-  readonly zuora?: ZuoraConnection
-  readonly observer?: UpstreamObserver
-}
-
-export function createZuora (app: FastifyInstance, opts: ZuoraPluginOptions): ZuoraConnection {
-  // The metrics plugin (registered first) counts upstream requests, retries, 429 waits and token refreshes.
-  const observer = opts.observer ?? (app.hasDecorator('metrics') ? app.metrics.upstream : undefined)
-  return createZuoraConnection(app.config.zuora, {
-    ...(opts.dispatcher !== undefined ? { dispatcher: opts.dispatcher } : {}),
-    ...(observer !== undefined ? { observer } : {}),
+/** `dispatcher`: for the Zuora calls (tests: a MockAgent); `zuora`: a ready-made connection (tests), not closed here. */
+export default fp<{ dispatcher?: Dispatcher, zuora?: ZuoraConnection }>(async (app, opts) => {
+  if (opts.zuora !== undefined) {
+    app.decorate('zuora', opts.zuora)
+    return
+  }
+  const connection = createZuoraConnection(app.config.zuora, {
+    dispatcher: opts.dispatcher,
+    observer: app.metrics.upstream,
     logger: app.log.child({ module: 'zuora' })
   })
-}
-
-export default fp<ZuoraPluginOptions>(async (app, opts) => {
-  const connection = opts.zuora ?? createZuora(app, opts)
   app.decorate('zuora', connection)
-  if (opts.zuora === undefined) app.addHook('onClose', async () => { await connection.close() })
-}, { name: 'zuora' })
+  app.addHook('onClose', async () => { await connection.close() })
+}, { name: 'zuora', dependencies: ['metrics'] })

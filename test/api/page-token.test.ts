@@ -4,7 +4,8 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import fc from 'fast-check'
-import { decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH } from '#src/api/page-token.ts'
+import { MAX_PAGE_TOKEN_LENGTH } from '#src/api/list-query.ts'
+import { decodePageToken, encodePageToken } from '#src/api/paging.ts'
 import { HttpProblem, problemType } from '#src/api/problem.ts'
 import { newSyncId } from '#src/sync/sync-id.ts'
 

@@ -55,13 +55,13 @@ t.test('a running sync shows a progress bar and refreshes faster', async t => {
       id: 'job_C',
       trigger: 'api',
       startedAt: '2026-09-01T14:00:00Z',
-      progress: { phase: 'pages', pagesDone: 30, pagesTotal: 120, usersRead: 3000, groupsRead: 40, retries: 1, elapsedMs: 2500, estimatedRemainingMs: 7500 }
+      progress: { phase: 'pages', pagesDone: 30, pagesTotal: 120, usersRead: 3000, groupsRead: 40, retries: 1, rateLimitWaits: 0, rateLimitWaitMs: 0, elapsedMs: 2500, estimatedRemainingMs: 7500 }
     }
   })
   t.match(html, '<progress id="sync-progress" max="120" value="30">25 %</progress>')
   t.match(html, /about 7\.5 s left/)
   t.match(html, `content="${REFRESH_RUNNING_SECONDS}"`)
-  const unknown = renderStatusPage({ ...base, running: { id: 'j', trigger: 'api', startedAt: 'x', progress: { phase: 'token', pagesDone: 0, pagesTotal: null, usersRead: 0, groupsRead: 0, retries: 0, elapsedMs: 0, estimatedRemainingMs: null } } })
+  const unknown = renderStatusPage({ ...base, running: { id: 'j', trigger: 'api', startedAt: 'x', progress: { phase: 'token', pagesDone: 0, pagesTotal: null, usersRead: 0, groupsRead: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0, elapsedMs: 0, estimatedRemainingMs: null } } })
   t.match(unknown, '<progress id="sync-progress"></progress>', 'indeterminate until the total is known')
 })
 
@@ -79,8 +79,9 @@ t.test('every value is escaped', async t => {
     title: HOSTILE,
     version: HOSTILE,
     reason: HOSTILE,
-    snapshot: { ...base.snapshot!, syncId: HOSTILE, snapshotAt: HOSTILE, findings: { [HOSTILE]: 1 } },
-    jobs: [{ id: HOSTILE, status: HOSTILE, trigger: HOSTILE, startedAt: HOSTILE, error: { title: HOSTILE } }]
+    // Hostile values even where the types allow none (a finding key, a job status or trigger).
+    snapshot: { ...base.snapshot!, syncId: HOSTILE, snapshotAt: HOSTILE, findings: { [HOSTILE]: 1 } as never },
+    jobs: [{ id: HOSTILE, status: HOSTILE as never, trigger: HOSTILE as never, startedAt: HOSTILE, error: { title: HOSTILE } }]
   })
   t.notMatch(html, /<script/i)
   t.notMatch(html, /"x"\)/)

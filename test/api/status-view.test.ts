@@ -1,6 +1,6 @@
 /** What the status page is built from: the snapshot's aggregate counts and the finished jobs, nothing more. */
 import t from 'tap'
-import { snapshotCounts, statusView } from '#src/api/status-view.ts'
+import { snapshotCounts, statusView } from '#src/api/status-page.ts'
 import { testSnapshot } from '../helper.ts'
 import { injectTestApp } from '../routes/inject.ts'
 

@@ -1,6 +1,6 @@
 /** GET / through app.inject: public HTML under helmet's CSP, the counts of the snapshot served and the last sync. */
 import t from 'tap'
-import { snapshotCounts } from '#src/api/status-view.ts'
+import { snapshotCounts } from '#src/api/status-page.ts'
 import { testSnapshot } from '../helper.ts'
 import { injectStack, injectTestApp } from './inject.ts'
 

@@ -3,7 +3,7 @@
  */
 import t from 'tap'
 import { ResourceSchema } from '#src/c1/model.ts'
-import { encodePageToken } from '#src/api/page-token.ts'
+import { encodePageToken } from '#src/api/paging.ts'
 import { newSyncId } from '#src/sync/sync-id.ts'
 import { testSnapshot } from '../helper.ts'
 import { injectTestApp } from './inject.ts'

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { FastifyRequest } from 'fastify'
-import { page, wantsNdjson } from '#src/api/sync-responses.ts'
+import { page, wantsNdjson } from '#src/api/sync.ts'
 import { testSnapshot } from '../fixtures.ts'
 
 const req = (accept?: string): FastifyRequest => ({ headers: accept === undefined ? {} : { accept } }) as unknown as FastifyRequest

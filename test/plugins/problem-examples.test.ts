@@ -1,6 +1,6 @@
 /** Error examples of the OpenAPI document: made by the real builders, one per problem type, matching their status. */
 import t from 'tap'
-import { problemExamples, problemsFor } from '#src/api/problem-examples.ts'
+import { problemExamples, problemsFor } from '#src/plugins/problem.ts'
 
 t.test('each example has the status it documents and is named for its problem type', async t => {
   const cases: Array<[string, string, number]> = [

@@ -1,0 +1,200 @@
+/**
+ * /users, /roles and /groups — Zuora users, the role catalog and user groups as C1 `user`, `role` and `group`
+ * resources, in id order, paged (view=flat too). One factory serves the three from what differs (names, texts,
+ * examples, flat views); roles and groups grant access, so they also answer their one entitlement and its grants.
+ *
+ *   GET /users                     every user, filtered by status, role, q (bound into the walk's page tokens)
+ *   GET /roles                     the catalog: every value of users' roles[], plus ADMIN and USER; a role id is
+ *                                  the role value itself (URL-encoded in the path)
+ *   GET /groups                    every user group (for parity with C1's own Zuora connector)
+ *   GET /<kind>s/:id               one user, role or group
+ *   GET /<kind>s/:id/entitlements  a role's `role:<id>:assigned`, a group's `group:<id>:member`
+ *   GET /<kind>s/:id/grants        one grant per user holding the role or in the group, in user-id order, paged
+ */
+import type { TSchema } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { flatGrant, FlatGrantSchema, flatGroup, FlatGroupSchema, flatRole, FlatRoleSchema, flatUser, FlatUserSchema } from '#src/c1/flat.ts'
+import type { Resource } from '#src/c1/model.ts'
+import { EntitlementSchema, GrantSchema, ref, ResourceSchema } from '#src/c1/model.ts'
+import { seqFromArray } from '#src/sync/seq.ts'
+import type { GrantingKind } from '#src/sync/snapshot.ts'
+import { EXAMPLES } from '#src/api/examples.ts'
+import { checkedId, notFound, sendListPage, sendOne } from '#src/api/paging.ts'
+import {
+  GroupIdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf, RoleIdParamsSchema, singleOf, UserIdParamsSchema, UsersQuerySchema,
+  viewPagesOf, ViewListQuerySchema
+} from '#src/api/list-query.ts'
+import type { IdParams, ListQuery, UsersQuery, ViewListQuery } from '#src/api/list-query.ts'
+import { problemResponses } from '#src/api/problem.ts'
+import { isEmptyFilter, pickSeq, usersScope } from '#src/api/views.ts'
+
+interface ResourceKind {
+  readonly kind: 'user' | GrantingKind
+  /** `User` / `Role` / `Group`: the operationIds are list<Name>s, get<Name>, list<Name>Entitlements, list<Name>Grants. */
+  readonly name: string
+  readonly params: TSchema
+  readonly flat: (resource: Resource) => object
+  readonly flatSchema: TSchema
+  /** The OpenAPI descriptions of the operations (entitlements and grants: roles and groups only). */
+  readonly describe: { readonly list: string, readonly get: string, readonly entitlements?: string, readonly grants?: string }
+}
+
+function resourceRoutes (r: ResourceKind): FastifyPluginAsyncTypebox {
+  const { kind, name, params } = r
+  const plural = `${kind}s` as const
+  const example = EXAMPLES[kind]
+  const listPages = viewPagesOf(pageOf(ref(ResourceSchema), `A page of ${plural}`, example), r.flatSchema, `A page of ${plural}`, r.flat(example))
+
+  /** Users may be filtered (status, role, q); the filtered positions are computed once per snapshot and filter. */
+  async function list (this: FastifyInstance, request: FastifyRequest<{ Querystring: UsersQuery }>, reply: FastifyReply): Promise<void> {
+    const { pageSize, pageToken, view, status, role, q } = request.query
+    const filter = { status, role, q }
+    sendListPage(this, request, reply, {
+      scope: kind === 'user' ? usersScope(filter) : plural,
+      pageSize,
+      pageToken,
+      view,
+      flat: r.flat,
+      proto: listPages.proto,
+      items: (snapshot) => kind !== 'user' || isEmptyFilter(filter)
+        ? snapshot[plural]
+        : pickSeq(snapshot.users, this.views.userIndexes(snapshot.syncId, snapshot.directory.users, filter))
+    })
+  }
+
+  async function get (this: FastifyInstance, request: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply): Promise<void> {
+    const id = checkedId(kind, request.params.id)
+    sendOne(this, request, reply, { kind, path: plural, id, find: (snapshot) => snapshot.resource(kind, id) })
+  }
+
+  return async (app) => {
+    app.get('/', {
+      schema: {
+        tags: ['resources'],
+        operationId: `list${name}s`,
+        summary: `List ${plural}`,
+        description: r.describe.list,
+        querystring: kind === 'user' ? UsersQuerySchema : ViewListQuerySchema,
+        response: { 200: listPages.schema, 304: NotModifiedResponse, ...problemResponses(400, 401, 410, 503) }
+      }
+    }, list)
+    app.get('/:id', {
+      schema: {
+        tags: ['resources'],
+        operationId: `get${name}`,
+        summary: `Get a ${kind}`,
+        description: r.describe.get,
+        params,
+        response: { 200: singleOf(ref(ResourceSchema), `The ${kind}`, example), 304: NotModifiedResponse, ...problemResponses(400, 401, 404, 503) }
+      }
+    }, get)
+    if (kind !== 'user') grantingRoutes(app, kind, r)
+  }
+}
+
+/** `:id/entitlements` and `:id/grants` of a role or group. */
+function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: GrantingKind, { name, params, describe }: ResourceKind): void {
+  const unknown = (id: string): never => { throw notFound(kind, id) }
+  const grantExample = EXAMPLES[`${kind}Grant`]
+  const grantPages = viewPagesOf(pageOf(ref(GrantSchema), `A page of the ${kind}'s grants`, grantExample), FlatGrantSchema,
+    `A page of the ${kind}'s grants`, flatGrant(grantExample))
+  app.get('/:id/entitlements', {
+    schema: {
+      tags: ['resources'],
+      operationId: `list${name}Entitlements`,
+      summary: `List a ${kind}'s entitlements`,
+      description: describe.entitlements,
+      params,
+      querystring: ListQuerySchema,
+      response: {
+        200: pageOf(ref(EntitlementSchema), `The ${kind}'s entitlements (one)`, EXAMPLES[`${kind}Entitlement`]),
+        304: NotModifiedResponse,
+        ...problemResponses(400, 401, 404, 410, 503)
+      }
+    }
+  }, async function (request: FastifyRequest<{ Params: IdParams, Querystring: ListQuery }>, reply) {
+    const id = checkedId(kind, request.params.id)
+    const { pageSize, pageToken } = request.query
+    sendListPage(this, request, reply, {
+      scope: `${kind}s/${id}/entitlements`,
+      pageSize,
+      pageToken,
+      items: (snapshot) => seqFromArray(snapshot.entitlementsOf(kind, id) ?? unknown(id))
+    })
+  })
+  app.get('/:id/grants', {
+    schema: {
+      tags: ['resources'],
+      operationId: `list${name}Grants`,
+      summary: `List a ${kind}'s grants`,
+      description: describe.grants,
+      params,
+      querystring: ViewListQuerySchema,
+      response: { 200: grantPages.schema, 304: NotModifiedResponse, ...problemResponses(400, 401, 404, 410, 503) }
+    }
+  }, async function (request: FastifyRequest<{ Params: IdParams, Querystring: ViewListQuery }>, reply) {
+    const id = checkedId(kind, request.params.id)
+    const { pageSize, pageToken, view } = request.query
+    // Tokens are bound to this role or group.
+    sendListPage(this, request, reply, {
+      scope: `${kind}s/${id}/grants`,
+      pageSize,
+      pageToken,
+      view,
+      flat: flatGrant,
+      proto: grantPages.proto,
+      items: (snapshot) => snapshot.grantsOf(kind, id) ?? unknown(id)
+    })
+  })
+}
+
+export const users = resourceRoutes({
+  kind: 'user',
+  name: 'User',
+  params: UserIdParamsSchema,
+  flat: flatUser,
+  flatSchema: FlatUserSchema,
+  describe: {
+    list: 'Zuora users as C1 `user` resources (UserTrait, explicit status, RawId), sorted by id. Mirrors baton ' +
+      'ListResources(user). Follow `nextPageToken` until it is ""; every page of a walk comes from the snapshot of its ' +
+      'first page. Filters (status, role, q) narrow the walk and are bound into its page tokens.',
+    get: 'One Zuora user (by its immutable Zuora id) as a C1 `user` resource, from the current snapshot.'
+  }
+})
+
+export const roles = resourceRoutes({
+  kind: 'role',
+  name: 'Role',
+  params: RoleIdParamsSchema,
+  flat: flatRole,
+  flatSchema: FlatRoleSchema,
+  describe: {
+    list: 'The role catalog as C1 `role` resources (empty RoleTrait, RawId, member count in profile), sorted by id. ' +
+      'A role id is the role value itself (e.g. ADMIN). Zuora\'s catalog is open-ended: it is every value found in users\' ' +
+      'roles[] plus ADMIN and USER. Mirrors baton ListResources(role).',
+    get: 'One role as a C1 `role` resource. The id is the role value (e.g. ADMIN), URL-encoded in the path; ' +
+      'a value that cannot be a C1 id (containing \':\', \'/\', \'\\\', control characters, edge spaces, over 1024 bytes) is refused with 400.',
+    entitlements: 'Exactly one entitlement: `role:<id>:assigned` (slug assigned, purpose ASSIGNMENT, grantable to users). ' +
+      'Mirrors baton ListEntitlements(role).',
+    grants: 'One grant per user holding the role: id `role:<id>:assigned:user:<userId>`, with entitlement and principal ' +
+      'references, sorted by user id. Paged like the lists (tokens are bound to this role). Mirrors baton ListGrants(role).'
+  }
+})
+
+export const groups = resourceRoutes({
+  kind: 'group',
+  name: 'Group',
+  params: GroupIdParamsSchema,
+  flat: flatGroup,
+  flatSchema: FlatGroupSchema,
+  describe: {
+    list: 'Zuora user groups as C1 `group` resources (GroupTrait, RawId), sorted by their immutable Zuora id. ' +
+      'Mirrors baton ListResources(group).',
+    get: 'One Zuora user group (by its immutable Zuora id) as a C1 `group` resource, from the current snapshot.',
+    entitlements: 'Exactly one entitlement: `group:<id>:member` (slug member, purpose ASSIGNMENT, grantable to users). ' +
+      'Mirrors baton ListEntitlements(group).',
+    grants: 'One grant per user in the group: id `group:<id>:member:user:<userId>`, with entitlement and principal ' +
+      'references, sorted by user id. Paged like the lists (tokens are bound to this group). Mirrors baton ListGrants(group).'
+  }
+})
