@@ -12,5 +12,5 @@ export function safeObserver (observer: UpstreamObserver = {}): Required<Upstrea
       // observers never break the caller
     }
   }
-  return { request: call('request'), retry: call('retry'), rateLimitWait: call('rateLimitWait'), tokenRefresh: call('tokenRefresh'), cache: call('cache') }
+  return { request: call('request'), retry: call('retry'), rateLimitWait: call('rateLimitWait'), tokenRefresh: call('tokenRefresh') }
 }

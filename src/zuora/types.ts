@@ -115,8 +115,6 @@ export interface UpstreamObserver {
   retry?(event: { endpoint: UpstreamEndpoint, reason: string }): void
   rateLimitWait?(event: { waitMs: number }): void
   tokenRefresh?(event: { outcome: 'ok' | 'error' }): void
-  /** Nothing feeds it since single-resource reads were removed; kept while the metrics plugin still declares it. */
-  cache?(event: { outcome: 'hit' | 'miss' | 'stale' | 'inflight' }): void
 }
 
 export interface QueueStats {
