@@ -1,12 +1,10 @@
 /**
- * /users, /roles and /groups — Zuora users, the role catalog and user groups as C1 `user`, `role` and `group`
- * resources, in id order, paged (view=flat too). One factory serves the three from what differs (names, texts,
- * examples, flat views); roles and groups grant access, so they also answer their one entitlement and its grants.
+ * The route factory of /users, /roles and /groups: one list, one get and, for the kinds that grant access (roles,
+ * groups), their one entitlement and its grants. routes/users.ts, roles.ts and groups.ts give what differs (names,
+ * texts, examples, flat views).
  *
- *   GET /users                     every user, filtered by status, role, q (bound into the walk's page tokens)
- *   GET /roles                     the catalog: every value of users' roles[], plus ADMIN and USER; a role id is
- *                                  the role value itself (URL-encoded in the path)
- *   GET /groups                    every user group (for parity with C1's own Zuora connector)
+ *   GET /<kind>s                   every resource of the kind, in id order, paged (view=flat too); users also filtered
+ *                                  by status, role, q (bound into the walk's page tokens)
  *   GET /<kind>s/:id               one user, role or group
  *   GET /<kind>s/:id/entitlements  a role's `role:<id>:assigned`, a group's `group:<id>:member`
  *   GET /<kind>s/:id/grants        one grant per user holding the role or in the group, in user-id order, paged
@@ -14,22 +12,19 @@
 import type { TSchema } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { flatGrant, FlatGrantSchema, flatGroup, FlatGroupSchema, flatRole, FlatRoleSchema, flatUser, FlatUserSchema } from '#src/c1/flat.ts'
+import { flatGrant, FlatGrantSchema } from '#src/c1/flat.ts'
 import type { Resource } from '#src/c1/model.ts'
 import { EntitlementSchema, GrantSchema, ref, ResourceSchema } from '#src/c1/model.ts'
 import { seqFromArray } from '#src/sync/seq.ts'
 import type { GrantingKind } from '#src/sync/snapshot.ts'
 import { EXAMPLES } from '#src/api/examples.ts'
 import { checkedId, notFound, sendListPage, sendOne } from '#src/api/paging.ts'
-import {
-  GroupIdParamsSchema, ListQuerySchema, NotModifiedResponse, pageOf, RoleIdParamsSchema, singleOf, UserIdParamsSchema, UsersQuerySchema,
-  viewPagesOf, ViewListQuerySchema
-} from '#src/api/list-query.ts'
+import { ListQuerySchema, NotModifiedResponse, pageOf, singleOf, UsersQuerySchema, viewPagesOf, ViewListQuerySchema } from '#src/api/list-query.ts'
 import type { IdParams, ListQuery, UsersQuery, ViewListQuery } from '#src/api/list-query.ts'
 import { problemResponses } from '#src/api/problem.ts'
 import { isEmptyFilter, pickSeq, usersScope } from '#src/api/views.ts'
 
-interface ResourceKind {
+export interface ResourceKind {
   readonly kind: 'user' | GrantingKind
   /** `User` / `Role` / `Group`: the operationIds are list<Name>s, get<Name>, list<Name>Entitlements, list<Name>Grants. */
   readonly name: string
@@ -40,7 +35,7 @@ interface ResourceKind {
   readonly describe: { readonly list: string, readonly get: string, readonly entitlements?: string, readonly grants?: string }
 }
 
-function resourceRoutes (r: ResourceKind): FastifyPluginAsyncTypebox {
+export function resourceRoutes (r: ResourceKind): FastifyPluginAsyncTypebox {
   const { kind, name, params } = r
   const plural = `${kind}s` as const
   const example = EXAMPLES[kind]
@@ -148,53 +143,3 @@ function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: Gr
     })
   })
 }
-
-export const users = resourceRoutes({
-  kind: 'user',
-  name: 'User',
-  params: UserIdParamsSchema,
-  flat: flatUser,
-  flatSchema: FlatUserSchema,
-  describe: {
-    list: 'Zuora users as C1 `user` resources (UserTrait, explicit status, RawId), sorted by id. Mirrors baton ' +
-      'ListResources(user). Follow `nextPageToken` until it is ""; every page of a walk comes from the snapshot of its ' +
-      'first page. Filters (status, role, q) narrow the walk and are bound into its page tokens.',
-    get: 'One Zuora user (by its immutable Zuora id) as a C1 `user` resource, from the current snapshot.'
-  }
-})
-
-export const roles = resourceRoutes({
-  kind: 'role',
-  name: 'Role',
-  params: RoleIdParamsSchema,
-  flat: flatRole,
-  flatSchema: FlatRoleSchema,
-  describe: {
-    list: 'The role catalog as C1 `role` resources (empty RoleTrait, RawId, member count in profile), sorted by id. ' +
-      'A role id is the role value itself (e.g. ADMIN). Zuora\'s catalog is open-ended: it is every value found in users\' ' +
-      'roles[] plus ADMIN and USER. Mirrors baton ListResources(role).',
-    get: 'One role as a C1 `role` resource. The id is the role value (e.g. ADMIN), URL-encoded in the path; ' +
-      'a value that cannot be a C1 id (containing \':\', \'/\', \'\\\', control characters, edge spaces, over 1024 bytes) is refused with 400.',
-    entitlements: 'Exactly one entitlement: `role:<id>:assigned` (slug assigned, purpose ASSIGNMENT, grantable to users). ' +
-      'Mirrors baton ListEntitlements(role).',
-    grants: 'One grant per user holding the role: id `role:<id>:assigned:user:<userId>`, with entitlement and principal ' +
-      'references, sorted by user id. Paged like the lists (tokens are bound to this role). Mirrors baton ListGrants(role).'
-  }
-})
-
-export const groups = resourceRoutes({
-  kind: 'group',
-  name: 'Group',
-  params: GroupIdParamsSchema,
-  flat: flatGroup,
-  flatSchema: FlatGroupSchema,
-  describe: {
-    list: 'Zuora user groups as C1 `group` resources (GroupTrait, RawId), sorted by their immutable Zuora id. ' +
-      'Mirrors baton ListResources(group).',
-    get: 'One Zuora user group (by its immutable Zuora id) as a C1 `group` resource, from the current snapshot.',
-    entitlements: 'Exactly one entitlement: `group:<id>:member` (slug member, purpose ASSIGNMENT, grantable to users). ' +
-      'Mirrors baton ListEntitlements(group).',
-    grants: 'One grant per user in the group: id `group:<id>:member:user:<userId>`, with entitlement and principal ' +
-      'references, sorted by user id. Paged like the lists (tokens are bound to this group). Mirrors baton ListGrants(group).'
-  }
-})

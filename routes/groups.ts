@@ -1,0 +1,29 @@
+/**
+ * /groups — Zuora user groups as C1 `group` resources (for parity with C1's own Zuora connector). Each group has one
+ * entitlement, `group:<id>:member`, granted to its members.
+ *
+ *   GET /groups                    every group, paged (view=flat too)
+ *   GET /groups/:id                one group, by its immutable Zuora id
+ *   GET /groups/:id/entitlements   its one entitlement
+ *   GET /groups/:id/grants         one grant per member, in user-id order, paged
+ */
+import { flatGroup, FlatGroupSchema } from '#src/c1/flat.ts'
+import { GroupIdParamsSchema } from '#src/api/list-query.ts'
+import { resourceRoutes } from './resource-routes.ts'
+
+export default resourceRoutes({
+  kind: 'group',
+  name: 'Group',
+  params: GroupIdParamsSchema,
+  flat: flatGroup,
+  flatSchema: FlatGroupSchema,
+  describe: {
+    list: 'Zuora user groups as C1 `group` resources (GroupTrait, RawId), sorted by their immutable Zuora id. ' +
+      'Mirrors baton ListResources(group).',
+    get: 'One Zuora user group (by its immutable Zuora id) as a C1 `group` resource, from the current snapshot.',
+    entitlements: 'Exactly one entitlement: `group:<id>:member` (slug member, purpose ASSIGNMENT, grantable to users). ' +
+      'Mirrors baton ListEntitlements(group).',
+    grants: 'One grant per user in the group: id `group:<id>:member:user:<userId>`, with entitlement and principal ' +
+      'references, sorted by user id. Paged like the lists (tokens are bound to this group). Mirrors baton ListGrants(group).'
+  }
+})

@@ -1,0 +1,23 @@
+/**
+ * /users — Zuora users as C1 `user` resources, in id order, paged (view=flat too), filtered by status, role, q.
+ *
+ *   GET /users       every user (filters bound into the walk's page tokens)
+ *   GET /users/:id   one user, by its immutable Zuora id
+ */
+import { flatUser, FlatUserSchema } from '#src/c1/flat.ts'
+import { UserIdParamsSchema } from '#src/api/list-query.ts'
+import { resourceRoutes } from './resource-routes.ts'
+
+export default resourceRoutes({
+  kind: 'user',
+  name: 'User',
+  params: UserIdParamsSchema,
+  flat: flatUser,
+  flatSchema: FlatUserSchema,
+  describe: {
+    list: 'Zuora users as C1 `user` resources (UserTrait, explicit status, RawId), sorted by id. Mirrors baton ' +
+      'ListResources(user). Follow `nextPageToken` until it is ""; every page of a walk comes from the snapshot of its ' +
+      'first page. Filters (status, role, q) narrow the walk and are bound into its page tokens.',
+    get: 'One Zuora user (by its immutable Zuora id) as a C1 `user` resource, from the current snapshot.'
+  }
+})
