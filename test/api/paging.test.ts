@@ -1,5 +1,5 @@
 /**
- * Page tokens: round trip, and every malformed, altered or foreign token refused with 400 invalid-page-token.
+ * src/api/paging.ts, its page tokens: round trip, and every malformed, altered or foreign token refused with 400 invalid-page-token.
  */
 import t from 'tap'
 import type { Test } from 'tap'
