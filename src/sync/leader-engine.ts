@@ -6,7 +6,7 @@
  */
 import { Snapshot } from './snapshot.ts'
 import type { SnapshotHolder } from './snapshot-holder.ts'
-import { newSyncId } from './sync-id.ts'
+import { newJob } from './sync-engine.ts'
 import type { SyncLogger } from './sync-engine.ts'
 import { SyncUnavailableError } from './types.ts'
 import type { Coordinator, SharedSnapshotStore, SyncEngine, SyncJob, SyncListener, SyncTrigger } from './types.ts'
@@ -151,14 +151,7 @@ export function createLeaderEngine (deps: LeaderEngineDeps): LeaderEngine {
       if (!coordinator.healthy() || !coordinator.leaderSeen()) {
         throw new SyncUnavailableError('No replica leads the syncs right now (failover, or the database is unreachable); retry shortly.', deps.retryAfterSeconds ?? 5)
       }
-      const startedAt = new Date().toISOString()
-      const job: SyncJob = {
-        id: jobId ?? `job_${newSyncId(Date.now())}`,
-        status: 'running',
-        trigger,
-        startedAt,
-        progress: { phase: 'token', pagesDone: 0, pagesTotal: null, usersRead: 0, groupsRead: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0, elapsedMs: 0, estimatedRemainingMs: null }
-      }
+      const job = newJob(trigger, Date.now(), jobId)
       shared = [job, ...shared]
       store.saveJob(job)
         .then(async () => { await coordinator.requestSync(job.id) })

@@ -45,22 +45,15 @@ export function groupedSeq<T> (sizes: readonly number[], get: (group: number, k:
   let total = 0
   for (const n of sizes) { starts.push(total); total += n }
   return seqOf(total, (index) => {
-    const group = lastStartAtOrBefore(starts, index)
-    return get(group, index - starts[group])
+    // Binary search for the last start ≤ index. Empty groups share their start with the next group, so the
+    // last one wins: it is the group that holds the item.
+    let lo = 0
+    let hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (starts[mid] <= index) lo = mid
+      else hi = mid - 1
+    }
+    return get(lo, index - starts[lo])
   })
-}
-
-/**
- * Index of the last start ≤ index (binary search). Empty parts share their start with the next part, so the
- * last one wins: it is the part that holds the item.
- */
-function lastStartAtOrBefore (starts: readonly number[], index: number): number {
-  let lo = 0
-  let hi = starts.length - 1
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1
-    if (starts[mid] <= index) lo = mid
-    else hi = mid - 1
-  }
-  return lo
 }

@@ -94,41 +94,39 @@ function diffSeqs<T> (from: Seq<T>, to: Seq<T>, keyOf: (item: T) => Key): SeqDif
   return mergeDiff(from, to, keyOf) ?? keyedDiff(from, to, keyOf)
 }
 
+/** A position in a sorted sequence; `next()` is false when the sequence did not strictly increase. */
+function cursor<T> (seq: Seq<T>, keyOf: (item: T) => Key): { item?: T, key?: Key, next(): boolean } {
+  let i = -1
+  const c = {
+    item: undefined as T | undefined,
+    key: undefined as Key | undefined,
+    next (): boolean {
+      const prev = c.key
+      c.item = ++i < seq.length ? seq.at(i) : undefined
+      c.key = c.item !== undefined ? keyOf(c.item) : undefined
+      return prev === undefined || c.key === undefined || compareKeys(prev, c.key) < 0
+    }
+  }
+  c.next()
+  return c
+}
+
 function mergeDiff<T> (from: Seq<T>, to: Seq<T>, keyOf: (item: T) => Key): SeqDiff<T> | undefined {
   const upserts: T[] = []
   const deletions: T[] = []
-  let i = 0
-  let j = 0
-  let a = from.length > 0 ? from.at(0) : undefined
-  let b = to.length > 0 ? to.at(0) : undefined
-  let ka = a !== undefined ? keyOf(a) : undefined
-  let kb = b !== undefined ? keyOf(b) : undefined
-  // Each advance checks that the sequence keeps strictly increasing; otherwise the merge is not valid.
-  const nextA = (): boolean => {
-    i++
-    const prev = ka as Key
-    a = i < from.length ? from.at(i) : undefined
-    ka = a !== undefined ? keyOf(a) : undefined
-    return ka === undefined || compareKeys(prev, ka) < 0
-  }
-  const nextB = (): boolean => {
-    j++
-    const prev = kb as Key
-    b = j < to.length ? to.at(j) : undefined
-    kb = b !== undefined ? keyOf(b) : undefined
-    return kb === undefined || compareKeys(prev, kb) < 0
-  }
-  while (ka !== undefined || kb !== undefined) {
-    const c = ka === undefined ? 1 : kb === undefined ? -1 : compareKeys(ka, kb)
+  const a = cursor(from, keyOf)
+  const b = cursor(to, keyOf)
+  while (a.key !== undefined || b.key !== undefined) {
+    const c = a.key === undefined ? 1 : b.key === undefined ? -1 : compareKeys(a.key, b.key)
     if (c < 0) {
-      deletions.push(a as T)
-      if (!nextA()) return undefined
+      deletions.push(a.item as T)
+      if (!a.next()) return undefined
     } else if (c > 0) {
-      upserts.push(b as T)
-      if (!nextB()) return undefined
+      upserts.push(b.item as T)
+      if (!b.next()) return undefined
     } else {
-      if (JSON.stringify(a) !== JSON.stringify(b)) upserts.push(b as T)
-      if (!nextA() || !nextB()) return undefined
+      if (JSON.stringify(a.item) !== JSON.stringify(b.item)) upserts.push(b.item as T)
+      if (!a.next() || !b.next()) return undefined
     }
   }
   return { upserts, deletions }

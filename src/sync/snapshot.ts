@@ -17,32 +17,12 @@ import { concatSeqs, groupedSeq, seqFromArray, seqOf } from './seq.ts'
 import type { Seq } from './seq.ts'
 import { ITEMS_PER_STEP, runAtOnce } from './turns.ts'
 import type { Steps } from './turns.ts'
+import type { SectionName } from './sync-document.ts'
 import type { PersistedSnapshot, SnapshotMeta } from './types.ts'
 
 export type { Seq } from './seq.ts'
-export type SectionName = 'resourceTypes' | 'resources' | 'entitlements' | 'grants'
 export type ResourceKind = typeof USER_TYPE | typeof ROLE_TYPE | typeof GROUP_TYPE
 export type GrantingKind = typeof ROLE_TYPE | typeof GROUP_TYPE
-
-export interface SnapshotStats {
-  readonly resourceTypes: number
-  readonly resources: { readonly user: number, readonly role: number, readonly group: number }
-  readonly entitlements: number
-  readonly grants: number
-  readonly grantsByType: { readonly role: number, readonly group: number }
-  readonly usersByStatus: { readonly enabled: number, readonly disabled: number }
-  readonly findings: {
-    readonly membershipOnlyInGroup: number
-    readonly membershipOnlyInUser: number
-    readonly unknownMembers: number
-    readonly unknownGroups: number
-  }
-}
-
-export interface SnapshotIntegrity {
-  readonly danglingGrantEntitlements: number
-  readonly danglingGrantPrincipals: number
-}
 
 /** A snapshot that must not be published; src/sync/sync-errors.ts matches on the name 'SnapshotError'. */
 export class SnapshotError extends Error {
@@ -58,8 +38,9 @@ export class Snapshot {
   readonly snapshotAt: string
   readonly directory: Directory
   readonly findings: DirectoryFindings
-  readonly stats: SnapshotStats
-  readonly integrity: SnapshotIntegrity
+  readonly stats: ReturnType<typeof statsOf>
+  /** Always zero: build() refuses a snapshot with dangling grants. */
+  readonly integrity = { danglingGrantEntitlements: 0, danglingGrantPrincipals: 0 }
   readonly resourceTypes: readonly ResourceType[] = RESOURCE_TYPES
   readonly users: Seq<Resource>
   readonly roles: Seq<Resource>
@@ -68,13 +49,7 @@ export class Snapshot {
   readonly allGrants: Seq<Grant>
 
   readonly #persisted: PersistedSnapshot
-  readonly #index: Record<ResourceKind, ReadonlyMap<string, number>>
-  /** Per role (catalog order), the indexes of the users holding it, in user-id order. */
-  readonly #roleMembers: readonly (readonly number[])[]
-  /** Per group, the indexes of its member users, in user-id order (unknown members left out). */
-  readonly #groupMembers: readonly (readonly number[])[]
-  /** Per group, the ids of its nested groups that are in the directory, in id order. */
-  readonly #groupNested: readonly (readonly string[])[]
+  readonly #parts: Parts
   readonly #sections: Record<SectionName, Seq<object>>
 
   private constructor (persisted: PersistedSnapshot, parts: Parts) {
@@ -86,11 +61,7 @@ export class Snapshot {
     this.findings = persisted.findings
     const { users, groups, roles } = persisted.directory
     const { roleMembers, groupMembers, groupNested } = parts
-    this.#index = parts.index
-    this.#roleMembers = roleMembers
-    this.#groupMembers = groupMembers
-    this.#groupNested = groupNested
-    this.integrity = { danglingGrantEntitlements: 0, danglingGrantPrincipals: 0 }
+    this.#parts = parts
 
     this.users = seqOf(users.length, (i) => userResource(users[i]))
     this.roles = seqOf(roles.length, (i) => roleResource(roles[i], roleMembers[i].length))
@@ -109,24 +80,7 @@ export class Snapshot {
       entitlements: this.allEntitlements,
       grants: this.allGrants
     }
-
-    const enabled = parts.enabledUsers
-    const roleGrants = roleMembers.reduce((n, m) => n + m.length, 0)
-    const groupGrants = groupMembers.reduce((n, m) => n + m.length, 0) + groupNested.reduce((n, m) => n + m.length, 0)
-    this.stats = {
-      resourceTypes: RESOURCE_TYPES.length,
-      resources: { user: users.length, role: roles.length, group: groups.length },
-      entitlements: roles.length + groups.length,
-      grants: roleGrants + groupGrants,
-      grantsByType: { role: roleGrants, group: groupGrants },
-      usersByStatus: { enabled, disabled: users.length - enabled },
-      findings: {
-        membershipOnlyInGroup: persisted.findings.membershipOnlyInGroup,
-        membershipOnlyInUser: persisted.findings.membershipOnlyInUser,
-        unknownMembers: persisted.findings.unknownMembers.length,
-        unknownGroups: persisted.findings.unknownGroups.length
-      }
-    }
+    this.stats = statsOf(persisted, parts)
   }
 
   /** Validates `persisted` and builds the snapshot; throws SnapshotError when it must not be served. */
@@ -151,43 +105,38 @@ export class Snapshot {
   }
 
   has (kind: ResourceKind, id: string): boolean {
-    return this.#index[kind].has(id)
+    return this.#parts.index[kind].has(id)
   }
 
   resource (kind: ResourceKind, id: string): Resource | undefined {
-    const i = this.#index[kind].get(id)
+    const i = this.#parts.index[kind].get(id)
     if (i === undefined) return undefined
     return kind === USER_TYPE ? this.users.at(i) : kind === ROLE_TYPE ? this.roles.at(i) : this.groups.at(i)
   }
 
   directoryUser (id: string): DirectoryUser | undefined {
-    const i = this.#index.user.get(id)
+    const i = this.#parts.index.user.get(id)
     return i === undefined ? undefined : this.directory.users[i]
-  }
-
-  directoryGroup (id: string): DirectoryGroup | undefined {
-    const i = this.#index.group.get(id)
-    return i === undefined ? undefined : this.directory.groups[i]
   }
 
   /** The one entitlement of a role (`assigned`) or group (`member`); undefined for an unknown id. */
   entitlementsOf (kind: GrantingKind, id: string): Entitlement[] | undefined {
-    const i = this.#index[kind].get(id)
+    const i = this.#parts.index[kind].get(id)
     if (i === undefined) return undefined
     return kind === ROLE_TYPE ? [roleEntitlement(id)] : [groupEntitlementOf(this.directory.groups[i])]
   }
 
   /** Grants of a role or group, in user-id order; undefined for an unknown id. */
   grantsOf (kind: GrantingKind, id: string): Seq<Grant> | undefined {
-    const i = this.#index[kind].get(id)
+    const i = this.#parts.index[kind].get(id)
     if (i === undefined) return undefined
     const users = this.directory.users
     if (kind === ROLE_TYPE) {
-      const members = this.#roleMembers[i]
+      const members = this.#parts.roleMembers[i]
       return seqOf(members.length, (k) => roleGrant(id, userIdAt(users, members, k)))
     }
-    const members = this.#groupMembers[i]
-    const nested = this.#groupNested[i]
+    const members = this.#parts.groupMembers[i]
+    const nested = this.#parts.groupNested[i]
     const group = this.directory.groups[i]
     return seqOf(nested.length + members.length, (k) => groupGrantAt(group, nested, members, users, k))
   }
@@ -196,10 +145,34 @@ export class Snapshot {
 /** What the constructor needs computed: indexes, memberships by position, and the enabled users. */
 interface Parts {
   readonly index: Record<ResourceKind, ReadonlyMap<string, number>>
+  /** Per role (catalog order), the indexes of the users holding it, in user-id order. */
   readonly roleMembers: readonly (readonly number[])[]
+  /** Per group, the indexes of its member users, in user-id order (unknown members left out). */
   readonly groupMembers: readonly (readonly number[])[]
+  /** Per group, the ids of its nested groups that are in the directory, in id order. */
   readonly groupNested: readonly (readonly string[])[]
   readonly enabledUsers: number
+}
+
+function statsOf ({ directory: { users, roles, groups }, findings }: PersistedSnapshot, parts: Parts) {
+  const enabled = parts.enabledUsers
+  const count = (lists: readonly (readonly unknown[])[]): number => lists.reduce((n, m) => n + m.length, 0)
+  const roleGrants = count(parts.roleMembers)
+  const groupGrants = count(parts.groupMembers) + count(parts.groupNested)
+  return {
+    resourceTypes: RESOURCE_TYPES.length,
+    resources: { user: users.length, role: roles.length, group: groups.length },
+    entitlements: roles.length + groups.length,
+    grants: roleGrants + groupGrants,
+    grantsByType: { role: roleGrants, group: groupGrants },
+    usersByStatus: { enabled, disabled: users.length - enabled },
+    findings: {
+      membershipOnlyInGroup: findings.membershipOnlyInGroup,
+      membershipOnlyInUser: findings.membershipOnlyInUser,
+      unknownMembers: findings.unknownMembers.length,
+      unknownGroups: findings.unknownGroups.length
+    }
+  }
 }
 
 function * partsOf (persisted: PersistedSnapshot): Steps<Parts> {

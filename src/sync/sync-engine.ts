@@ -58,6 +58,12 @@ const NODE_TIMERS: Timers = {
 const FAILED_RETRY_FIRST_SECONDS = 30
 const FAILED_RETRY_MAX_SECONDS = 900
 
+/** A job that has just started (also what a follower hands the leader). */
+export function newJob (trigger: SyncTrigger, startedMs: number, jobId = `job_${newSyncId(startedMs)}`): SyncJob {
+  const progress = { ...EMPTY_READ, elapsedMs: 0, estimatedRemainingMs: null }
+  return { id: jobId, status: 'running', trigger, startedAt: new Date(startedMs).toISOString(), progress }
+}
+
 interface RunningSync {
   job: SyncJob
   readonly controller: AbortController
@@ -209,13 +215,7 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
       if (running !== undefined) return running.job
       if (closed) throw new Error('sync engine is closed')
       const startedMs = now()
-      const job: SyncJob = {
-        id: jobId ?? `job_${newSyncId(startedMs)}`,
-        status: 'running',
-        trigger,
-        startedAt: new Date(startedMs).toISOString(),
-        progress: progressOf(EMPTY_READ, 'token', startedMs)
-      }
+      const job = newJob(trigger, startedMs, jobId)
       const run: RunningSync = { job, controller: new AbortController(), done: Promise.resolve() }
       running = run
       emit('started', job)
