@@ -123,15 +123,12 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
       const handle = await open(temp, 'w', 0o600)
       options.logger?.debug?.({ file: temp }, 'writing a snapshot file')
       try {
-        await writeSnapshotFile(handle, snapshot)
-        await handle.sync()
-      } catch (err) {
-        await handle.close()
-        await rm(temp, { force: true })
-        throw err
-      }
-      await handle.close()
-      try {
+        try {
+          await writeSnapshotFile(handle, snapshot)
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
         await rename(temp, target)
       } catch (err) {
         await rm(temp, { force: true })

@@ -111,10 +111,24 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
 
   async function execute (run: RunningSync, startedMs: number): Promise<void> {
     let read = EMPTY_READ
-    const phases = phaseClock(startedMs)
-    const setPhase = (phase: SyncProgress['phase']): void => {
-      update(run, { progress: progressOf(read, phase, startedMs), phases: phases.enter(phase) })
-      deps.logger.debug?.({ syncJob: run.job.id, phase }, 'sync phase')
+    // Milliseconds spent in each phase so far: entering a phase closes the one before it.
+    let phase: SyncProgress['phase'] = 'token'
+    let phaseSince = startedMs
+    let phases: SyncPhaseTimes = {}
+    const enter = (next: SyncProgress['phase']): SyncPhaseTimes => {
+      if (next === phase) return phases
+      const t = now()
+      phases = { ...phases, [phase]: (phases[phase] ?? 0) + t - phaseSince }
+      phase = next
+      phaseSince = t
+      return phases
+    }
+    const advance = (next: SyncProgress['phase']): void => {
+      update(run, { progress: progressOf(read, next, startedMs), phases: enter(next) })
+    }
+    const setPhase = (next: SyncProgress['phase']): void => {
+      advance(next)
+      deps.logger.debug?.({ syncJob: run.job.id, phase: next }, 'sync phase')
     }
     try {
       deps.logger.debug?.({ syncJob: run.job.id, phase: 'reading' }, 'sync phase')
@@ -122,7 +136,7 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
         signal: run.controller.signal,
         onProgress: (p) => {
           read = p
-          update(run, { progress: progressOf(p, p.phase, startedMs), phases: phases.enter(p.phase) })
+          advance(p.phase)
           logProgress(run.job)
         }
       })
@@ -148,41 +162,18 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
       // Persist before publishing: what is served survives a restart. The persist is never aborted half-way.
       await deps.store.save(snapshot.toPersisted())
       deps.holder.publish(snapshot)
-      finish(run, startedMs, read, { status: 'succeeded', syncId: snapshot.syncId, phases: phases.enter('finished') })
+      finish(run, startedMs, read, { status: 'succeeded', syncId: snapshot.syncId, phases: enter('finished') })
       deps.logger.info({ syncJob: run.job.id, syncId: snapshot.syncId, durationMs: run.job.durationMs, stats: snapshot.stats }, 'sync succeeded; snapshot published')
     } catch (err) {
       const aborted = run.controller.signal.aborted
       const current = deps.holder.current()
       const error: SyncJobError = describeSyncError(err, aborted, current !== undefined)
-      finish(run, startedMs, read, { status: aborted ? 'aborted' : 'failed', error, phases: phases.enter('finished') })
+      finish(run, startedMs, read, { status: aborted ? 'aborted' : 'failed', error, phases: enter('finished') })
       const log = { syncJob: run.job.id, error, servingSyncId: current?.syncId ?? null }
       const kept = current !== undefined ? 'the current snapshot is still served' : 'no snapshot yet'
       if (aborted) deps.logger.warn(log, `sync aborted; ${kept}`)
       else deps.logger.error(log, `sync failed; ${kept}`)
     }
-  }
-
-  /** Milliseconds spent in each phase so far: entering a phase closes the one before it. */
-  function phaseClock (startedMs: number): { enter(phase: SyncProgress['phase']): SyncPhaseTimes } {
-    let current: SyncProgress['phase'] = 'token'
-    let since = startedMs
-    let times: SyncPhaseTimes = {}
-    return {
-      enter (phase) {
-        if (phase === current) return times
-        const t = now()
-        times = { ...times, [current]: (times[current] ?? 0) + t - since }
-        current = phase
-        since = t
-        return times
-      }
-    }
-  }
-
-  function consecutiveFailures (): number {
-    let n = 0
-    while (n < history.length && history[n]?.status === 'failed') n++
-    return n
   }
 
   function finish (run: RunningSync, startedMs: number, read: ReadProgress, outcome: Pick<SyncJob, 'status' | 'syncId' | 'error' | 'phases'>): void {
@@ -203,7 +194,8 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
   function schedule (): void {
     if (closed || deps.intervalSeconds <= 0) return
     timers.clear(timer)
-    const failures = consecutiveFailures()
+    let failures = 0
+    while (failures < history.length && history[failures].status === 'failed') failures++
     const delaySeconds = failures === 0
       ? deps.intervalSeconds
       : Math.min(deps.intervalSeconds, FAILED_RETRY_FIRST_SECONDS * 2 ** (failures - 1), FAILED_RETRY_MAX_SECONDS)
