@@ -43,13 +43,6 @@ export function sliceSections (snapshot: Snapshot, offset: number, size: number)
   return { sections, end: cursor, total: start }
 }
 
-const LINE_KEY: Record<SectionName, string> = {
-  resourceTypes: 'resourceType',
-  resources: 'resource',
-  entitlements: 'entitlement',
-  grants: 'grant'
-}
-
 /**
  * The snapshot as NDJSON: a header line, one line per object, and a closing line with the count.
  * A consumer that does not see the `end` line must treat the stream as incomplete (never as a full sync).
@@ -62,7 +55,7 @@ export function * ndjsonLines (snapshot: Snapshot, batch = 256): Generator<strin
   let inChunk = 0
   for (const name of SECTIONS) {
     const seq = snapshot.section(name)
-    const key = LINE_KEY[name]
+    const key = name.slice(0, -1) // each line is keyed by its section's name in the singular
     for (let i = 0; i < seq.length; i++) {
       chunk += `{"${key}":${JSON.stringify(seq.at(i))}}\n`
       count++
