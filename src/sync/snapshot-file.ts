@@ -129,8 +129,3 @@ export async function decodeSnapshotStream (chunks: AsyncIterable<Buffer>): Prom
   const { directory: { roles }, ...fields } = header.snapshot
   return { ...fields, directory: { users, groups, roles } }
 }
-
-/** decodeSnapshotStream over bytes in memory. */
-export async function decodeSnapshotFile (data: Buffer): Promise<PersistedSnapshot> {
-  return await decodeSnapshotStream((async function * () { yield data })())
-}

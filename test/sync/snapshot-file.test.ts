@@ -1,7 +1,9 @@
 import { isDeepStrictEqual } from 'node:util'
 import t from 'tap'
-import { decodeSnapshotFile, decodeSnapshotStream, encodeSnapshotFile, snapshotLines } from '#src/sync/snapshot-file.ts'
+import { decodeSnapshotStream, encodeSnapshotFile, snapshotLines } from '#src/sync/snapshot-file.ts'
 import { testSnapshot } from '../fixtures.ts'
+
+const decodeSnapshotFile = async (data: Buffer) => await decodeSnapshotStream((async function * () { yield data })())
 
 t.test('decodes the encoding whatever the chunk boundaries', async t => {
   const persisted = testSnapshot({ users: 12, groups: 2 }).toPersisted()
