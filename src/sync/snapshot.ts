@@ -104,19 +104,10 @@ export class Snapshot {
     return this.#sections[name]
   }
 
-  has (kind: ResourceKind, id: string): boolean {
-    return this.#parts.index[kind].has(id)
-  }
-
   resource (kind: ResourceKind, id: string): Resource | undefined {
     const i = this.#parts.index[kind].get(id)
     if (i === undefined) return undefined
     return kind === USER_TYPE ? this.users.at(i) : kind === ROLE_TYPE ? this.roles.at(i) : this.groups.at(i)
-  }
-
-  directoryUser (id: string): DirectoryUser | undefined {
-    const i = this.#parts.index.user.get(id)
-    return i === undefined ? undefined : this.directory.users[i]
   }
 
   /** The one entitlement of a role (`assigned`) or group (`member`); undefined for an unknown id. */

@@ -62,7 +62,7 @@ t.test('GET /groups/:id/grants: one per member, paged', async (t) => {
   const app = await injectTestApp({ snapshot, t })
   const { pages, items } = await walk(t, app, `/groups/${biggest.id}/grants?pageSize=5`)
   t.ok(pages.length >= 3, `${pages.length} pages`)
-  const members = biggest.members.filter((id) => snapshot.has('user', id))
+  const members = biggest.members.filter((id) => snapshot.resource('user', id) !== undefined)
   t.same(items.map((g: Json) => g.principal.id.resource), members, 'every member once, in user-id order')
   t.same(ids(items), members.map((u) => `group:${biggest.id}:member:user:${u}`))
   for (const g of items.slice(0, 3)) conforms(t, GrantSchema, g, 'a Grant')
