@@ -48,13 +48,9 @@ export function newSyncId (now: number = Date.now()): string {
     // Same second (or the clock went back): keep the order strictly increasing within this process.
     seconds = lastSeconds
     payload = increment(lastPayload)
-    if (payload === undefined) {
-      seconds++
-      payload = randomBytes(16)
-    }
-  } else {
-    payload = randomBytes(16)
+    if (payload === undefined) seconds++
   }
+  payload ??= randomBytes(16)
   lastSeconds = seconds
   lastPayload = payload
   const bytes = Buffer.alloc(BYTES)
