@@ -17,10 +17,10 @@ import { concatSeqs, groupedSeq, seqFromArray, seqOf } from './seq.ts'
 import type { Seq } from './seq.ts'
 import { ITEMS_PER_STEP, runAtOnce } from './turns.ts'
 import type { Steps } from './turns.ts'
-import type { SectionName } from './sync-document.ts'
 import type { PersistedSnapshot, SnapshotMeta } from './types.ts'
 
 export type { Seq } from './seq.ts'
+export type SectionName = 'resourceTypes' | 'resources' | 'entitlements' | 'grants'
 export type ResourceKind = typeof USER_TYPE | typeof ROLE_TYPE | typeof GROUP_TYPE
 export type GrantingKind = typeof ROLE_TYPE | typeof GROUP_TYPE
 

@@ -3,11 +3,10 @@
  * Pages cut one global sequence (resource types → resources → entitlements → grants), so a walk of
  * `GET /sync` visits every object exactly once, all from the same snapshot.
  */
-import type { Snapshot } from './snapshot.ts'
+import type { SectionName, Snapshot } from './snapshot.ts'
 
 export const SYNC_SCHEMA = 'c1.connector.v2+json;v=1'
-export const SECTIONS = ['resourceTypes', 'resources', 'entitlements', 'grants'] as const
-export type SectionName = typeof SECTIONS[number]
+export const SECTIONS: readonly SectionName[] = ['resourceTypes', 'resources', 'entitlements', 'grants']
 
 /** The parts every page (and the NDJSON header line) repeats. */
 export function syncHeader (snapshot: Snapshot) {
