@@ -32,13 +32,6 @@ export const MAX_AUTH_REFRESHES = 3
 /** Refuse listings claiming more resources than this (a lying totalResults must not plan a million pages). */
 export const MAX_TOTAL_RESULTS = 1_000_000
 
-export interface ScimClientOptions {
-  readonly config: ZuoraSettings
-  readonly upstream: Pick<Upstream, 'send' | 'stats'>
-  readonly tokens: TokenManager
-  readonly logger?: ZuoraLogger
-}
-
 export interface ScimPage<T> {
   readonly index: number
   readonly startIndex: number
@@ -125,7 +118,12 @@ function instability (pages: readonly ScimPage<{ id: string }>[], T: number, cou
 
 const idsOf = (pages: readonly ScimPage<{ id: string }>[]): string[] => pages.flatMap(p => p.items.map(item => item.id))
 
-export function createScimClient (options: ScimClientOptions) {
+export function createScimClient (options: {
+  readonly config: ZuoraSettings
+  readonly upstream: Pick<Upstream, 'send' | 'stats'>
+  readonly tokens: TokenManager
+  readonly logger?: ZuoraLogger
+}) {
   const { config, upstream, tokens } = options
   const base = config.scimBaseUrl
 
@@ -220,12 +218,12 @@ export function createScimClient (options: ScimClientOptions) {
     const read: Record<ScimResource, number> = { users: 0, groups: 0 }
     /** totalResults of the latest first page, per resource: progress never counts above it. */
     const totals: Record<ScimResource, number> = { users: Infinity, groups: Infinity }
+    const configured: Record<ScimResource, StartIndexSemantics | 'auto'> = { users: config.usersStartIndex, groups: config.groupsStartIndex }
     /** startIndex semantics: configured, or detected by this read's probe ('auto'). */
-    const configured = (resource: ScimResource): StartIndexSemantics | undefined => {
-      const setting = resource === 'users' ? config.usersStartIndex : config.groupsStartIndex
-      return setting === 'auto' ? undefined : setting
+    const known: Record<ScimResource, StartIndexSemantics | undefined> = {
+      users: configured.users === 'auto' ? undefined : configured.users,
+      groups: configured.groups === 'auto' ? undefined : configured.groups
     }
-    const detected: Record<ScimResource, StartIndexSemantics | undefined> = { users: undefined, groups: undefined }
 
     const report = (): void => {
       if (readOptions.onProgress === undefined) return
@@ -261,8 +259,7 @@ export function createScimClient (options: ScimClientOptions) {
 
     /** The semantics this read uses for a resource: configured, already detected, or detected now by one probe. */
     const semanticsFor = async (resource: ScimResource, first: ScimPage<{ id: string }>): Promise<StartIndexSemantics> => {
-      const known = configured(resource) ?? detected[resource]
-      if (known !== undefined) return known
+      if (known[resource] !== undefined) return known[resource]
       refuseIgnoredCount(resource, first)
       const n = first.items.length
       // one page, or pages of one resource (both semantics then ask for the same pages): nothing to tell apart
@@ -291,7 +288,7 @@ export function createScimClient (options: ScimClientOptions) {
         verdict = classifyProbe(firstIds, probeIds)
       }
       if ('semantics' in verdict) {
-        detected[resource] = verdict.semantics
+        known[resource] = verdict.semantics
         options.logger?.info({ resource, semantics: verdict.semantics, setting: startIndexSetting(resource) }, 'zuora startIndex semantics detected')
         return verdict.semantics
       }
@@ -318,8 +315,8 @@ export function createScimClient (options: ScimClientOptions) {
         if (problem === undefined) return [...byId.values()].sort((a, b) => compareIds(a.id, b.id))
         if (round >= MAX_REREADS) {
           const setting = startIndexSetting(resource)
-          const cause = configured(resource) !== undefined
-            ? `If this happens on every sync, ${setting}=${configured(resource) as string} may not match how the server reads startIndex: set ${setting}=auto to detect it. `
+          const cause = configured[resource] !== 'auto'
+            ? `If this happens on every sync, ${setting}=${configured[resource]} may not match how the server reads startIndex: set ${setting}=auto to detect it. `
             : ''
           throw new ZuoraError(
             `Zuora's ${RESOURCE_PATH[resource]} listing kept changing while it was read (${round + 1} full reads): ${problem}. ` +
@@ -329,7 +326,7 @@ export function createScimClient (options: ScimClientOptions) {
         options.logger?.warn({ resource, round: round + 1, problem }, 'zuora listing changed during the read: reading it again from the start')
         read[resource] = 0
         first = await fetchPage<T>(resource, 0, requestedCount)
-        const next = plan(resource, first, configured(resource) ?? detected[resource] ?? 'item')
+        const next = plan(resource, first, known[resource] ?? 'item')
         pagesTotal += next.pages * (next.verifyPass ? 2 : 1)
       }
     }
