@@ -34,7 +34,6 @@ export const MAX_TOTAL_RESULTS = 1_000_000
 
 export interface ScimPage<T> {
   readonly index: number
-  readonly startIndex: number
   readonly count: number
   readonly totalResults: number
   readonly items: readonly T[]
@@ -196,7 +195,7 @@ export function createScimClient (options: {
     const items = resource === 'users'
       ? page.resources.map(r => normaliseUser(checkUser(r, ctx)))
       : page.resources.map(r => normaliseGroup(checkGroup(r, ctx)))
-    return { index: 0, startIndex, count, totalResults: page.totalResults, items: items as unknown as T[] }
+    return { index: 0, count, totalResults: page.totalResults, items: items as unknown as T[] }
   }
 
   async function readDirectory (readOptions: ReadOptions = {}): Promise<DirectoryRead> {
