@@ -32,16 +32,8 @@ export const MAX_AUTH_REFRESHES = 3
 /** Refuse listings claiming more resources than this (a lying totalResults must not plan a million pages). */
 export const MAX_TOTAL_RESULTS = 1_000_000
 
-export interface ScimClientOptions {
-  readonly config: ZuoraSettings
-  readonly upstream: Pick<Upstream, 'send' | 'stats'>
-  readonly tokens: TokenManager
-  readonly logger?: ZuoraLogger
-}
-
 export interface ScimPage<T> {
   readonly index: number
-  readonly startIndex: number
   readonly count: number
   readonly totalResults: number
   readonly items: readonly T[]
@@ -79,7 +71,58 @@ export function pagePlan (semantics: 'item' | 'page', total: number, count: numb
   return { step: count, pages, verifyPass: pages > 1 }
 }
 
-export function createScimClient (options: ScimClientOptions) {
+/** More resources than count on a first page that is not the whole listing: pages cannot be planned. */
+function refuseIgnoredCount (resource: ScimResource, first: ScimPage<unknown>): void {
+  const n = first.items.length
+  const T = first.totalResults
+  if (n <= first.count || n >= T) return
+  throw new ZuoraError(
+    `SCIM ${RESOURCE_PATH[resource]}: the server ignores count: startIndex=1&count=${first.count} returned ${n} resources of ${T} ` +
+    '(RFC 7644 §3.4.2.4: never more than count), so the remaining pages cannot be planned. No partial directory is returned; ' +
+    'check the SCIM base URL, or ask the server\'s operator to honour count.',
+    { kind: 'upstream', endpoint: resource })
+}
+
+/** Pages planned for a listing, from its first page (count adapts to a server that clamps it). */
+function plan (resource: ScimResource, first: ScimPage<unknown>, semantics: StartIndexSemantics): { count: number, step: number, pages: number, verifyPass: boolean } {
+  const T = first.totalResults
+  if (T > MAX_TOTAL_RESULTS) {
+    throw new ZuoraError(`SCIM ${RESOURCE_PATH[resource]} listing claims ${T} resources, more than the ${MAX_TOTAL_RESULTS} this client reads`, { kind: 'payload', endpoint: resource })
+  }
+  const n = first.items.length
+  refuseIgnoredCount(resource, first)
+  const count = n > first.count ? n : n > 0 && n < Math.min(first.count, T) ? n : first.count
+  return { count, ...pagePlan(semantics, T, count) }
+}
+
+/** Why a set of pages is not one consistent listing, or undefined if it is. */
+function instability (pages: readonly ScimPage<{ id: string }>[], T: number, count: number, step: number, distinct: number): string | undefined {
+  for (const p of pages) {
+    if (p.totalResults !== T) return `totalResults changed from ${T} to ${p.totalResults} (page ${p.index + 1})`
+  }
+  if (T > 0 && pages[0].items.length === 0) return `page 1 was empty although totalResults is ${T}`
+  for (const p of pages) {
+    const expected = Math.min(count, T - p.index * step)
+    if (p.items.length !== expected) {
+      return `page ${p.index + 1} returned ${p.items.length} resources, expected ${expected} (totalResults ${T}, count ${count})`
+    }
+    const previous = pages[p.index - 1]
+    if (step < count && previous !== undefined && p.items[0]?.id !== previous.items[previous.items.length - 1]?.id) {
+      return `page ${p.index + 1} does not start where page ${p.index} ended (the listing shifted during the read)`
+    }
+  }
+  if (distinct !== T) return `${distinct} distinct resources read although totalResults is ${T} (duplicates hide missing resources)`
+  return undefined
+}
+
+const idsOf = (pages: readonly ScimPage<{ id: string }>[]): string[] => pages.flatMap(p => p.items.map(item => item.id))
+
+export function createScimClient (options: {
+  readonly config: ZuoraSettings
+  readonly upstream: Pick<Upstream, 'send' | 'stats'>
+  readonly tokens: TokenManager
+  readonly logger?: ZuoraLogger
+}) {
   const { config, upstream, tokens } = options
   const base = config.scimBaseUrl
 
@@ -143,12 +186,6 @@ export function createScimClient (options: ScimClientOptions) {
     return e.withMessage(`${e.message.replace(requestIdSuffix(res.requestId), '')}${hint}${requestIdSuffix(res.requestId)}`)
   }
 
-  async function listPage<T> (resource: ScimResource, pageIndex: number, count: number, opts: RequestOptions, step: number, semantics: StartIndexSemantics): Promise<ScimPage<T>> {
-    const startIndex = startIndexFor(semantics, pageIndex, count, step)
-    const what = `SCIM ${RESOURCE_PATH[resource]} page ${pageIndex + 1} (startIndex ${startIndex}, count ${count})`
-    return { ...await listAt<T>(resource, startIndex, count, what, opts), index: pageIndex }
-  }
-
   async function listAt<T> (resource: ScimResource, startIndex: number, count: number, what: string, opts: RequestOptions): Promise<ScimPage<T>> {
     const url = `${base}/${RESOURCE_PATH[resource]}?startIndex=${startIndex}&count=${count}`
     const { res, token } = await authorisedGet(resource, url, what, opts)
@@ -158,34 +195,34 @@ export function createScimClient (options: ScimClientOptions) {
     const items = resource === 'users'
       ? page.resources.map(r => normaliseUser(checkUser(r, ctx)))
       : page.resources.map(r => normaliseGroup(checkGroup(r, ctx)))
-    return { index: 0, startIndex, count, totalResults: page.totalResults, items: items as unknown as T[] }
+    return { index: 0, count, totalResults: page.totalResults, items: items as unknown as T[] }
   }
 
   async function readDirectory (readOptions: ReadOptions = {}): Promise<DirectoryRead> {
+    if (readOptions.signal?.aborted === true) throw new ZuoraError('Directory read aborted', { kind: 'aborted', endpoint: 'users' })
     const controller = new AbortController()
+    const signal = controller.signal
     // every queued page listens to this signal: hundreds of listeners are expected, not a leak
-    setMaxListeners(0, controller.signal)
+    setMaxListeners(0, signal)
     const outer = readOptions.signal
     const onOuterAbort = (): void => { controller.abort(outer?.reason) }
-    const outerAborted = (): boolean => outer?.aborted === true
-    if (outer?.aborted === true) throw new ZuoraError('Directory read aborted', { kind: 'aborted', endpoint: 'users' })
     outer?.addEventListener('abort', onOuterAbort, { once: true })
-    const signal = controller.signal
     const startStats = upstream.stats()
     let requests = 0
     const reqOpts: RequestOptions = { signal, onSend: () => { requests++ } }
     let phase: ReadProgress['phase'] = 'token'
     let pagesDone = 0
-    let pagesTotal: number | null = null
+    /** Pages planned so far (reported once the first pages are in). */
+    let pagesTotal = 2
     const read: Record<ScimResource, number> = { users: 0, groups: 0 }
     /** totalResults of the latest first page, per resource: progress never counts above it. */
-    const totals: Record<ScimResource, number | undefined> = { users: undefined, groups: undefined }
+    const totals: Record<ScimResource, number> = { users: Infinity, groups: Infinity }
+    const configured: Record<ScimResource, StartIndexSemantics | 'auto'> = { users: config.usersStartIndex, groups: config.groupsStartIndex }
     /** startIndex semantics: configured, or detected by this read's probe ('auto'). */
-    const configured = (resource: ScimResource): StartIndexSemantics | undefined => {
-      const setting = resource === 'users' ? config.usersStartIndex : config.groupsStartIndex
-      return setting === 'auto' ? undefined : setting
+    const known: Record<ScimResource, StartIndexSemantics | undefined> = {
+      users: configured.users === 'auto' ? undefined : configured.users,
+      groups: configured.groups === 'auto' ? undefined : configured.groups
     }
-    const detected: Record<ScimResource, StartIndexSemantics | undefined> = { users: undefined, groups: undefined }
 
     const report = (): void => {
       if (readOptions.onProgress === undefined) return
@@ -194,9 +231,9 @@ export function createScimClient (options: ScimClientOptions) {
         readOptions.onProgress({
           phase,
           pagesDone,
-          pagesTotal: pagesTotal === null ? null : Math.max(pagesTotal, pagesDone),
-          usersRead: Math.min(read.users, totals.users ?? Infinity),
-          groupsRead: Math.min(read.groups, totals.groups ?? Infinity),
+          pagesTotal: phase === 'token' || phase === 'first-pages' ? null : Math.max(pagesTotal, pagesDone),
+          usersRead: Math.min(read.users, totals.users),
+          groupsRead: Math.min(read.groups, totals.groups),
           retries: s.retries - startStats.retries,
           rateLimitWaits: s.rateLimitWaits - startStats.rateLimitWaits,
           rateLimitWaitMs: s.rateLimitWaitMs - startStats.rateLimitWaitMs
@@ -207,8 +244,10 @@ export function createScimClient (options: ScimClientOptions) {
     }
 
     /** `verifying`: a second pass over a page-semantics listing (its resources were counted by the first pass). */
-    const fetchPage = async (resource: ScimResource, k: number, count: number, step: number = count, verifying = false, semantics: StartIndexSemantics = 'item'): Promise<ScimPage<DirectoryUser | DirectoryGroup>> => {
-      const page = await listPage<DirectoryUser | DirectoryGroup>(resource, k, count, reqOpts, step, semantics)
+    const fetchPage = async <T>(resource: ScimResource, k: number, count: number, step = count, verifying = false, semantics: StartIndexSemantics = 'item'): Promise<ScimPage<T>> => {
+      const startIndex = startIndexFor(semantics, k, count, step)
+      const what = `SCIM ${RESOURCE_PATH[resource]} page ${k + 1} (startIndex ${startIndex}, count ${count})`
+      const page = { ...await listAt<T>(resource, startIndex, count, what, reqOpts), index: k }
       if (k === 0 && !verifying) totals[resource] = page.totalResults
       pagesDone++
       // progress counts resources, not rows: the planned one-resource overlap and the verify pass add none
@@ -217,117 +256,66 @@ export function createScimClient (options: ScimClientOptions) {
       return page
     }
 
-    /** Pages planned for a listing, from its first page (count adapts to a server that clamps it). */
-    const plan = (resource: ScimResource, first: ScimPage<unknown>, semantics: StartIndexSemantics): { count: number, step: number, pages: number, verifyPass: boolean } => {
-      const T = first.totalResults
-      if (T > MAX_TOTAL_RESULTS) {
-        throw new ZuoraError(`SCIM ${RESOURCE_PATH[resource]} listing claims ${T} resources, more than the ${MAX_TOTAL_RESULTS} this client reads`, { kind: 'payload', endpoint: resource })
-      }
-      const n = first.items.length
-      refuseIgnoredCount(resource, first)
-      const count = n > first.count ? n : n > 0 && n < Math.min(first.count, T) ? n : first.count
-      return { count, ...pagePlan(semantics, T, count) }
-    }
-
-    /** More resources than count on a first page that is not the whole listing: pages cannot be planned. */
-    const refuseIgnoredCount = (resource: ScimResource, first: ScimPage<unknown>): void => {
-      const n = first.items.length
-      const T = first.totalResults
-      if (n <= first.count || n >= T) return
-      throw new ZuoraError(
-        `SCIM ${RESOURCE_PATH[resource]}: the server ignores count: startIndex=1&count=${first.count} returned ${n} resources of ${T} ` +
-        '(RFC 7644 §3.4.2.4: never more than count), so the remaining pages cannot be planned. No partial directory is returned; ' +
-        'check the SCIM base URL, or ask the server\'s operator to honour count.',
-        { kind: 'upstream', endpoint: resource })
-    }
-
     /** The semantics this read uses for a resource: configured, already detected, or detected now by one probe. */
     const semanticsFor = async (resource: ScimResource, first: ScimPage<{ id: string }>): Promise<StartIndexSemantics> => {
-      const known = configured(resource) ?? detected[resource]
-      if (known !== undefined) return known
+      if (known[resource] !== undefined) return known[resource]
       refuseIgnoredCount(resource, first)
       const n = first.items.length
       // one page, or pages of one resource (both semantics then ask for the same pages): nothing to tell apart
       if (first.totalResults <= n || n < 2) return 'item'
       const what = `SCIM ${RESOURCE_PATH[resource]} start-index probe (startIndex ${PROBE_START_INDEX}, count ${PROBE_COUNT})`
       const probeOnce = async (): Promise<string[]> => {
-        if (pagesTotal !== null) pagesTotal++
+        pagesTotal++
         const probe = await listAt<{ id: string }>(resource, PROBE_START_INDEX, PROBE_COUNT, what, reqOpts)
         pagesDone++
         report()
-        return probe.items.map(item => item.id)
+        return idsOf([probe])
       }
-      let firstIds = first.items.map(item => item.id)
+      let firstIds = idsOf([first])
       let probeIds = await probeOnce()
       let verdict = classifyProbe(firstIds, probeIds)
       if ('problem' in verdict && verdict.problem === 'neither') {
         // the listing may have changed between the two answers: look once more (first page and probe together)
-        if (pagesTotal !== null) pagesTotal++
+        pagesTotal++
         const [again, ids] = await Promise.all([
           listAt<{ id: string }>(resource, 1, first.count, `SCIM ${RESOURCE_PATH[resource]} page 1 again (start-index detection)`, reqOpts)
             .then(p => { pagesDone++; return p }),
           probeOnce()
         ])
-        firstIds = again.items.map(item => item.id)
+        firstIds = idsOf([again])
         probeIds = ids
         verdict = classifyProbe(firstIds, probeIds)
       }
       if ('semantics' in verdict) {
-        detected[resource] = verdict.semantics
+        known[resource] = verdict.semantics
         options.logger?.info({ resource, semantics: verdict.semantics, setting: startIndexSetting(resource) }, 'zuora startIndex semantics detected')
         return verdict.semantics
       }
       throw new ZuoraError(probeProblemMessage({ resource, verdict: verdict.problem, firstIds, firstCount: first.count, probeIds, totalResults: first.totalResults }), { kind: 'upstream', endpoint: resource })
     }
 
-    /** Why a set of pages is not one consistent listing, or undefined if it is. */
-    const instability = (pages: readonly ScimPage<{ id: string }>[], T: number, count: number, step: number, distinct: number): string | undefined => {
-      for (const p of pages) {
-        if (p.totalResults !== T) return `totalResults changed from ${T} to ${p.totalResults} (page ${p.index + 1})`
-      }
-      if (T > 0 && pages[0].items.length === 0) return `page 1 was empty although totalResults is ${T}`
-      for (const p of pages) {
-        const expected = Math.min(count, T - p.index * step)
-        if (p.items.length !== expected) {
-          return `page ${p.index + 1} returned ${p.items.length} resources, expected ${expected} (totalResults ${T}, count ${count})`
-        }
-        const previous = pages[p.index - 1]
-        if (step < count && previous !== undefined && p.items[0]?.id !== previous.items[previous.items.length - 1]?.id) {
-          return `page ${p.index + 1} does not start where page ${p.index} ended (the listing shifted during the read)`
-        }
-      }
-      if (distinct !== T) return `${distinct} distinct resources read although totalResults is ${T} (duplicates hide missing resources)`
-      return undefined
-    }
-
-    /** Why two passes over a listing disagree (page semantics cannot overlap), or undefined. */
-    const passesDiffer = (a: readonly ScimPage<{ id: string }>[], b: readonly ScimPage<{ id: string }>[]): string | undefined => {
-      const ids = (pages: readonly ScimPage<{ id: string }>[]): string => pages.flatMap(p => p.items.map(item => item.id)).join('\n')
-      return ids(a) === ids(b) ? undefined : 'a second pass over the listing returned other resources (the listing changed during the read)'
-    }
-
     const finish = async <T extends { id: string }>(resource: ScimResource, firstPage: ScimPage<unknown>, requestedCount: number): Promise<T[]> => {
-      let first = firstPage
+      let first = firstPage as ScimPage<T>
       for (let round = 0; ; round++) {
         const T = first.totalResults
-        const semantics = await semanticsFor(resource, first as ScimPage<T>)
+        const semantics = await semanticsFor(resource, first)
         const { count, step, pages, verifyPass } = plan(resource, first, semantics)
-        if (round === 0 && pagesTotal !== null) pagesTotal += pages - 1 + (verifyPass ? pages : 0)
-        const rest = await Promise.all(Array.from({ length: pages - 1 }, (_, i) => fetchPage(resource, i + 1, count, step, false, semantics)))
-        const all = [first, ...rest] as ScimPage<T>[]
+        if (round === 0) pagesTotal += pages - 1 + (verifyPass ? pages : 0)
+        const pass = (from: number, verifying: boolean): Promise<ScimPage<T>[]> =>
+          Promise.all(Array.from({ length: pages - from }, (_, i) => fetchPage<T>(resource, from + i, count, step, verifying, semantics)))
+        const all = [first, ...await pass(1, false)]
         // one entry per id: the planned overlap repeats a resource at each page boundary
         const byId = new Map<string, T>()
         for (const p of all) for (const item of p.items) byId.set(item.id, item)
         let problem = instability(all, T, count, step, byId.size)
-        if (problem === undefined && verifyPass) {
-          const again = await Promise.all(Array.from({ length: pages }, (_, i) => fetchPage(resource, i, count, step, true, semantics))) as unknown as ScimPage<T>[]
-          problem = passesDiffer(all, again)
+        if (problem === undefined && verifyPass && idsOf(all).join('\n') !== idsOf(await pass(0, true)).join('\n')) {
+          problem = 'a second pass over the listing returned other resources (the listing changed during the read)'
         }
         if (problem === undefined) return [...byId.values()].sort((a, b) => compareIds(a.id, b.id))
         if (round >= MAX_REREADS) {
           const setting = startIndexSetting(resource)
-          const cause = configured(resource) !== undefined
-            ? `If this happens on every sync, ${setting}=${configured(resource) as string} may not match how the server reads startIndex: set ${setting}=auto to detect it. `
+          const cause = configured[resource] !== 'auto'
+            ? `If this happens on every sync, ${setting}=${configured[resource]} may not match how the server reads startIndex: set ${setting}=auto to detect it. `
             : ''
           throw new ZuoraError(
             `Zuora's ${RESOURCE_PATH[resource]} listing kept changing while it was read (${round + 1} full reads): ${problem}. ` +
@@ -336,11 +324,9 @@ export function createScimClient (options: ScimClientOptions) {
         }
         options.logger?.warn({ resource, round: round + 1, problem }, 'zuora listing changed during the read: reading it again from the start')
         read[resource] = 0
-        first = await fetchPage(resource, 0, requestedCount)
-        if (pagesTotal !== null) {
-          const next = plan(resource, first, configured(resource) ?? detected[resource] ?? 'item')
-          pagesTotal += next.pages * (next.verifyPass ? 2 : 1)
-        }
+        first = await fetchPage<T>(resource, 0, requestedCount)
+        const next = plan(resource, first, known[resource] ?? 'item')
+        pagesTotal += next.pages * (next.verifyPass ? 2 : 1)
       }
     }
 
@@ -352,19 +338,19 @@ export function createScimClient (options: ScimClientOptions) {
       const [firstUsers, firstGroups] = await Promise.all([
         fetchPage('users', 0, config.usersPageSize),
         fetchPage('groups', 0, config.groupsPageSize)
-      ]).catch((err: unknown) => { controller.abort(); throw err })
+      ])
       phase = 'pages'
-      pagesTotal = 2
       const [users, groups] = await Promise.all([
         finish<DirectoryUser>('users', firstUsers, config.usersPageSize),
         finish<DirectoryGroup>('groups', firstGroups, config.groupsPageSize)
-      ]).catch((err: unknown) => { controller.abort(); throw err })
+      ])
       phase = 'done'
       pagesTotal = pagesDone
       report()
       return { users, groups, requests }
     } catch (err) {
-      if (outerAborted()) throw new ZuoraError('Directory read aborted', { kind: 'aborted', endpoint: 'users', cause: err })
+      controller.abort()
+      if (outer?.aborted === true) throw new ZuoraError('Directory read aborted', { kind: 'aborted', endpoint: 'users', cause: err })
       throw err
     } finally {
       outer?.removeEventListener('abort', onOuterAbort)
