@@ -2,6 +2,7 @@
 import { MockAgent } from 'undici'
 import type { Config } from '#src/config.ts'
 import { Secret } from '#src/secret.ts'
+import { listEnvelope } from '#simulator/scim-shapes.ts'
 
 export const CLIENT_ID = '00000000-0000-4000-8000-00000000c1a0'
 export const CLIENT_SECRET = 'sim-secret-do-not-use-in-production'
@@ -80,15 +81,7 @@ export function scimGroup (id: string, members: string[] = [], extra: Record<str
   }
 }
 
+/** Zuora's ListResponse as the simulator shapes it (lowercase `resources`, paging fields last). */
 export function listResponse (resources: unknown[], totalResults: number, startIndex = 1, itemsPerPage = 100): Record<string, unknown> {
-  return {
-    schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
-    id: null,
-    externalId: null,
-    meta: null,
-    totalResults,
-    resources,
-    startIndex,
-    itemsPerPage
-  }
+  return listEnvelope(resources, 'resources', { startIndex, itemsPerPage }, totalResults)
 }
