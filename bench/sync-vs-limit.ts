@@ -95,13 +95,16 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
   // ZUORA_*_START_INDEX=auto (the default): one start-index probe per listing longer than its first page
   const probes = (users > pageSize ? 1 : 0) + (groups > pageSize ? 1 : 0)
   const plannedRequests = 1 + probes + usersPlan.pages * (usersPlan.verifyPass ? 2 : 1) + groupsPlan.pages * (groupsPlan.verifyPass ? 2 : 1)
-  // the reader's own floor: token, first pages and start-index probes are dependent rounds, then the rest packed
-  const planFloorMs = ((probes > 0 ? 3 : 2) + Math.ceil((plannedRequests - 3 - probes) / concurrency)) * latencyMs
+  // the reader's own floor: the token, then the first pages with the start-index probes (two dependent rounds),
+  // then the rest packed; with a token already held (a running service's next sync) one round less
+  const planFloorMs = (2 + Math.ceil((plannedRequests - 3 - probes) / concurrency)) * latencyMs
+  const warmFloorMs = planFloorMs - latencyMs
   const results: TargetResult[] = []
   const notes: string[] = [
     `simulator: ${users} users, ${groups} groups, ${latencyMs} ms/request (answer at arrival + latency), own process; concurrency ${concurrency}, page size ${pageSize}`,
     `ideal = ceil(${minRequests} / ${concurrency}) × ${latencyMs} ms = ${fmtMs(idealMs)}; with the token and the first pages necessarily before the rest: ${fmtMs(dependencyBoundMs)}; ` +
-      `the reader's plan (${plannedRequests} requests, 3 dependent rounds) cannot finish before ${fmtMs(planFloorMs)} = ${(planFloorMs / idealMs).toFixed(3)} × ideal`
+      `the reader's plan (${plannedRequests} requests, 2 dependent rounds) cannot finish before ${fmtMs(planFloorMs)} = ${(planFloorMs / idealMs).toFixed(3)} × ideal ` +
+      `(${fmtMs(warmFloorMs)} = ${(warmFloorMs / idealMs).toFixed(3)} × with a token already held)`
   ]
   const config = (url: string) => configForSimulator(url, {
     ZUORA_MAX_CONCURRENCY: String(concurrency),
@@ -179,6 +182,7 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
     // 3. a full engine sync: read + buildDirectory + Snapshot.build + persist (file store, fsync) + publish,
     // with every upstream attempt on a timeline (the connection's 'zuora attempt' debug lines)
     const attempts: Attempt[] = []
+    const coldAttempts: Attempt[] = []
     const t1 = performance.now()
     const timeline: ZuoraLogger = {
       ...silentLogger,
@@ -197,25 +201,31 @@ export async function runSyncVsLimit (opts: SyncVsLimitOptions = {}): Promise<Be
       intervalSeconds: 0
     })
     log(`${BENCH}: engine sync …`)
-    const job = engine.trigger('api')
-    await engine.whenIdle()
-    const t2 = performance.now()
-    const finished = engine.job(job.id)
+    // cold: a new connection (token, detection and pools from scratch); warm: the next sync of the same service,
+    // which finds its token still valid (Zuora's live an hour) — the start-index detection runs on every sync
+    for (const kind of ['cold', 'warm'] as const) {
+      const t0 = performance.now()
+      const job = engine.trigger('api')
+      await engine.whenIdle()
+      const ms = performance.now() - t0
+      const finished = engine.job(job.id)
+      if (finished?.status !== 'succeeded') throw new Error(`engine sync ${finished?.status}: ${finished?.error?.detail}`)
+      // where the time went: the job's own per-phase record (src/sync/sync-engine.ts)
+      const phases = finished.phases ?? {}
+      results.push({
+        bench: BENCH,
+        target: `engine sync end to end (job start → published) vs ideal, ${kind}`,
+        goal: '≤ 1.20 × ideal',
+        measured: `${fmtMs(ms)}: ${Object.entries(phases).map(([phase, ms]) => `${phase} ${fmtMs(ms)}`).join(', ')}`,
+        ratio: ms / idealMs,
+        pass: ms <= 1.2 * idealMs,
+        data: { syncMs: ms, phases, idealMs, floorMs: kind === 'cold' ? planFloorMs : warmFloorMs }
+      })
+      if (kind === 'cold') attempts.splice(0).forEach(a => coldAttempts.push(a))
+    }
     await engine.close()
     await conn2.close()
-    if (finished?.status !== 'succeeded') throw new Error(`engine sync ${finished?.status}: ${finished?.error?.detail}`)
-    // where the time went: the job's own per-phase record (src/sync/sync-engine.ts)
-    const phases = finished.phases ?? {}
-    results.push({
-      bench: BENCH,
-      target: 'engine sync end to end (job start → published) vs ideal',
-      goal: '≤ 1.20 × ideal',
-      measured: `${fmtMs(t2 - t1)}: ${Object.entries(phases).map(([phase, ms]) => `${phase} ${fmtMs(ms)}`).join(', ')}`,
-      ratio: (t2 - t1) / idealMs,
-      pass: t2 - t1 <= 1.2 * idealMs,
-      data: { syncMs: t2 - t1, phases, idealMs }
-    })
-    const spans = listingSpans(attempts, concurrency)
+    const spans = listingSpans(coldAttempts, concurrency)
     notes.push(`engine sync's requests (ms from job start, first start–last end): ${Object.entries(spans.listings).map(([k, [a, b]]) => `${k} ${a.toFixed(0)}–${b.toFixed(0)}`).join(', ')}; ` +
       `slots busy ${(spans.busy * 100).toFixed(0)} % from the first page to the last; below ${concurrency} in flight for ${fmtMs(spans.underfullMs)} of it (dependent rounds and the tail)`)
 

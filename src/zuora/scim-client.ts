@@ -115,6 +115,17 @@ function instability (pages: readonly ScimPage<{ id: string }>[], T: number, cou
   return undefined
 }
 
+/**
+ * Pages are parsed one per turn of the event loop, after the answers already received: those free their slots
+ * first (the next requests go out and parsing overlaps them), and the service answers its callers between two
+ * pages instead of after a burst of them.
+ */
+let parsing: Promise<unknown> = Promise.resolve()
+function parseTurn (): Promise<unknown> {
+  parsing = parsing.then(() => new Promise(resolve => setImmediate(resolve)))
+  return parsing
+}
+
 const idsOf = (pages: readonly ScimPage<{ id: string }>[]): string[] => pages.flatMap(p => p.items.map(item => item.id))
 
 export function createScimClient (options: {
@@ -190,6 +201,7 @@ export function createScimClient (options: {
     const url = `${base}/${RESOURCE_PATH[resource]}?startIndex=${startIndex}&count=${count}`
     const { res, token } = await authorisedGet(resource, url, what, opts)
     if (res.status !== 200) throw failure(resource, res, what, token)
+    await parseTurn()
     const ctx: PageContext = { endpoint: resource, where: what, requestId: res.requestId }
     const page = checkListResponse(parseJson(res.text, ctx), ctx)
     const items = resource === 'users'
@@ -256,23 +268,34 @@ export function createScimClient (options: {
       return page
     }
 
+    /** One start-index probe: the ids answered for startIndex=PROBE_START_INDEX&count=PROBE_COUNT. */
+    const probe = async (resource: ScimResource): Promise<string[]> => {
+      const what = `SCIM ${RESOURCE_PATH[resource]} start-index probe (startIndex ${PROBE_START_INDEX}, count ${PROBE_COUNT})`
+      pagesTotal++
+      const page = await listAt<{ id: string }>(resource, PROBE_START_INDEX, PROBE_COUNT, what, reqOpts)
+      pagesDone++
+      report()
+      return idsOf([page])
+    }
+    /**
+     * Probes sent with the first pages when a resource's semantics is to be detected: a dependent round less on
+     * every multi-page listing, one small request more on a listing that fits one page (its answer is then unused,
+     * and so is its failure).
+     */
+    const early: Partial<Record<ScimResource, Promise<string[]>>> = {}
+
     /** The semantics this read uses for a resource: configured, already detected, or detected now by one probe. */
     const semanticsFor = async (resource: ScimResource, first: ScimPage<{ id: string }>): Promise<StartIndexSemantics> => {
       if (known[resource] !== undefined) return known[resource]
+      const sent = early[resource] // answers this first page only: a re-read probes afresh
+      early[resource] = undefined
       refuseIgnoredCount(resource, first)
       const n = first.items.length
       // one page, or pages of one resource (both semantics then ask for the same pages): nothing to tell apart
       if (first.totalResults <= n || n < 2) return 'item'
-      const what = `SCIM ${RESOURCE_PATH[resource]} start-index probe (startIndex ${PROBE_START_INDEX}, count ${PROBE_COUNT})`
-      const probeOnce = async (): Promise<string[]> => {
-        pagesTotal++
-        const probe = await listAt<{ id: string }>(resource, PROBE_START_INDEX, PROBE_COUNT, what, reqOpts)
-        pagesDone++
-        report()
-        return idsOf([probe])
-      }
+      const probeOnce = (): Promise<string[]> => probe(resource)
       let firstIds = idsOf([first])
-      let probeIds = await probeOnce()
+      let probeIds = await (sent ?? probeOnce())
       let verdict = classifyProbe(firstIds, probeIds)
       if ('problem' in verdict && verdict.problem === 'neither') {
         // the listing may have changed between the two answers: look once more (first page and probe together)
@@ -335,6 +358,12 @@ export function createScimClient (options: {
       await tokens.getToken({ signal })
       phase = 'first-pages'
       report()
+      for (const resource of ['users', 'groups'] as const) {
+        if (known[resource] !== undefined) continue
+        const p = probe(resource)
+        p.catch(() => {})
+        early[resource] = p
+      }
       const [firstUsers, firstGroups] = await Promise.all([
         fetchPage('users', 0, config.usersPageSize),
         fetchPage('groups', 0, config.groupsPageSize)

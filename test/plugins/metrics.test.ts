@@ -36,7 +36,7 @@ t.test('counters move after a sync', async (t) => {
   t.equal(sample(first, 'zuora_c1_sync_duration_seconds_count', { outcome: 'succeeded' }), 1)
   for (const phase of ['token', 'first-pages', 'pages', 'building', 'persisting']) t.equal(sample(first, 'zuora_c1_sync_phase_duration_seconds_count', { phase }), 1, `time in the ${phase} phase is recorded`)
   t.equal(sample(first, 'zuora_c1_upstream_requests_total', { endpoint: 'users', status: '200' }), 3, '120 users = 2 pages of 100 and the start-index probe')
-  t.equal(sample(first, 'zuora_c1_upstream_requests_total', { endpoint: 'groups', status: '200' }), 1)
+  t.equal(sample(first, 'zuora_c1_upstream_requests_total', { endpoint: 'groups', status: '200' }), 2, 'one page of 4 groups and the start-index probe sent with it (unused: one page needs no detection)')
   t.equal(sample(first, 'zuora_c1_upstream_token_refreshes_total', { outcome: 'ok' }), 1)
   t.equal(sample(first, 'zuora_c1_snapshot_resources', { type: 'user' }), 120)
   t.equal(sample(first, 'zuora_c1_snapshot_resources', { type: 'group' }), 4)
