@@ -36,10 +36,10 @@ export function snapshotFileName (syncId: string): string {
 }
 
 /** Streams the snapshot into an open file, hashing as it writes, then the trailer. */
-async function writeSnapshotFile (handle: FileHandle, snapshot: PersistedSnapshot): Promise<void> {
+async function writeSnapshotFile (handle: FileHandle, snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Promise<void> {
   const hash = createHash('sha256')
   let position = 0
-  for (const chunk of snapshotLines(snapshot)) {
+  for (const chunk of snapshotLines(snapshot, lines)) {
     const bytes = Buffer.from(chunk, 'utf8')
     hash.update(bytes)
     await handle.write(bytes, 0, bytes.length, position)
@@ -115,7 +115,7 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
       }
     },
 
-    async save (snapshot: PersistedSnapshot): Promise<void> {
+    async save (snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Promise<void> {
       if (!isSyncId(snapshot.meta.syncId)) throw new Error(`refusing to save a snapshot with the malformed sync id ${JSON.stringify(snapshot.meta.syncId)}`)
       await mkdir(root, { recursive: true })
       const target = join(root, snapshotFileName(snapshot.meta.syncId))
@@ -124,7 +124,7 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
       options.logger?.debug?.({ file: temp }, 'writing a snapshot file')
       try {
         try {
-          await writeSnapshotFile(handle, snapshot)
+          await writeSnapshotFile(handle, snapshot, lines)
           await handle.sync()
         } finally {
           await handle.close()

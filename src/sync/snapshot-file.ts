@@ -29,8 +29,11 @@ interface Header {
   readonly snapshot: Omit<PersistedSnapshot, 'directory'> & { readonly directory: { readonly roles: readonly string[] } }
 }
 
-/** The header and record lines of a snapshot (no trailer), batched into chunks of about CHUNK_CHARS. */
-export function * snapshotLines (snapshot: PersistedSnapshot): Generator<string> {
+/**
+ * The header and record lines of a snapshot (no trailer), batched into chunks of about CHUNK_CHARS. `lines` holds
+ * records serialised earlier (the sync engine serialises users while the read waits for Zuora).
+ */
+export function * snapshotLines (snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Generator<string> {
   const { directory: { users, groups, roles }, ...rest } = snapshot
   const header: Header = {
     format: FILE_FORMAT,
@@ -41,7 +44,7 @@ export function * snapshotLines (snapshot: PersistedSnapshot): Generator<string>
   let chunk = `${JSON.stringify(header)}\n`
   for (const records of [users, groups] as const) {
     for (const record of records) {
-      chunk += `${JSON.stringify(record)}\n`
+      chunk += `${lines?.get(record) ?? JSON.stringify(record)}\n`
       if (chunk.length >= CHUNK_CHARS) { yield chunk; chunk = '' }
     }
   }
@@ -53,8 +56,8 @@ export function trailerLine (sha256: string, bytes: number): string {
 }
 
 /** The whole file in memory (tests and small snapshots; the store streams the same bytes). */
-export function encodeSnapshotFile (snapshot: PersistedSnapshot): Buffer {
-  const body = Buffer.from([...snapshotLines(snapshot)].join(''), 'utf8')
+export function encodeSnapshotFile (snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Buffer {
+  const body = Buffer.from([...snapshotLines(snapshot, lines)].join(''), 'utf8')
   return Buffer.concat([body, Buffer.from(trailerLine(createHash('sha256').update(body).digest('hex'), body.length))])
 }
 

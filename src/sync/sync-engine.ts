@@ -54,6 +54,12 @@ const NODE_TIMERS: Timers = {
   clear: (handle) => { clearTimeout(handle as NodeJS.Timeout | undefined) }
 }
 
+/**
+ * Characters of users' and groups' snapshot lines serialised while the read waits for Zuora (the persist then
+ * reuses them): 16 M covers a 25k-user directory, and bounds what a larger one holds meanwhile.
+ */
+const EARLY_LINE_CHARS = 16_000_000
+
 /** A failed sync is retried after 30 s, 60 s, 120 s… (at most 15 minutes, never later than the interval). */
 const FAILED_RETRY_FIRST_SECONDS = 30
 const FAILED_RETRY_MAX_SECONDS = 900
@@ -130,10 +136,20 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
       advance(next)
       deps.logger.debug?.({ syncJob: run.job.id, phase: next }, 'sync phase')
     }
+    const lines = new Map<object, string>()
+    let lineChars = 0
     try {
       deps.logger.debug?.({ syncJob: run.job.id, phase: 'reading' }, 'sync phase')
       const result: DirectoryRead = await deps.zuora.readDirectory({
         signal: run.controller.signal,
+        onItems: (items) => {
+          for (const item of items) {
+            if (lineChars >= EARLY_LINE_CHARS) return
+            const line = JSON.stringify(item)
+            lines.set(item, line)
+            lineChars += line.length
+          }
+        },
         onProgress: (p) => {
           read = p
           advance(p.phase)
@@ -160,7 +176,7 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
       if (run.controller.signal.aborted) throw run.controller.signal.reason
       setPhase('persisting')
       // Persist before publishing: what is served survives a restart. The persist is never aborted half-way.
-      await deps.store.save(snapshot.toPersisted())
+      await deps.store.save(snapshot.toPersisted(), lines)
       deps.holder.publish(snapshot)
       finish(run, startedMs, read, { status: 'succeeded', syncId: snapshot.syncId, phases: enter('finished') })
       deps.logger.info({ syncJob: run.job.id, syncId: snapshot.syncId, durationMs: run.job.durationMs, stats: snapshot.stats }, 'sync succeeded; snapshot published')

@@ -47,7 +47,8 @@ export interface SnapshotStore {
   /** The current snapshot (the previous one on demand); also clears what an interrupted write left behind. */
   load(): Promise<LoadedSnapshots>
   /** Atomically makes `snapshot` current and the old current previous. */
-  save(snapshot: PersistedSnapshot): Promise<void>
+  /** `lines`: records already serialised (JSON.stringify of that very object), reused as they are. */
+  save(snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Promise<void>
   readonly description: string
 }
 

@@ -261,6 +261,7 @@ export function createScimClient (options: {
       const what = `SCIM ${RESOURCE_PATH[resource]} page ${k + 1} (startIndex ${startIndex}, count ${count})`
       const page = { ...await listAt<T>(resource, startIndex, count, what, reqOpts), index: k }
       if (k === 0 && !verifying) totals[resource] = page.totalResults
+      if (!verifying) readOptions.onItems?.(page.items as readonly object[])
       pagesDone++
       // progress counts resources, not rows: the planned one-resource overlap and the verify pass add none
       if (!verifying) read[resource] += Math.max(0, page.items.length - (k > 0 && step < count ? 1 : 0))

@@ -99,6 +99,8 @@ export interface ReadProgress {
 export interface ReadOptions {
   readonly signal?: AbortSignal
   readonly onProgress?: (progress: ReadProgress) => void
+  /** Called with each page's users or groups as soon as they are parsed (while the read waits for more). */
+  readonly onItems?: (items: readonly object[]) => void
 }
 
 /** A complete, validated, de-duplicated read of the directory (users and groups sorted by id). */

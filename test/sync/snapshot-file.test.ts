@@ -32,3 +32,13 @@ t.test('what is wrong is said', async t => {
   await t.rejects(decodeSnapshotFile(Buffer.from(JSON.stringify({ ...header, snapshot: { format: 'other' } }) + '\n')), /no zuora-c1-snapshot v1 document/)
   await t.rejects(decodeSnapshotFile(Buffer.from(bytes.toString().replace(/[^\n]*\n$/, '{"sha256":1}\n'))), /the trailer line is not a checksum/)
 })
+
+t.test('records serialised earlier are reused as they are: the same bytes', async t => {
+  const persisted = testSnapshot({ users: 12, groups: 2 }).toPersisted()
+  const { users, groups } = persisted.directory
+  const lines = new Map<object, string>([...users.slice(0, 5), groups[0]].map(r => [r, JSON.stringify(r)]))
+  t.same(encodeSnapshotFile(persisted, lines), encodeSnapshotFile(persisted))
+  // what is in the map is what is written: the engine only puts JSON.stringify of the very object there
+  const marked = new Map<object, string>([[users[0], '{"marked":1}']])
+  t.match(encodeSnapshotFile(persisted, marked).toString('utf8').split('\n')[1], '{"marked":1}')
+})

@@ -14,16 +14,19 @@ function user (id: string, roles: string[]): DirectoryUser {
 
 const READ: DirectoryRead = { users: [user('u1', ['ADMIN']), user('u2', ['USER'])], groups: [], requests: 2 }
 
-function memoryStore (opts: { failSave?: boolean } = {}): SnapshotStore & { saved: PersistedSnapshot[] } {
+function memoryStore (opts: { failSave?: boolean } = {}): SnapshotStore & { saved: PersistedSnapshot[], savedLines: Array<ReadonlyMap<object, string> | undefined> } {
   const saved: PersistedSnapshot[] = []
+  const savedLines: Array<ReadonlyMap<object, string> | undefined> = []
   return {
     saved,
     description: 'memory',
     async load () { return { rejected: [] } },
-    async save (s) {
+    async save (s, lines) {
       if (opts.failSave === true) throw new Error('disk full')
       saved.push(s)
-    }
+      savedLines.push(lines)
+    },
+    savedLines
   }
 }
 
@@ -43,6 +46,7 @@ function fakeZuora (reads: Array<DirectoryRead | Error | 'hang'>) {
       }
       await new Promise(resolve => setImmediate(resolve))
       if (next instanceof Error) throw next
+      options?.onItems?.(next.users)
       return next as DirectoryRead
     }
   }
@@ -74,6 +78,8 @@ t.test('a successful sync persists, then publishes, and records the job', async 
   t.ok(events.includes('progress'))
   t.equal(engine.jobs().length, 1)
   t.equal(engine.lastFinished()?.id, job.id)
+  // users serialised while the read went on are handed to the store for the persist
+  t.same([...store.savedLines[0]?.entries() ?? []], READ.users.map(u => [u, JSON.stringify(u)]))
 })
 
 t.test('a second trigger joins the running sync (single-flight)', async t => {

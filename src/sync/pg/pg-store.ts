@@ -131,11 +131,11 @@ export async function createPgStore (pool: Pool, options: { leaderPid: () => num
       return { current: current.snapshot, rejected: current.rejected, loadPrevious: older.length > 0 ? loadPrevious : undefined }
     },
 
-    async save (snapshot: PersistedSnapshot): Promise<void> {
+    async save (snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Promise<void> {
       const syncId = snapshot.meta.syncId
       if (!isSyncId(syncId)) throw new Error(`refusing to save a snapshot with the malformed sync id ${JSON.stringify(syncId)}`)
       // Level 1: a sixth of the raw size at a fraction of the default level's time.
-      const body = await gzipAsync(encodeSnapshotFile(snapshot), { level: constants.Z_BEST_SPEED })
+      const body = await gzipAsync(encodeSnapshotFile(snapshot, lines), { level: constants.Z_BEST_SPEED })
       await inTransaction(pool, async (client) => {
         const pid = options.leaderPid()
         const { rows } = await client.query<{ pid: number }>(LEADER_LOCK_HOLDER, [LOCK_CLASS, LEADER_LOCK])
