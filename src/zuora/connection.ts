@@ -3,7 +3,6 @@
  * or an injected dispatcher, behind the pause gate and the retry interceptor), the token manager and the SCIM client.
  */
 import type { Dispatcher } from 'undici'
-import { isZuoraHost } from './data-centers.ts'
 import { ZuoraError } from './errors.ts'
 import { silentLogger, type ZuoraLogger } from './logger.ts'
 import { createScimClient } from './scim-client.ts'
@@ -26,16 +25,13 @@ export function createZuoraConnection (
   tuning: Pick<UpstreamOptions, 'maxResponseBytes' | 'backoff' | 'maxRetryAfterMs' | 'clock'> = {}
 ): ZuoraConnection {
   const logger = deps.logger ?? silentLogger
-  const urls = [new URL(config.tokenUrl), new URL(config.scimBaseUrl)]
-  const origins = [...new Set(urls.map(u => u.origin))]
-  const allZuora = urls.every(u => u.protocol === 'https:' && u.port === '' && isZuoraHost(u.hostname))
   const upstream = createUpstream({
     ...tuning,
     dispatcher: deps.dispatcher,
     timeoutMs: config.requestTimeoutMs,
     maxConcurrency: config.maxConcurrency,
     maxAttempts: config.maxAttempts,
-    policy: { allowCustomHosts: !allZuora, origins },
+    origins: [new URL(config.tokenUrl).origin, new URL(config.scimBaseUrl).origin],
     observer: deps.observer,
     logger
   })

@@ -1,18 +1,15 @@
 /**
- * Every HTTP exchange with Zuora, on undici's parts: one Agent (connections, header/body timeouts, the response
- * byte cap), its retry interceptor (RetryHandler) with our decision for each failed attempt, and our pause gate below it (gate.ts) so that retries wait like everything
- * else. 5xx, resets and timeouts back off per request with jitter; a 429 (or a Retry-After on a 503) pauses the
- * whole gate and the retry waits in it. No redirects (undici follows none unless told to), Accept and
- * Zuora-Track-Id sent, Zuora-Request-Id captured, gzip bodies decoded (within the same cap). Returns any other status as is (callers decide what it means);
- * transport failures and spent retry budgets become ZuoraErrors.
+ * Every HTTP exchange with Zuora, on undici's parts: one Agent (connections, timeouts, the response byte cap), its
+ * retry interceptor with our decision per failed attempt, and our pause gate below it (gate.ts) so that retries wait
+ * like everything else: 5xx, resets and timeouts back off per request; a 429 (or a Retry-After on a 503) pauses the
+ * whole gate. No redirects (undici follows none unless told to); gzip bodies decoded within the same cap.
  */
 import { randomUUID } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
 import { Agent, interceptors, type Dispatcher } from 'undici'
-import { isAllowedUpstreamUrl, type UpstreamUrlPolicy } from './data-centers.ts'
-import { ENDPOINT_LABEL, errorFromResponse, parseUpstreamErrorBody, requestIdSuffix, ZuoraError } from './errors.ts'
+import { ENDPOINT_LABEL, errorFromResponse, parseUpstreamErrorBody, requestIdSuffix, ZuoraError, type ZuoraErrorKind } from './errors.ts'
 import { createGate, realClock, type QueueClock } from './gate.ts'
 import type { ZuoraLogger } from './logger.ts'
 import { safeObserver } from './observer.ts'
@@ -21,14 +18,13 @@ import type { UpstreamEndpoint, UpstreamObserver } from './types.ts'
 
 /** Default response cap: a SCIM page of 100 users is ~100 KB; 32 MiB leaves room and stops a runaway body. */
 const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
-export const ACCEPT = 'application/scim+json, application/json'
 /** Statuses worth another attempt (only idempotent reads and the token request go upstream). */
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504])
 
 const gunzipAsync = promisify(gunzip)
 const inflateAsync = promisify(inflate)
 
-export type ResponseHeaders = Record<string, string | string[] | undefined>
+type ResponseHeaders = Record<string, string | string[] | undefined>
 
 export interface UpstreamRequest {
   readonly endpoint: UpstreamEndpoint
@@ -41,23 +37,12 @@ export interface UpstreamRequest {
   readonly what?: string
   /** Values to scrub from error excerpts (the token in use, the client secret). */
   readonly secrets?: () => readonly string[]
-  /** Queue ahead of requests that do not (the groups' pages, so their verify pass need not wait for every user page). */
+  /** Queue ahead of the others (the groups' pages, so their verify pass need not wait for every user page). */
   readonly first?: boolean
   /** Called once per attempt sent (request accounting). */
   readonly onAttempt?: () => void
   /** Called with the final status as soon as its response head arrives (before the body is read). */
   readonly onStatus?: (status: number) => void
-}
-
-export interface UpstreamResponse {
-  readonly status: number
-  readonly headers: ResponseHeaders
-  readonly text: string
-  readonly contentType: string | undefined
-  /** Zuora-Request-Id response header, when present. */
-  readonly requestId: string | undefined
-  /** The Zuora-Track-Id we sent. */
-  readonly trackId: string
 }
 
 export interface UpstreamOptions {
@@ -68,8 +53,8 @@ export interface UpstreamOptions {
   /** Attempts per request, the first one included. */
   readonly maxAttempts: number
   readonly maxResponseBytes?: number
-  /** Origins and host rules, to describe refused redirects. */
-  readonly policy: UpstreamUrlPolicy
+  /** Origins of the configured URLs (token URL, SCIM base), to describe refused redirects. */
+  readonly origins: readonly string[]
   readonly observer?: UpstreamObserver
   readonly logger?: ZuoraLogger
   readonly clock?: QueueClock
@@ -88,13 +73,6 @@ interface Attempts {
   notBefore?: number
 }
 
-type RetryCallback = (err?: Error | null) => void
-
-/** Zuora-Track-Id: at most 64 US-ASCII characters, none of `: ; " '`. */
-export function newTrackId (): string {
-  return `zc1-${randomUUID()}`
-}
-
 function header (headers: ResponseHeaders, name: string): string | undefined {
   const v = headers[name]
   return Array.isArray(v) ? v[0] : v
@@ -105,8 +83,8 @@ function errorCode (err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined
 }
 
-/** The host of a Location header (never its path or query, which could carry anything). */
-function redirectRefused (status: number, headers: ResponseHeaders, request: UpstreamRequest, policy: UpstreamUrlPolicy, requestId: string | undefined): ZuoraError {
+/** Names the host of a Location header (never its path or query, which could carry anything). */
+function redirectRefused (status: number, headers: ResponseHeaders, request: UpstreamRequest, origins: readonly string[], requestId: string | undefined): ZuoraError {
   const location = header(headers, 'location')
   let host = 'an unknown location'
   let same = false
@@ -114,7 +92,7 @@ function redirectRefused (status: number, headers: ResponseHeaders, request: Ups
     try {
       const target = new URL(location, request.url)
       host = target.host
-      same = isAllowedUpstreamUrl(target.href, policy)
+      same = origins.includes(target.origin) && target.username === '' && target.password === ''
     } catch {
       host = 'an unparseable location'
     }
@@ -173,23 +151,17 @@ export function createUpstream (options: UpstreamOptions) {
 
   function transportError (err: unknown, request: UpstreamRequest): ZuoraError {
     if (err instanceof ZuoraError) return err
-    const what = ENDPOINT_LABEL[request.endpoint]
+    const { endpoint } = request
+    const fail = (kind: ZuoraErrorKind, text: string, extra: { cause?: unknown, code?: string } = {}): ZuoraError =>
+      new ZuoraError(`${ENDPOINT_LABEL[endpoint]} ${text}`, { kind, endpoint, ...extra })
     const code = errorCode(err)
-    if (request.signal?.aborted === true) return new ZuoraError(`${what} aborted`, { kind: 'aborted', endpoint: request.endpoint, cause: err })
-    if (closed || code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {
-      return new ZuoraError(`${what} aborted: the Zuora connection is closed`, { kind: 'aborted', endpoint: request.endpoint })
-    }
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-      return new ZuoraError(`${what} timed out after ${options.timeoutMs} ms`, { kind: 'timeout', endpoint: request.endpoint })
-    }
-    if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code === 'ERR_BUFFER_TOO_LARGE') {
-      return new ZuoraError(`${what} failed: response too large (more than ${maxBytes} bytes)`, { kind: 'payload', endpoint: request.endpoint })
-    }
-    if (code?.startsWith('Z_') === true) {
-      return new ZuoraError(`${what} failed: could not decode the compressed response body`, { kind: 'payload', endpoint: request.endpoint })
-    }
+    if (request.signal?.aborted === true) return fail('aborted', 'aborted', { cause: err })
+    if (closed || code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') return fail('aborted', 'aborted: the Zuora connection is closed')
+    if (/^UND_ERR_(HEADERS|BODY|CONNECT)_TIMEOUT$/.test(code ?? '')) return fail('timeout', `timed out after ${options.timeoutMs} ms`)
+    if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code === 'ERR_BUFFER_TOO_LARGE') return fail('payload', `failed: response too large (more than ${maxBytes} bytes)`)
+    if (code?.startsWith('Z_') === true) return fail('payload', 'failed: could not decode the compressed response body')
     const why = code ?? (err instanceof Error ? err.name : 'error')
-    return new ZuoraError(`${what} failed: network error (${why})`, { kind: 'unavailable', endpoint: request.endpoint, code: why })
+    return fail('unavailable', `failed: network error (${why})`, { code: why })
   }
 
   /**
@@ -198,7 +170,7 @@ export function createUpstream (options: UpstreamOptions) {
    * 429 or a Retry-After, this request's own backoff otherwise.
    */
   function decide (a: Attempts, signal: AbortSignal) {
-    return (err: Error, { state }: { state: { counter: number } }, cb: RetryCallback): void => {
+    return (err: Error, { state }: { state: { counter: number } }, cb: (err?: Error | null) => void): void => {
       a.count = state.counter
       const status = (err as { statusCode?: number }).statusCode
       if (closed || signal.aborted) return cb(err)
@@ -245,12 +217,17 @@ export function createUpstream (options: UpstreamOptions) {
     return e.withMessage(`${e.message}; Zuora asked to wait ${Math.ceil(a.serverWaitMs / 1000)} s, longer than the ${Math.ceil(maxRetryAfterMs / 1000)} s this client waits`)
   }
 
-  async function send (request: UpstreamRequest): Promise<UpstreamResponse> {
-    const trackId = newTrackId()
+  async function send (request: UpstreamRequest) {
     const a: Attempts = { request, count: 1 }
     const signal = request.signal === undefined ? closing.signal : AbortSignal.any([request.signal, closing.signal])
     const url = new URL(request.url)
-    const headers: Record<string, string> = { accept: ACCEPT, 'accept-encoding': 'gzip', 'zuora-track-id': trackId, ...request.headers }
+    const headers: Record<string, string> = {
+      accept: 'application/scim+json, application/json',
+      'accept-encoding': 'gzip',
+      // Zuora-Track-Id: at most 64 US-ASCII characters, none of `: ; " '`
+      'zuora-track-id': `zc1-${randomUUID()}`,
+      ...request.headers
+    }
     try {
       if (closed) throw new Error('closed')
       if (request.signal?.aborted === true) throw request.signal.reason
@@ -271,11 +248,11 @@ export function createUpstream (options: UpstreamOptions) {
       request.onStatus?.(res.statusCode)
       if (res.statusCode >= 300 && res.statusCode < 400) {
         res.body.destroy()
-        throw redirectRefused(res.statusCode, resHeaders, request, options.policy, requestId)
+        throw redirectRefused(res.statusCode, resHeaders, request, options.origins, requestId)
       }
       const text = await decode(Buffer.from(await res.body.arrayBuffer()), header(resHeaders, 'content-encoding'), request)
       if (RETRYABLE_STATUSES.has(res.statusCode)) throw spent(a, res.statusCode, resHeaders, text, requestId)
-      return { status: res.statusCode, headers: resHeaders, text, contentType: header(resHeaders, 'content-type'), requestId, trackId }
+      return { status: res.statusCode, text, contentType: header(resHeaders, 'content-type'), requestId }
     } catch (err) {
       const e = transportError(err, request)
       if (a.count <= 1 || e.upstreamStatus !== undefined || e.kind === 'aborted') throw e
@@ -297,3 +274,4 @@ export function createUpstream (options: UpstreamOptions) {
 }
 
 export type Upstream = ReturnType<typeof createUpstream>
+export type UpstreamResponse = Awaited<ReturnType<Upstream['send']>>
