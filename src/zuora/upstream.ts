@@ -9,7 +9,7 @@ import { setMaxListeners } from 'node:events'
 import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
 import { Agent, interceptors, type Dispatcher } from 'undici'
-import { ENDPOINT_LABEL, errorFromResponse, parseUpstreamErrorBody, requestIdSuffix, ZuoraError, type ZuoraErrorKind } from './errors.ts'
+import { ENDPOINT_LABEL, errorFromResponse, requestIdSuffix, ZuoraError, type ZuoraErrorKind } from './errors.ts'
 import { createGate, realClock, type QueueClock } from './gate.ts'
 import type { ZuoraLogger } from './logger.ts'
 import { safeObserver } from './observer.ts'
@@ -210,9 +210,9 @@ export function createUpstream (options: UpstreamOptions) {
   }
 
   /** The error for a retryable status the retries did not get past. */
-  function spent (a: Attempts, status: number, headers: ResponseHeaders, text: string, requestId: string | undefined): ZuoraError {
-    const body = parseUpstreamErrorBody(header(headers, 'content-type'), text, a.request.secrets?.() ?? [])
-    const e = errorFromResponse({ endpoint: a.request.endpoint, status, body, requestId, attempts: a.count, what: a.request.what, retryAfterMs: a.serverWaitMs })
+  function spent (a: Attempts, res: Parameters<typeof errorFromResponse>[1]): ZuoraError {
+    const { request, count: attempts, serverWaitMs: retryAfterMs } = a
+    const e = errorFromResponse(request.endpoint, res, { secrets: request.secrets?.() ?? [], what: request.what, attempts, retryAfterMs })
     if (a.serverWaitMs === undefined || a.serverWaitMs <= maxRetryAfterMs) return e
     return e.withMessage(`${e.message}; Zuora asked to wait ${Math.ceil(a.serverWaitMs / 1000)} s, longer than the ${Math.ceil(maxRetryAfterMs / 1000)} s this client waits`)
   }
@@ -251,8 +251,9 @@ export function createUpstream (options: UpstreamOptions) {
         throw redirectRefused(res.statusCode, resHeaders, request, options.origins, requestId)
       }
       const text = await decode(Buffer.from(await res.body.arrayBuffer()), header(resHeaders, 'content-encoding'), request)
-      if (RETRYABLE_STATUSES.has(res.statusCode)) throw spent(a, res.statusCode, resHeaders, text, requestId)
-      return { status: res.statusCode, text, contentType: header(resHeaders, 'content-type'), requestId }
+      const response = { status: res.statusCode, text, contentType: header(resHeaders, 'content-type'), requestId }
+      if (RETRYABLE_STATUSES.has(res.statusCode)) throw spent(a, response)
+      return response
     } catch (err) {
       const e = transportError(err, request)
       if (a.count <= 1 || e.upstreamStatus !== undefined || e.kind === 'aborted') throw e
