@@ -1,8 +1,11 @@
 /**
  * Every HTTP exchange with Zuora, on undici's parts: one Agent (connections, timeouts, the response byte cap), its
- * retry interceptor with our decision per failed attempt, and our pause gate below it (gate.ts) so that retries wait
- * like everything else: 5xx, resets and timeouts back off per request; a 429 (or a Retry-After on a 503) pauses the
- * whole gate. No redirects (undici follows none unless told to); gzip bodies decoded within the same cap.
+ * retry interceptor with our decision per failed attempt, and our pause gate below it so that retries wait like
+ * everything else. The gate: at most maxConcurrency requests in flight (nothing waits inside the pool), a WHOLE-gate
+ * pause when Zuora says "slow down" (a 429, or a Retry-After on a 503: no request starts during the window, a retried
+ * request first in line), a retry's own backoff for 5xx, resets and timeouts (only that request waits), and paced
+ * starts when ratelimit-remaining runs low, before Zuora has to say 429. No redirects (undici follows none unless
+ * told to); gzip bodies decoded within the same cap.
  */
 import { randomUUID } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
@@ -10,10 +13,9 @@ import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
 import { Agent, interceptors, type Dispatcher } from 'undici'
 import { ENDPOINT_LABEL, errorFromResponse, requestIdSuffix, ZuoraError, type ZuoraErrorKind } from './errors.ts'
-import { createGate, realClock, type QueueClock } from './gate.ts'
 import type { ZuoraLogger } from './logger.ts'
 import { safeObserver } from './observer.ts'
-import { backoffDelay, retryDelay, type BackoffOptions } from './retry-after.ts'
+import { backoffDelay, parseRateLimit, retryDelay, type BackoffOptions } from './retry-after.ts'
 import type { UpstreamEndpoint, UpstreamObserver } from './types.ts'
 
 /** Default response cap: a SCIM page of 100 users is ~100 KB; 32 MiB leaves room and stops a runaway body. */
@@ -25,6 +27,20 @@ const gunzipAsync = promisify(gunzip)
 const inflateAsync = promisify(inflate)
 
 type ResponseHeaders = Record<string, string | string[] | undefined>
+
+/** Time source and timer, injectable so tests can run on a virtual clock. */
+export interface QueueClock {
+  now(): number
+  schedule(fn: () => void, ms: number): () => void
+}
+
+const realClock: QueueClock = {
+  now: () => Date.now(),
+  schedule (fn, ms) {
+    const timer = setTimeout(fn, Math.max(0, ms))
+    return () => { clearTimeout(timer) }
+  }
+}
 
 export interface UpstreamRequest {
   readonly endpoint: UpstreamEndpoint
@@ -73,6 +89,15 @@ interface Attempts {
   notBefore?: number
 }
 
+/** A request waiting in the gate. */
+interface Waiter {
+  run(): void
+  fail(err: unknown): void
+}
+
+/** Hands a waiting request's failure to its handler (it never reached a connection). */
+const NOT_STARTED = { aborted: true, paused: false, reason: null, abort () {}, pause () {}, resume () {} }
+
 function header (headers: ResponseHeaders, name: string): string | undefined {
   const v = headers[name]
   return Array.isArray(v) ? v[0] : v
@@ -110,33 +135,154 @@ export function createUpstream (options: UpstreamOptions) {
   const maxAttempts = Math.max(1, options.maxAttempts)
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000
   const observer = safeObserver(options.observer)
-  const counters = { requests: 0, retries: 0 }
-  const attemptsOf = (opts: Dispatcher.DispatchOptions): Attempts | undefined => (opts as { attempts?: Attempts }).attempts
+  const counters = { rateLimitWaits: 0, rateLimitWaitMs: 0, requests: 0, retries: 0 }
   let closed = false
   const closing = new AbortController()
   setMaxListeners(0, closing.signal)
+  const max = Math.max(1, options.maxConcurrency)
+  const waiting: Waiter[] = []
+  /** Handlers seen before: their next dispatch is a retry and goes first in line. */
+  const seen = new WeakSet<object>()
+  /** Requests sleeping through their own backoff before they queue again. */
+  const sleeping = new Set<() => void>()
+  let active = 0
+  let pausedUntil = 0
+  let nextStartAt = 0
+  let paceIntervalMs = 0
+  let paceUntil = 0
+  let wake: { at: number, cancel: () => void } | undefined
 
-  const gate = createGate({
-    maxConcurrency: options.maxConcurrency,
-    maxRetryAfterMs,
-    clock,
-    logger: options.logger,
-    onPause: waitMs => { observer.rateLimitWait({ waitMs }) },
-    notBefore: opts => attemptsOf(opts)?.notBefore,
-    jumpsQueue: opts => attemptsOf(opts)?.request.first === true,
-    onAttempt (opts) {
-      const attempts = attemptsOf(opts)
-      const endpoint = attempts?.request.endpoint ?? 'users'
-      const started = clock.now()
-      counters.requests++
-      attempts?.request.onAttempt?.()
-      return status => {
-        const durationMs = clock.now() - started
-        observer.request({ endpoint, status, durationMs })
-        options.logger?.debug({ endpoint, method: opts.method, path: opts.path, status, durationMs }, 'zuora attempt')
+  function pump (): void {
+    while (!closed && active < max && waiting.length > 0) {
+      const now = clock.now()
+      const until = Math.max(pausedUntil, nextStartAt)
+      if (now < until) {
+        if (wake === undefined || wake.at > until) {
+          wake?.cancel()
+          wake = { at: until, cancel: clock.schedule(() => { wake = undefined; pump() }, until - now) }
+        }
+        return
+      }
+      if (paceIntervalMs > 0 && now < paceUntil) nextStartAt = now + paceIntervalMs
+      ;(waiting.shift() as Waiter).run()
+    }
+  }
+
+  /** Every queued and retried request waits `delayMs` from now (a longer pause already running is kept). */
+  function pause (delayMs: number, reason: string): void {
+    const now = clock.now()
+    const until = now + delayMs
+    if (until <= pausedUntil) return
+    if (pausedUntil <= now) {
+      counters.rateLimitWaits++
+      options.logger?.info({ waitMs: delayMs, reason }, 'zuora queue paused')
+    }
+    counters.rateLimitWaitMs += until - Math.max(pausedUntil, now)
+    pausedUntil = until
+    observer.rateLimitWait({ waitMs: delayMs })
+  }
+
+  /** Reads ratelimit-remaining / ratelimit-reset and slows starts down before the quota runs out. */
+  function pace (status: number, headers: ResponseHeaders): void {
+    const remaining = parseRateLimit(headers['ratelimit-remaining'])
+    const resetS = parseRateLimit(headers['ratelimit-reset'])
+    if (remaining === undefined || resetS === undefined || status === 429) return
+    const reset = resetS * 1000
+    const now = clock.now()
+    if (remaining > max) {
+      paceIntervalMs = 0
+    } else if (remaining === 0) {
+      pause(Math.min(reset, maxRetryAfterMs), 'ratelimit-remaining 0')
+    } else {
+      paceIntervalMs = Math.min(Math.ceil(reset / (remaining + 1)), maxRetryAfterMs)
+      paceUntil = now + reset
+      nextStartAt = Math.max(nextStartAt, now + paceIntervalMs)
+    }
+  }
+
+  const gate: Dispatcher.DispatcherComposeInterceptor = dispatch => (opts, handler) => {
+    const { attempts: a, signal } = opts as Dispatcher.DispatchOptions & { attempts: Attempts, signal?: AbortSignal }
+    const { endpoint } = a.request
+    // Assigned once the request sleeps (below); onAbort may run before that, so it cannot be a const.
+    // eslint-disable-next-line prefer-const
+    let wakeUp: (() => void) | undefined
+    const onAbort = (): void => {
+      const i = waiting.indexOf(waiter)
+      if (i >= 0) waiting.splice(i, 1)
+      if (wakeUp !== undefined) sleeping.delete(wakeUp)
+      waiter.fail(signal?.reason)
+    }
+    const waiter: Waiter = {
+      run () {
+        signal?.removeEventListener('abort', onAbort)
+        active++
+        const started = clock.now()
+        counters.requests++
+        a.request.onAttempt?.()
+        let status: number | undefined
+        let done = false
+        const release = (outcome: number | 'error'): void => {
+          if (done) return
+          done = true
+          active--
+          const durationMs = clock.now() - started
+          observer.request({ endpoint, status: outcome, durationMs })
+          options.logger?.debug({ endpoint, method: opts.method, path: opts.path, status: outcome, durationMs }, 'zuora attempt')
+          pump()
+        }
+        try {
+          dispatch(opts, {
+            onRequestStart: (c, ctx) => handler.onRequestStart?.(c, ctx),
+            onRequestUpgrade: (c, s, h, socket) => handler.onRequestUpgrade?.(c, s, h, socket),
+            onResponseStart: (c, s, h, m) => {
+              status = s
+              pace(s, h)
+              return handler.onResponseStart?.(c, s, h, m)
+            },
+            onResponseData: (c, chunk) => handler.onResponseData?.(c, chunk),
+            onResponseEnd: (c, trailers) => {
+              release(status ?? 'error')
+              return handler.onResponseEnd?.(c, trailers)
+            },
+            onResponseError: (c, err) => {
+              release('error')
+              return handler.onResponseError?.(c, err)
+            }
+          })
+        } catch (err) {
+          release('error')
+          handler.onResponseError?.(NOT_STARTED, err as Error)
+        }
+      },
+      fail (err) {
+        signal?.removeEventListener('abort', onAbort)
+        handler.onResponseError?.(NOT_STARTED, err instanceof Error ? err : new Error('aborted'))
       }
     }
-  })
+    if (closed) {
+      waiter.fail(new Error('closed'))
+      return true
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const first = seen.has(handler) || a.request.first === true
+    seen.add(handler)
+    const enqueue = (): void => {
+      if (first) waiting.unshift(waiter)
+      else waiting.push(waiter)
+      pump()
+    }
+    const at = a.notBefore ?? 0
+    if (at <= clock.now()) {
+      enqueue()
+      return true
+    }
+    const cancel = clock.schedule(() => {
+      if (wakeUp !== undefined && sleeping.delete(wakeUp)) enqueue()
+    }, at - clock.now())
+    wakeUp = () => { cancel(); waiter.fail(new Error('closed')) }
+    sleeping.add(wakeUp)
+    return true
+  }
 
   const owned = options.dispatcher === undefined
   const base: Dispatcher = options.dispatcher ?? new Agent({
@@ -147,7 +293,7 @@ export function createUpstream (options: UpstreamOptions) {
     maxResponseSize: maxBytes,
     keepAliveTimeout: 10_000
   })
-  const dispatcher = base.compose(gate.interceptor, interceptors.retry({ throwOnError: false }))
+  const dispatcher = base.compose(gate, interceptors.retry({ throwOnError: false }))
 
   function transportError (err: unknown, request: UpstreamRequest): ZuoraError {
     if (err instanceof ZuoraError) return err
@@ -193,7 +339,7 @@ export function createUpstream (options: UpstreamOptions) {
       counters.retries++
       observer.retry({ endpoint, reason: String(status) })
       options.logger?.debug({ endpoint, attempt: a.count, status, delayMs: delay.delayMs, source: delay.source }, 'zuora retry')
-      if (status === 429 || serverTold) gate.pause(delay.delayMs, status === 429 ? '429' : `${status} Retry-After`)
+      if (status === 429 || serverTold) pause(delay.delayMs, status === 429 ? '429' : `${status} Retry-After`)
       else a.notBefore = clock.now() + delay.delayMs
       cb(null)
     }
@@ -263,11 +409,18 @@ export function createUpstream (options: UpstreamOptions) {
 
   return {
     send,
-    stats: () => ({ ...gate.stats(), ...counters }),
+    stats () {
+      const paused = pausedUntil > clock.now()
+      return { active, queued: waiting.length + sleeping.size, paused, pausedUntil: paused ? pausedUntil : null, ...counters }
+    },
+    /** Fails every waiting request and refuses new ones; in-flight requests are aborted by the closing signal. */
     async close () {
       if (closed) return
       closed = true
-      gate.close()
+      wake?.cancel()
+      for (const w of waiting.splice(0)) w.fail(new Error('closed'))
+      for (const w of sleeping) w()
+      sleeping.clear()
       closing.abort()
       if (owned) await base.close()
     }
