@@ -7,9 +7,8 @@
 import type { Secret } from '#src/secret.ts'
 import { AUTH_HINT, ZuoraError, errorFromResponse, isZuoraError, requestIdSuffix } from './errors.ts'
 import type { ZuoraLogger } from './logger.ts'
-import { safeObserver } from './observer.ts'
 import type { ClientAuthSetting, UpstreamObserver } from './types.ts'
-import type { Upstream } from './upstream.ts'
+import { safeObserver, type Upstream } from './upstream.ts'
 
 /** Refresh this long before expiry (bounded to half the lifetime for short-lived tokens). */
 const SKEW_MS = 60_000

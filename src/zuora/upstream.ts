@@ -14,7 +14,6 @@ import { gunzip, inflate } from 'node:zlib'
 import { Agent, interceptors, type Dispatcher } from 'undici'
 import { ENDPOINT_LABEL, errorFromResponse, requestIdSuffix, ZuoraError, type ZuoraErrorKind } from './errors.ts'
 import type { ZuoraLogger } from './logger.ts'
-import { safeObserver } from './observer.ts'
 import { backoffDelay, parseRateLimit, retryDelay, type BackoffOptions } from './retry-after.ts'
 import type { UpstreamEndpoint, UpstreamObserver } from './types.ts'
 
@@ -87,6 +86,18 @@ interface Attempts {
   serverWaitMs?: number
   /** The next attempt's own backoff ends then (the gate holds it until). */
   notBefore?: number
+}
+
+/** Every hook present, none able to throw into the caller (a metrics bug must never fail a sync). */
+export function safeObserver (observer: UpstreamObserver = {}): Required<UpstreamObserver> {
+  const call = <K extends keyof UpstreamObserver>(name: K) => (event: Parameters<Required<UpstreamObserver>[K]>[0]): void => {
+    try {
+      (observer[name] as ((e: typeof event) => void) | undefined)?.call(observer, event)
+    } catch {
+      // observers never break the caller
+    }
+  }
+  return { request: call('request'), retry: call('retry'), rateLimitWait: call('rateLimitWait'), tokenRefresh: call('tokenRefresh') }
 }
 
 /** A request waiting in the gate. */
