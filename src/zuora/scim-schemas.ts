@@ -12,8 +12,8 @@ import type { UpstreamEndpoint } from './types.ts'
 export const USER_EXTENSION_URN = 'urn:zuora:scim:schemas:1.0:UserExtension'
 export const GROUP_EXTENSION_URN = 'urn:zuora:scim:schemas:1.0:GroupExtension'
 
-// Zuora sends `null` for absent values (e.g. `"externalId": null`). Nulls are dropped before checking (see
-// prepare), so the schemas say Optional and a type error keeps its precise path.
+// Zuora sends `null` for absent values (e.g. `"externalId": null`). Nulls are dropped before checking (dropNulls),
+// so the schemas say Optional and a type error keeps its precise path.
 const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema)
 const OptString = Opt(Type.String())
 const OptBoolean = Opt(Type.Boolean())
