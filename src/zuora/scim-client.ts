@@ -138,10 +138,8 @@ export function createScimClient (options: {
   }
 
   /**
-   * One GET with a bearer token. A 401 drops the token, refreshes once and retries once; a second 401 on a token
-   * Zuora never accepted is a hard auth error (wrong credentials or data center). A 401 on a token Zuora had
-   * accepted (revoked mid-read) refreshes again, at most MAX_AUTH_REFRESHES times per request.
-   * Returns the response and the token it was sent with (scrubbed from errors).
+   * One GET with a bearer token. A second 401 on a token Zuora never accepted is a hard auth error (credentials or
+   * data center); one on a token it had accepted (revoked mid-read) refreshes again, at most MAX_AUTH_REFRESHES times.
    */
   async function authorisedGet (endpoint: ScimResource, url: string, what: string, opts: RequestOptions): Promise<{ res: UpstreamResponse, token: string }> {
     for (let round = 1; ; round++) {

@@ -4,10 +4,9 @@
  * Client authentication (RFC 6749 §2.3.1): 'post' (form body), 'basic' (HTTP Basic header), or 'auto': the form
  * body, then Basic once if the token endpoint refuses the client, keeping whichever worked for the process lifetime.
  */
-import type { Secret } from '#src/secret.ts'
 import { AUTH_HINT, ZuoraError, errorFromResponse, isZuoraError, requestIdSuffix } from './errors.ts'
 import type { ZuoraLogger } from './logger.ts'
-import type { ClientAuthSetting, UpstreamObserver } from './types.ts'
+import type { UpstreamObserver, ZuoraSettings } from './types.ts'
 import { safeObserver, type Upstream } from './upstream.ts'
 
 /** Refresh this long before expiry (bounded to half the lifetime for short-lived tokens). */
@@ -15,11 +14,7 @@ const SKEW_MS = 60_000
 /** Lifetime assumed when the token response has no usable `expires_in`. */
 const FALLBACK_LIFETIME_MS = 300_000
 
-export interface TokenManagerOptions {
-  readonly tokenUrl: string
-  readonly clientId: string
-  readonly clientSecret: Secret
-  readonly clientAuth?: ClientAuthSetting | undefined
+export interface TokenManagerOptions extends Pick<ZuoraSettings, 'tokenUrl' | 'clientId' | 'clientSecret' | 'clientAuth'> {
   readonly upstream: Pick<Upstream, 'send'>
   readonly now?: () => number
   readonly observer?: UpstreamObserver | undefined

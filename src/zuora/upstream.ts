@@ -100,12 +100,6 @@ export function safeObserver (observer: UpstreamObserver = {}): Required<Upstrea
   return { request: call('request'), retry: call('retry'), rateLimitWait: call('rateLimitWait'), tokenRefresh: call('tokenRefresh') }
 }
 
-/** A request waiting in the gate. */
-interface Waiter {
-  run(): void
-  fail(err: unknown): void
-}
-
 /** Hands a waiting request's failure to its handler (it never reached a connection). */
 const NOT_STARTED = { aborted: true, paused: false, reason: null, abort () {}, pause () {}, resume () {} }
 
@@ -151,7 +145,7 @@ export function createUpstream (options: UpstreamOptions) {
   const closing = new AbortController()
   setMaxListeners(0, closing.signal)
   const max = Math.max(1, options.maxConcurrency)
-  const waiting: Waiter[] = []
+  const waiting: Array<{ run(): void, fail(err: unknown): void }> = []
   /** Handlers seen before: their next dispatch is a retry and goes first in line. */
   const seen = new WeakSet<object>()
   /** Requests sleeping through their own backoff before they queue again. */
@@ -175,7 +169,7 @@ export function createUpstream (options: UpstreamOptions) {
         return
       }
       if (paceIntervalMs > 0 && now < paceUntil) nextStartAt = now + paceIntervalMs
-      ;(waiting.shift() as Waiter).run()
+      ;(waiting.shift() as typeof waiting[number]).run()
     }
   }
 
@@ -223,7 +217,7 @@ export function createUpstream (options: UpstreamOptions) {
       if (wakeUp !== undefined) sleeping.delete(wakeUp)
       waiter.fail(signal?.reason)
     }
-    const waiter: Waiter = {
+    const waiter: typeof waiting[number] = {
       run () {
         signal?.removeEventListener('abort', onAbort)
         active++
