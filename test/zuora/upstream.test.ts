@@ -68,6 +68,8 @@ t.test('a redirect is refused and names the Location host, never followed', asyn
     .reply(302, '', { headers: { location: 'https://evil.example/steal?token=abc', 'zuora-request-id': 'zr-9' } })
   agent.get(BASE).intercept({ path: '/scim/v2/Groups', method: 'GET' })
     .reply(301, '', { headers: { location: '/scim/v2/Groups/' } })
+  agent.get(BASE).intercept({ path: '/scim/v2/Groups?x', method: 'GET' })
+    .reply(301, '', { headers: { location: 'https://u:p@rest.eu.zuora.com/scim/v2/Groups' } })
   const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, origins })
   const err = await http.send({ endpoint: 'users', method: 'GET', url: `${BASE}/scim/v2/Users?startIndex=1&count=1` }).catch((e: unknown) => e)
   t.match(err, { name: 'ZuoraError', kind: 'upstream', upstreamStatus: 302, requestId: 'zr-9', httpStatus: 502 })
@@ -75,7 +77,10 @@ t.test('a redirect is refused and names the Location host, never followed', asyn
   t.notMatch((err as Error).message, /token=abc|steal/, 'no path or query from the Location')
   const same = await http.send({ endpoint: 'groups', method: 'GET', url: `${BASE}/scim/v2/Groups` }).catch((e: unknown) => e)
   t.match((same as Error).message, /redirect to rest\.eu\.zuora\.com \(on the same host\) refused/)
-  t.equal(agent.getCallHistory()?.calls().length, 2, 'no request to the redirect target')
+  const userinfo = await http.send({ endpoint: 'groups', method: 'GET', url: `${BASE}/scim/v2/Groups?x` }).catch((e: unknown) => e)
+  t.match((userinfo as Error).message, /redirect to rest\.eu\.zuora\.com \(off the configured Zuora hosts\) refused/, 'credentials in the Location: not the configured origin')
+  t.notMatch((userinfo as Error).message, /u:p/)
+  t.equal(agent.getCallHistory()?.calls().length, 3, 'no request to the redirect target')
 })
 
 t.test('response byte cap (once, in the Agent): declared, streamed, and decompressed', async t => {
