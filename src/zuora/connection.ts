@@ -1,45 +1,26 @@
-/**
- * ZuoraConnection (src/zuora/types.ts): the one connection to Zuora: the upstream client (one undici Agent it owns,
- * or an injected dispatcher, behind the pause gate and the retry interceptor), the token manager and the SCIM client.
- */
-import type { Dispatcher } from 'undici'
-import { isZuoraHost } from './data-centers.ts'
+/** The one connection to Zuora (ZuoraConnection in types.ts): the upstream client, the token manager and the SCIM client. */
 import { ZuoraError } from './errors.ts'
-import { silentLogger, type ZuoraLogger } from './logger.ts'
 import { createScimClient } from './scim-client.ts'
 import { createTokenManager } from './token-manager.ts'
-import type { UpstreamObserver, ZuoraConnection, ZuoraSettings } from './types.ts'
+import type { ZuoraConnection, ZuoraSettings } from './types.ts'
 import { createUpstream, type UpstreamOptions } from './upstream.ts'
 
-export interface ZuoraConnectionDeps {
-  /** undici dispatcher (tests: MockAgent). Not closed by close(): its owner closes it. */
-  readonly dispatcher?: Dispatcher
-  /** pino-compatible logger. */
-  readonly logger?: ZuoraLogger
-  readonly observer?: UpstreamObserver
-}
-
-/** `tuning`: what tests may shrink; production uses the defaults. */
+/** `deps.dispatcher` (tests: MockAgent) is not closed by close(): its owner closes it. `tuning`: what tests may shrink. */
 export function createZuoraConnection (
   config: ZuoraSettings,
-  deps: ZuoraConnectionDeps = {},
+  deps: Pick<UpstreamOptions, 'dispatcher' | 'logger' | 'observer'> = {},
   tuning: Pick<UpstreamOptions, 'maxResponseBytes' | 'backoff' | 'maxRetryAfterMs' | 'clock'> = {}
 ): ZuoraConnection {
-  const logger = deps.logger ?? silentLogger
-  const urls = [new URL(config.tokenUrl), new URL(config.scimBaseUrl)]
-  const origins = [...new Set(urls.map(u => u.origin))]
-  const allZuora = urls.every(u => u.protocol === 'https:' && u.port === '' && isZuoraHost(u.hostname))
+  const { logger, observer } = deps
   const upstream = createUpstream({
     ...tuning,
-    dispatcher: deps.dispatcher,
+    ...deps,
     timeoutMs: config.requestTimeoutMs,
     maxConcurrency: config.maxConcurrency,
     maxAttempts: config.maxAttempts,
-    policy: { allowCustomHosts: !allZuora, origins },
-    observer: deps.observer,
-    logger
+    origins: [new URL(config.tokenUrl).origin, new URL(config.scimBaseUrl).origin]
   })
-  const tokens = createTokenManager({ ...config, upstream, logger, observer: deps.observer })
+  const tokens = createTokenManager({ ...config, upstream, logger, observer })
   const scim = createScimClient({ config, upstream, tokens, logger })
   let closed = false
 

@@ -18,19 +18,10 @@ export const ZUORA_REST_HOSTS: readonly string[] = Object.freeze([
 ])
 
 /** The OneID identity host (SCIM and its OAuth token endpoint); no regional variant is documented. */
-export const ONEID_HOST = 'one.zuora.com'
+const ONEID_HOST = 'one.zuora.com'
 
-export interface UrlPolicy {
-  /** Allow hosts other than Zuora's (simulator, tests, egress proxy); plain http only on loopback. */
-  readonly allowCustomHosts: boolean
-}
-
-const isLoopbackHostname = (hostname: string): boolean => ['127.0.0.1', '[::1]', '::1', 'localhost'].includes(hostname.toLowerCase())
-
-const isZuoraRestHost = (hostname: string): boolean => ZUORA_REST_HOSTS.includes(hostname.toLowerCase())
-
-/** One of Zuora's REST hosts or OneID. */
-export const isZuoraHost = (hostname: string): boolean => isZuoraRestHost(hostname) || hostname === ONEID_HOST
+/** allowCustomHosts: hosts other than Zuora's (simulator, tests, egress proxy); plain http only on loopback. */
+export interface UrlPolicy { readonly allowCustomHosts: boolean }
 
 /** Describes a URL without its userinfo, so an error message never repeats a password. */
 function describe (url: URL): string {
@@ -54,7 +45,7 @@ function parse (raw: string, policy: UrlPolicy, oneId: boolean): { url: URL, pat
   if (url.search !== '' || url.hash !== '' || /[?#]/.test(trimmed)) throw new Error(`a query string or fragment is not allowed (${describe(url)})`)
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`only https URLs are allowed (${describe(url)})`)
   if (policy.allowCustomHosts) {
-    if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
+    if (url.protocol === 'http:' && !['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)) {
       throw new Error(`plain http is only allowed for loopback hosts (127.0.0.1, ::1, localhost); use https (${describe(url)})`)
     }
   } else {
@@ -63,7 +54,8 @@ function parse (raw: string, policy: UrlPolicy, oneId: boolean): { url: URL, pat
     const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(trimmed)?.[1] ?? ''
     if (url.protocol !== 'https:') throw new Error(`only https is allowed for Zuora (${describe(url)}); ${hint}`)
     if (/:\d*$/.test(authority.slice(authority.lastIndexOf('@') + 1))) throw new Error(`a port is not allowed in a Zuora URL (${describe(url)}); ${hint}`)
-    if (oneId ? !isZuoraHost(url.hostname) : !isZuoraRestHost(url.hostname)) {
+    // URL lower-cases the hostname
+    if (!ZUORA_REST_HOSTS.includes(url.hostname) && !(oneId && url.hostname === ONEID_HOST)) {
       throw new Error(`${url.hostname} is not a Zuora ${oneId ? '' : 'REST '}host; ${hint}`)
     }
   }
@@ -96,33 +88,5 @@ export function normaliseOverrideUrl (raw: string, kind: 'token' | 'scim', polic
   return `${url.protocol}//${url.host}${path}`
 }
 
-/** Tenant REST token endpoint: `{base}/oauth/token`. */
-export function deriveTokenUrl (base: string): string {
-  return `${base}/oauth/token`
-}
-
-/** Default SCIM base on the tenant host: `{base}/scim/v2`. */
-export function deriveScimBaseUrl (base: string): string {
-  return `${base}/scim/v2`
-}
-
-export interface UpstreamUrlPolicy extends UrlPolicy {
-  /** Origins of the configured URLs (token URL, SCIM base). */
-  readonly origins: readonly string[]
-}
-
-/**
- * Whether a URL (e.g. a redirect Location) stays on the configured upstream origins and obeys the host rules.
- * Used to explain refused redirects; redirects are never followed either way.
- */
-export function isAllowedUpstreamUrl (raw: string, policy: UpstreamUrlPolicy): boolean {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    return false
-  }
-  if (url.username !== '' || url.password !== '' || !policy.origins.includes(url.origin)) return false
-  if (policy.allowCustomHosts) return url.protocol === 'https:' || isLoopbackHostname(url.hostname)
-  return url.protocol === 'https:' && isZuoraHost(url.hostname)
-}
+export const deriveTokenUrl = (base: string): string => `${base}/oauth/token`
+export const deriveScimBaseUrl = (base: string): string => `${base}/scim/v2`

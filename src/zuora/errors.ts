@@ -33,14 +33,10 @@ export interface ZuoraErrorOptions {
   readonly cause?: unknown
 }
 
+// The fields come from the options (Object.assign in the constructor): declared once, in ZuoraErrorOptions.
+export interface ZuoraError extends Omit<ZuoraErrorOptions, 'cause'> {}
+
 export class ZuoraError extends Error {
-  readonly kind!: ZuoraErrorKind
-  readonly endpoint!: UpstreamEndpoint
-  readonly upstreamStatus?: number
-  readonly code?: string
-  readonly requestId?: string
-  readonly processId?: string
-  readonly retryAfterMs?: number
   readonly httpStatus: 502 | 503 | 504
 
   constructor (message: string, { cause, ...fields }: ZuoraErrorOptions) {
@@ -73,22 +69,15 @@ export const AUTH_HINT = 'check the OAuth client id and secret, and that the tok
 /** ` [Zuora-Request-Id …]`, the suffix of every message about an answer that carried one. */
 export const requestIdSuffix = (requestId: string | undefined): string => requestId !== undefined ? ` [Zuora-Request-Id ${requestId}]` : ''
 
-// ---------------------------------------------------------------------------------------------------------
-// Error bodies
-
+/** An upstream error body: `code` is the scimType, Zuora reason code or OAuth error; `detail` sanitized, bounded. */
 export interface UpstreamErrorBody {
   readonly shape: 'scim' | 'zuora' | 'oauth' | 'json' | 'text' | 'empty'
-  /** scimType, Zuora reason code, or OAuth error. */
   readonly code?: string | undefined
-  /** Human-readable, sanitized, bounded. */
   readonly detail?: string | undefined
   readonly processId?: string | undefined
 }
 
-/**
- * Removes anything secret-looking: bearer tokens, JWTs, `access_token`/`client_secret` values, and the given
- * known secrets (current access token, client secret).
- */
+/** Removes anything secret-looking (bearer tokens, JWTs, `access_token`/`client_secret` values) and the given secrets. */
 export function redactSecrets (text: string, secrets: readonly string[] = []): string {
   let out = text
   for (const s of secrets) {
@@ -130,11 +119,8 @@ function parseObject (text: string): Record<string, unknown> | undefined {
 }
 
 /**
- * Parses an upstream error body. Recognises:
- * - SCIM Error `{schemas:[…:Error], status:"400", scimType?, detail?}`
- * - Zuora `{success:false, reasons:[{code, message}], processId?}` (code string or number)
- * - OAuth `{error, error_description?}`
- * and falls back to a sanitized excerpt for anything else (gateway HTML, plain text).
+ * Parses an upstream error body: SCIM Error `{schemas:[…:Error], status, scimType?, detail?}`, Zuora
+ * `{success:false, reasons:[{code, message}], processId?}`, OAuth `{error, error_description?}`, else an excerpt.
  */
 export function parseUpstreamErrorBody (contentType: string | undefined, text: string, secrets: readonly string[] = []): UpstreamErrorBody {
   const body = text.trim()
@@ -168,7 +154,7 @@ const KIND_FOR_STATUS: Readonly<Record<number, ZuoraErrorKind>> = {
   503: 'unavailable'
 }
 
-/** Error kind for an upstream HTTP status (token endpoint: a 400 invalid_client is an auth failure). */
+/** Token endpoint: a 400 invalid_client is an auth failure. */
 export function kindForStatus (status: number, endpoint: UpstreamEndpoint, body?: UpstreamErrorBody): ZuoraErrorKind {
   if (endpoint === 'token' && status === 400 && body?.shape === 'oauth' && /invalid_(client|grant|scope)|unauthorized_client/.test(body.code ?? '')) return 'auth'
   return KIND_FOR_STATUS[status] ?? 'upstream'
@@ -180,23 +166,20 @@ export const ENDPOINT_LABEL: Readonly<Record<UpstreamEndpoint, string>> = {
   groups: 'SCIM Groups list'
 }
 
-/** Builds the ZuoraError for a non-2xx upstream response. */
-export function errorFromResponse (args: {
-  endpoint: UpstreamEndpoint
-  status: number
-  body: UpstreamErrorBody
-  requestId?: string | undefined
-  retryAfterMs?: number | undefined
-  attempts?: number | undefined
-  what?: string | undefined
-}): ZuoraError {
-  const { endpoint, status, body, requestId } = args
+/** The ZuoraError for a non-2xx answer; `secrets` are scrubbed from the body's excerpt. */
+export function errorFromResponse (
+  endpoint: UpstreamEndpoint,
+  res: { status: number, contentType: string | undefined, text: string, requestId: string | undefined },
+  { secrets, what, attempts = 1, retryAfterMs }: { secrets: readonly string[], what?: string | undefined, attempts?: number, retryAfterMs?: number | undefined }
+): ZuoraError {
+  const { status, requestId } = res
+  const body = parseUpstreamErrorBody(res.contentType, res.text, secrets)
   const kind = kindForStatus(status, endpoint, body)
-  let message = `${args.what ?? ENDPOINT_LABEL[endpoint]} failed: HTTP ${status}`
+  let message = `${what ?? ENDPOINT_LABEL[endpoint]} failed: HTTP ${status}`
   if (body.code !== undefined) message += ` (${body.code})`
   if (body.detail !== undefined) message += `: ${body.detail}`
-  if (args.attempts !== undefined && args.attempts > 1) message += ` (after ${args.attempts} attempts)`
+  if (attempts > 1) message += ` (after ${attempts} attempts)`
   if (kind === 'auth') message += `. Hint: ${AUTH_HINT}`
   message += requestIdSuffix(requestId)
-  return new ZuoraError(message, { kind, endpoint, upstreamStatus: status, code: body.code, requestId, processId: body.processId, retryAfterMs: args.retryAfterMs })
+  return new ZuoraError(message, { kind, endpoint, upstreamStatus: status, code: body.code, requestId, processId: body.processId, retryAfterMs })
 }

@@ -8,9 +8,4 @@ export interface ZuoraLogger {
 
 const noop = (): void => {}
 
-export const silentLogger: ZuoraLogger = {
-  debug: noop,
-  info: noop,
-  warn: noop,
-  error: noop
-}
+export const silentLogger: ZuoraLogger = { debug: noop, info: noop, warn: noop, error: noop }

@@ -32,14 +32,8 @@ export function parseRateLimit (value: HeaderValue): number | undefined {
   return m === null ? undefined : Number(m[1])
 }
 
-export interface BackoffOptions {
-  /** First retry waits about this long (default 250 ms). */
-  readonly baseMs?: number
-  /** Upper bound of one backoff wait (default 30 s). */
-  readonly capMs?: number
-  /** Uniform [0, 1) source; seed it in tests. */
-  readonly random?: () => number
-}
+/** `baseMs`: the first retry's wait (default 250 ms); `capMs`: one wait's bound (30 s); `random`: seedable [0, 1). */
+export interface BackoffOptions { readonly baseMs?: number, readonly capMs?: number, readonly random?: () => number }
 
 /**
  * Capped exponential backoff with "equal jitter": half the exponential step fixed, half random, so two
@@ -50,10 +44,7 @@ export function backoffDelay (attempt: number, { baseMs = 250, capMs = 30_000, r
   return Math.round(exp / 2 + random() * (exp / 2))
 }
 
-/**
- * The wait before retrying a response: Retry-After first, then ratelimit-reset (only for a 429, where it
- * says when the quota refills), then backoff.
- */
+/** Retry-After first, then ratelimit-reset (only for a 429, where it says when the quota refills), then backoff. */
 export function retryDelay (args: {
   headers: Record<string, HeaderValue>
   status?: number

@@ -14,7 +14,7 @@
  * small probe after the first page, before the rest is planned (see start-index.ts).
  */
 import { setMaxListeners } from 'node:events'
-import { AUTH_HINT, ZuoraError, errorFromResponse, parseUpstreamErrorBody, requestIdSuffix } from './errors.ts'
+import { AUTH_HINT, ZuoraError, errorFromResponse, requestIdSuffix } from './errors.ts'
 import type { ZuoraLogger } from './logger.ts'
 import { compareIds, normaliseGroup, normaliseUser } from './normalise.ts'
 import { checkGroup, checkListResponse, checkUser, parseJson, type PageContext } from './scim-schemas.ts'
@@ -149,10 +149,8 @@ export function createScimClient (options: {
   }
 
   /**
-   * One GET with a bearer token. A 401 drops the token, refreshes once and retries once; a second 401 on a token
-   * Zuora never accepted is a hard auth error (wrong credentials or data center). A 401 on a token Zuora had
-   * accepted (revoked mid-read) refreshes again, at most MAX_AUTH_REFRESHES times per request.
-   * Returns the response and the token it was sent with (scrubbed from errors).
+   * One GET with a bearer token. A second 401 on a token Zuora never accepted is a hard auth error (credentials or
+   * data center); one on a token it had accepted (revoked mid-read) refreshes again, at most MAX_AUTH_REFRESHES times.
    */
   async function authorisedGet (endpoint: ScimResource, url: string, what: string, opts: RequestOptions): Promise<{ res: UpstreamResponse, token: string }> {
     for (let round = 1; ; round++) {
@@ -189,8 +187,7 @@ export function createScimClient (options: {
 
   /** The error for a listing that did not answer 200; a 404 means the SCIM base URL is wrong (not a missing resource). */
   function failure (resource: ScimResource, res: UpstreamResponse, what: string, token: string): ZuoraError {
-    const body = parseUpstreamErrorBody(res.contentType, res.text, [token])
-    const e = errorFromResponse({ endpoint: resource, status: res.status, body, requestId: res.requestId, what })
+    const e = errorFromResponse(resource, res, { secrets: [token], what })
     if (res.status !== 404) return e
     const hint = `. Hint: no SCIM ${RESOURCE_PATH[resource]} endpoint at ${base}/${RESOURCE_PATH[resource]}: check ZUORA_SCIM_BASE_URL ` +
       '(it must end in the SCIM root, e.g. https://one.zuora.com/scim/v2, without /Users) and the data center of ZUORA_TENANT_BASE_URL'

@@ -12,8 +12,8 @@ import type { UpstreamEndpoint } from './types.ts'
 export const USER_EXTENSION_URN = 'urn:zuora:scim:schemas:1.0:UserExtension'
 export const GROUP_EXTENSION_URN = 'urn:zuora:scim:schemas:1.0:GroupExtension'
 
-// Zuora sends `null` for absent values (e.g. `"externalId": null`). Nulls are dropped before checking (see
-// prepare), so the schemas say Optional and a type error keeps its precise path.
+// Zuora sends `null` for absent values (e.g. `"externalId": null`). Nulls are dropped before checking (dropNulls),
+// so the schemas say Optional and a type error keeps its precise path.
 const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema)
 const OptString = Opt(Type.String())
 const OptBoolean = Opt(Type.Boolean())
@@ -96,17 +96,12 @@ function isObject (v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * A copy without null-valued keys. A `__proto__` key (an own property after JSON.parse) is dropped: copied by
- * assignment it would become the copy's prototype and smuggle inherited attributes past the checks.
+ * A copy without null-valued keys, or the object itself when it has none (most: less garbage on a 100k-user read).
+ * A `__proto__` key (an own property after JSON.parse) is dropped: it must not become the copy's prototype.
  */
 function dropNulls (o: Record<string, unknown>): Record<string, unknown> {
-  // Most objects have nothing to drop: keep them as parsed (no copy, less garbage on a 100k-user read).
-  let clean = true
-  for (const k of Object.keys(o)) if (o[k] === null || k === '__proto__') { clean = false; break }
-  if (clean) return o
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(o)) if (v !== null && k !== '__proto__') out[k] = v
-  return out
+  if (!Object.keys(o).some(k => o[k] === null || k === '__proto__')) return o
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== null && k !== '__proto__'))
 }
 
 /**

@@ -1,44 +1,28 @@
 /**
- * OAuth client-credentials token for one (token URL, client id): cached until `expires_in` minus a skew,
- * refreshed single-flight (any number of concurrent callers → one token request), invalidated only if the
- * rejected token is still the current one. The secret is revealed only into the request (form body, or the
- * HTTP Basic header with `client_secret_basic`).
- *
- * Client authentication (RFC 6749 §2.3.1): 'post' sends the credentials in the form body, 'basic' in an HTTP
- * Basic header; 'auto' tries the form body, and when the token endpoint refuses the client (401, or 400
- * invalid_client/invalid_request) tries Basic once, then keeps whichever method worked for the process lifetime.
+ * OAuth client-credentials token: cached until `expires_in` minus a skew, refreshed single-flight, invalidated
+ * only if the rejected token is still the current one. The secret is revealed only into the request.
+ * Client authentication (RFC 6749 §2.3.1): 'post' (form body), 'basic' (HTTP Basic header), or 'auto': the form
+ * body, then Basic once if the token endpoint refuses the client, keeping whichever worked for the process lifetime.
  */
-import type { Secret } from '#src/secret.ts'
-import { AUTH_HINT, ZuoraError, errorFromResponse, isZuoraError, parseUpstreamErrorBody, requestIdSuffix } from './errors.ts'
+import { AUTH_HINT, ZuoraError, errorFromResponse, isZuoraError, requestIdSuffix } from './errors.ts'
 import type { ZuoraLogger } from './logger.ts'
-import { safeObserver } from './observer.ts'
-import type { ClientAuthSetting, UpstreamObserver } from './types.ts'
-import type { Upstream } from './upstream.ts'
+import type { UpstreamObserver, ZuoraSettings } from './types.ts'
+import { safeObserver, type Upstream } from './upstream.ts'
 
 /** Refresh this long before expiry (bounded to half the lifetime for short-lived tokens). */
 const SKEW_MS = 60_000
 /** Lifetime assumed when the token response has no usable `expires_in`. */
 const FALLBACK_LIFETIME_MS = 300_000
 
-export interface TokenManagerOptions {
-  readonly tokenUrl: string
-  readonly clientId: string
-  readonly clientSecret: Secret
-  /** Default 'auto'. */
-  readonly clientAuth?: ClientAuthSetting | undefined
+export interface TokenManagerOptions extends Pick<ZuoraSettings, 'tokenUrl' | 'clientId' | 'clientSecret' | 'clientAuth'> {
   readonly upstream: Pick<Upstream, 'send'>
   readonly now?: () => number
   readonly observer?: UpstreamObserver | undefined
   readonly logger?: ZuoraLogger
 }
 
-interface TokenInfo {
-  readonly accessToken: string
-  /** When the token is considered stale (refresh point), epoch ms. */
-  readonly refreshAt: number
-  /** When the upstream said it expires, epoch ms. */
-  readonly expiresAt: number
-}
+/** Epoch ms: `refreshAt` is when the token is considered stale, `expiresAt` when Zuora said it expires. */
+interface TokenInfo { readonly accessToken: string, readonly refreshAt: number, readonly expiresAt: number }
 
 type ClientAuthMethod = 'post' | 'basic'
 
@@ -79,7 +63,6 @@ export function createTokenManager (options: TokenManagerOptions) {
   let inflight: Promise<TokenInfo> | undefined
   let requests = 0
   const setting = options.clientAuth ?? 'auto'
-  /** The method that worked (auto), or the configured one. */
   let method: ClientAuthMethod | undefined = setting === 'auto' ? undefined : setting
   const basic = (): string => basicCredentials(options.clientId, options.clientSecret.reveal())
   const secrets = (): readonly string[] => [options.clientSecret.reveal(), basic(), encodeURIComponent(options.clientSecret.reveal())]
@@ -129,7 +112,7 @@ export function createTokenManager (options: TokenManagerOptions) {
       onAttempt: () => { requests++ }
     })
     if (res.status !== 200) {
-      throw errorFromResponse({ endpoint: 'token', status: res.status, body: parseUpstreamErrorBody(res.contentType, res.text, secrets()), requestId: res.requestId })
+      throw errorFromResponse('token', res, { secrets: secrets() })
     }
     return parseToken(res.text, res.requestId, now())
   }
@@ -171,7 +154,7 @@ export function createTokenManager (options: TokenManagerOptions) {
   }
 
   return {
-    /** A valid access token; at most one token request is in flight at any time. */
+    /** At most one token request is in flight at any time. */
     async getToken (opts: { signal?: AbortSignal | undefined } = {}): Promise<string> {
       if (current !== undefined && now() < current.refreshAt) return current.accessToken
       if (inflight === undefined) {
@@ -193,11 +176,9 @@ export function createTokenManager (options: TokenManagerOptions) {
     invalidate (token: string): void {
       if (current?.accessToken === token) current = undefined
     },
-    /** Diagnostics (never log `accessToken`). */
+    /** Diagnostics for tests (never log `accessToken`). */
     current: (): TokenInfo | undefined => current,
-    /** Token requests made so far. */
     requests: () => requests,
-    /** The client authentication method in use: configured, or learnt by 'auto' (undefined until then). */
     clientAuthMethod: (): ClientAuthMethod | undefined => method,
     close (): void {
       closeController.abort()

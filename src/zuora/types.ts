@@ -23,7 +23,6 @@ export interface ZuoraSettings {
   /** A fixed semantics, or 'auto': detected per read by one probe. */
   readonly usersStartIndex: StartIndexSemantics | 'auto'
   readonly groupsStartIndex: StartIndexSemantics | 'auto'
-  /** Absent: 'auto'. */
   readonly clientAuth?: ClientAuthSetting
 }
 
@@ -51,7 +50,6 @@ export interface DirectoryUser {
   readonly emails: readonly DirectoryEmail[]
   /** SCIM `active`; absent in the payload is kept as undefined (not guessed). */
   readonly active?: boolean
-  /** UserExtension.status, verbatim. */
   readonly status?: ZuoraUserStatus
   readonly ssoEnabled?: boolean
   readonly region?: string
@@ -111,7 +109,7 @@ export interface DirectoryRead {
   readonly requests: number
 }
 
-/** Hooks for metrics; every member optional, never throws into the caller. */
+/** Hooks for metrics; every member optional. */
 export interface UpstreamObserver {
   request?(event: { endpoint: UpstreamEndpoint, status: number | 'error', durationMs: number }): void
   retry?(event: { endpoint: UpstreamEndpoint, reason: string }): void
@@ -133,9 +131,8 @@ export interface QueueStats {
 export interface ZuoraConnection {
   /** Host of the tenant base URL (e.g. rest.eu.zuora.com), shown as app.tenant. */
   readonly tenant: string
-  /** Reads every user and group page. Throws a ZuoraError (never returns a partial read). */
+  /** Throws a ZuoraError (never returns a partial read). */
   readDirectory(options?: ReadOptions): Promise<DirectoryRead>
   stats(): QueueStats
-  /** Closes the undici pools; pending requests are aborted. */
   close(): Promise<void>
 }

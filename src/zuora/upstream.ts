@@ -1,34 +1,45 @@
 /**
- * Every HTTP exchange with Zuora, on undici's parts: one Agent (connections, header/body timeouts, the response
- * byte cap), its retry interceptor (RetryHandler) with our decision for each failed attempt, and our pause gate below it (gate.ts) so that retries wait like everything
- * else. 5xx, resets and timeouts back off per request with jitter; a 429 (or a Retry-After on a 503) pauses the
- * whole gate and the retry waits in it. No redirects (undici follows none unless told to), Accept and
- * Zuora-Track-Id sent, Zuora-Request-Id captured, gzip bodies decoded (within the same cap). Returns any other status as is (callers decide what it means);
- * transport failures and spent retry budgets become ZuoraErrors.
+ * Every HTTP exchange with Zuora, on undici's parts: one Agent (connections, timeouts, the response byte cap), its
+ * retry interceptor with our decision per failed attempt, and our pause gate below it so that retries wait like
+ * everything else. The gate: at most maxConcurrency requests in flight (nothing waits inside the pool), a WHOLE-gate
+ * pause when Zuora says "slow down" (a 429, or a Retry-After on a 503: no request starts during the window, a retried
+ * request first in line), a retry's own backoff for 5xx, resets and timeouts (only that request waits), and paced
+ * starts when ratelimit-remaining runs low, before Zuora has to say 429. No redirects (undici follows none unless
+ * told to); gzip bodies decoded within the same cap.
  */
 import { randomUUID } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
 import { Agent, interceptors, type Dispatcher } from 'undici'
-import { isAllowedUpstreamUrl, type UpstreamUrlPolicy } from './data-centers.ts'
-import { ENDPOINT_LABEL, errorFromResponse, parseUpstreamErrorBody, requestIdSuffix, ZuoraError } from './errors.ts'
-import { createGate, realClock, type QueueClock } from './gate.ts'
+import { ENDPOINT_LABEL, errorFromResponse, requestIdSuffix, ZuoraError, type ZuoraErrorKind } from './errors.ts'
 import type { ZuoraLogger } from './logger.ts'
-import { safeObserver } from './observer.ts'
-import { backoffDelay, retryDelay, type BackoffOptions } from './retry-after.ts'
+import { backoffDelay, parseRateLimit, retryDelay, type BackoffOptions } from './retry-after.ts'
 import type { UpstreamEndpoint, UpstreamObserver } from './types.ts'
 
 /** Default response cap: a SCIM page of 100 users is ~100 KB; 32 MiB leaves room and stops a runaway body. */
 const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
-export const ACCEPT = 'application/scim+json, application/json'
 /** Statuses worth another attempt (only idempotent reads and the token request go upstream). */
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504])
 
 const gunzipAsync = promisify(gunzip)
 const inflateAsync = promisify(inflate)
 
-export type ResponseHeaders = Record<string, string | string[] | undefined>
+type ResponseHeaders = Record<string, string | string[] | undefined>
+
+/** Time source and timer, injectable so tests can run on a virtual clock. */
+export interface QueueClock {
+  now(): number
+  schedule(fn: () => void, ms: number): () => void
+}
+
+const realClock: QueueClock = {
+  now: () => Date.now(),
+  schedule (fn, ms) {
+    const timer = setTimeout(fn, Math.max(0, ms))
+    return () => { clearTimeout(timer) }
+  }
+}
 
 export interface UpstreamRequest {
   readonly endpoint: UpstreamEndpoint
@@ -41,23 +52,12 @@ export interface UpstreamRequest {
   readonly what?: string
   /** Values to scrub from error excerpts (the token in use, the client secret). */
   readonly secrets?: () => readonly string[]
-  /** Queue ahead of requests that do not (the groups' pages, so their verify pass need not wait for every user page). */
+  /** Queue ahead of the others (the groups' pages, so their verify pass need not wait for every user page). */
   readonly first?: boolean
   /** Called once per attempt sent (request accounting). */
   readonly onAttempt?: () => void
   /** Called with the final status as soon as its response head arrives (before the body is read). */
   readonly onStatus?: (status: number) => void
-}
-
-export interface UpstreamResponse {
-  readonly status: number
-  readonly headers: ResponseHeaders
-  readonly text: string
-  readonly contentType: string | undefined
-  /** Zuora-Request-Id response header, when present. */
-  readonly requestId: string | undefined
-  /** The Zuora-Track-Id we sent. */
-  readonly trackId: string
 }
 
 export interface UpstreamOptions {
@@ -68,8 +68,8 @@ export interface UpstreamOptions {
   /** Attempts per request, the first one included. */
   readonly maxAttempts: number
   readonly maxResponseBytes?: number
-  /** Origins and host rules, to describe refused redirects. */
-  readonly policy: UpstreamUrlPolicy
+  /** Origins of the configured URLs (token URL, SCIM base), to describe refused redirects. */
+  readonly origins: readonly string[]
   readonly observer?: UpstreamObserver
   readonly logger?: ZuoraLogger
   readonly clock?: QueueClock
@@ -88,12 +88,20 @@ interface Attempts {
   notBefore?: number
 }
 
-type RetryCallback = (err?: Error | null) => void
-
-/** Zuora-Track-Id: at most 64 US-ASCII characters, none of `: ; " '`. */
-export function newTrackId (): string {
-  return `zc1-${randomUUID()}`
+/** Every hook present, none able to throw into the caller (a metrics bug must never fail a sync). */
+export function safeObserver (observer: UpstreamObserver = {}): Required<UpstreamObserver> {
+  const call = <K extends keyof UpstreamObserver>(name: K) => (event: Parameters<Required<UpstreamObserver>[K]>[0]): void => {
+    try {
+      (observer[name] as ((e: typeof event) => void) | undefined)?.call(observer, event)
+    } catch {
+      // observers never break the caller
+    }
+  }
+  return { request: call('request'), retry: call('retry'), rateLimitWait: call('rateLimitWait'), tokenRefresh: call('tokenRefresh') }
 }
+
+/** Hands a waiting request's failure to its handler (it never reached a connection). */
+const NOT_STARTED = { aborted: true, paused: false, reason: null, abort () {}, pause () {}, resume () {} }
 
 function header (headers: ResponseHeaders, name: string): string | undefined {
   const v = headers[name]
@@ -105,8 +113,8 @@ function errorCode (err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined
 }
 
-/** The host of a Location header (never its path or query, which could carry anything). */
-function redirectRefused (status: number, headers: ResponseHeaders, request: UpstreamRequest, policy: UpstreamUrlPolicy, requestId: string | undefined): ZuoraError {
+/** Names the host of a Location header (never its path or query, which could carry anything). */
+function redirectRefused (status: number, headers: ResponseHeaders, request: UpstreamRequest, origins: readonly string[], requestId: string | undefined): ZuoraError {
   const location = header(headers, 'location')
   let host = 'an unknown location'
   let same = false
@@ -114,7 +122,7 @@ function redirectRefused (status: number, headers: ResponseHeaders, request: Ups
     try {
       const target = new URL(location, request.url)
       host = target.host
-      same = isAllowedUpstreamUrl(target.href, policy)
+      same = origins.includes(target.origin) && target.username === '' && target.password === ''
     } catch {
       host = 'an unparseable location'
     }
@@ -132,33 +140,154 @@ export function createUpstream (options: UpstreamOptions) {
   const maxAttempts = Math.max(1, options.maxAttempts)
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000
   const observer = safeObserver(options.observer)
-  const counters = { requests: 0, retries: 0 }
-  const attemptsOf = (opts: Dispatcher.DispatchOptions): Attempts | undefined => (opts as { attempts?: Attempts }).attempts
+  const counters = { rateLimitWaits: 0, rateLimitWaitMs: 0, requests: 0, retries: 0 }
   let closed = false
   const closing = new AbortController()
   setMaxListeners(0, closing.signal)
+  const max = Math.max(1, options.maxConcurrency)
+  const waiting: Array<{ run(): void, fail(err: unknown): void }> = []
+  /** Handlers seen before: their next dispatch is a retry and goes first in line. */
+  const seen = new WeakSet<object>()
+  /** Requests sleeping through their own backoff before they queue again. */
+  const sleeping = new Set<() => void>()
+  let active = 0
+  let pausedUntil = 0
+  let nextStartAt = 0
+  let paceIntervalMs = 0
+  let paceUntil = 0
+  let wake: { at: number, cancel: () => void } | undefined
 
-  const gate = createGate({
-    maxConcurrency: options.maxConcurrency,
-    maxRetryAfterMs,
-    clock,
-    logger: options.logger,
-    onPause: waitMs => { observer.rateLimitWait({ waitMs }) },
-    notBefore: opts => attemptsOf(opts)?.notBefore,
-    jumpsQueue: opts => attemptsOf(opts)?.request.first === true,
-    onAttempt (opts) {
-      const attempts = attemptsOf(opts)
-      const endpoint = attempts?.request.endpoint ?? 'users'
-      const started = clock.now()
-      counters.requests++
-      attempts?.request.onAttempt?.()
-      return status => {
-        const durationMs = clock.now() - started
-        observer.request({ endpoint, status, durationMs })
-        options.logger?.debug({ endpoint, method: opts.method, path: opts.path, status, durationMs }, 'zuora attempt')
+  function pump (): void {
+    while (!closed && active < max && waiting.length > 0) {
+      const now = clock.now()
+      const until = Math.max(pausedUntil, nextStartAt)
+      if (now < until) {
+        if (wake === undefined || wake.at > until) {
+          wake?.cancel()
+          wake = { at: until, cancel: clock.schedule(() => { wake = undefined; pump() }, until - now) }
+        }
+        return
+      }
+      if (paceIntervalMs > 0 && now < paceUntil) nextStartAt = now + paceIntervalMs
+      ;(waiting.shift() as typeof waiting[number]).run()
+    }
+  }
+
+  /** Every queued and retried request waits `delayMs` from now (a longer pause already running is kept). */
+  function pause (delayMs: number, reason: string): void {
+    const now = clock.now()
+    const until = now + delayMs
+    if (until <= pausedUntil) return
+    if (pausedUntil <= now) {
+      counters.rateLimitWaits++
+      options.logger?.info({ waitMs: delayMs, reason }, 'zuora queue paused')
+    }
+    counters.rateLimitWaitMs += until - Math.max(pausedUntil, now)
+    pausedUntil = until
+    observer.rateLimitWait({ waitMs: delayMs })
+  }
+
+  /** Reads ratelimit-remaining / ratelimit-reset and slows starts down before the quota runs out. */
+  function pace (status: number, headers: ResponseHeaders): void {
+    const remaining = parseRateLimit(headers['ratelimit-remaining'])
+    const resetS = parseRateLimit(headers['ratelimit-reset'])
+    if (remaining === undefined || resetS === undefined || status === 429) return
+    const reset = resetS * 1000
+    const now = clock.now()
+    if (remaining > max) {
+      paceIntervalMs = 0
+    } else if (remaining === 0) {
+      pause(Math.min(reset, maxRetryAfterMs), 'ratelimit-remaining 0')
+    } else {
+      paceIntervalMs = Math.min(Math.ceil(reset / (remaining + 1)), maxRetryAfterMs)
+      paceUntil = now + reset
+      nextStartAt = Math.max(nextStartAt, now + paceIntervalMs)
+    }
+  }
+
+  const gate: Dispatcher.DispatcherComposeInterceptor = dispatch => (opts, handler) => {
+    const { attempts: a, signal } = opts as Dispatcher.DispatchOptions & { attempts: Attempts, signal?: AbortSignal }
+    const { endpoint } = a.request
+    // Assigned once the request sleeps (below); onAbort may run before that, so it cannot be a const.
+    // eslint-disable-next-line prefer-const
+    let wakeUp: (() => void) | undefined
+    const onAbort = (): void => {
+      const i = waiting.indexOf(waiter)
+      if (i >= 0) waiting.splice(i, 1)
+      if (wakeUp !== undefined) sleeping.delete(wakeUp)
+      waiter.fail(signal?.reason)
+    }
+    const waiter: typeof waiting[number] = {
+      run () {
+        signal?.removeEventListener('abort', onAbort)
+        active++
+        const started = clock.now()
+        counters.requests++
+        a.request.onAttempt?.()
+        let status: number | undefined
+        let done = false
+        const release = (outcome: number | 'error'): void => {
+          if (done) return
+          done = true
+          active--
+          const durationMs = clock.now() - started
+          observer.request({ endpoint, status: outcome, durationMs })
+          options.logger?.debug({ endpoint, method: opts.method, path: opts.path, status: outcome, durationMs }, 'zuora attempt')
+          pump()
+        }
+        try {
+          dispatch(opts, {
+            onRequestStart: (c, ctx) => handler.onRequestStart?.(c, ctx),
+            onRequestUpgrade: (c, s, h, socket) => handler.onRequestUpgrade?.(c, s, h, socket),
+            onResponseStart: (c, s, h, m) => {
+              status = s
+              pace(s, h)
+              return handler.onResponseStart?.(c, s, h, m)
+            },
+            onResponseData: (c, chunk) => handler.onResponseData?.(c, chunk),
+            onResponseEnd: (c, trailers) => {
+              release(status ?? 'error')
+              return handler.onResponseEnd?.(c, trailers)
+            },
+            onResponseError: (c, err) => {
+              release('error')
+              return handler.onResponseError?.(c, err)
+            }
+          })
+        } catch (err) {
+          release('error')
+          handler.onResponseError?.(NOT_STARTED, err as Error)
+        }
+      },
+      fail (err) {
+        signal?.removeEventListener('abort', onAbort)
+        handler.onResponseError?.(NOT_STARTED, err instanceof Error ? err : new Error('aborted'))
       }
     }
-  })
+    if (closed) {
+      waiter.fail(new Error('closed'))
+      return true
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const first = seen.has(handler) || a.request.first === true
+    seen.add(handler)
+    const enqueue = (): void => {
+      if (first) waiting.unshift(waiter)
+      else waiting.push(waiter)
+      pump()
+    }
+    const at = a.notBefore ?? 0
+    if (at <= clock.now()) {
+      enqueue()
+      return true
+    }
+    const cancel = clock.schedule(() => {
+      if (wakeUp !== undefined && sleeping.delete(wakeUp)) enqueue()
+    }, at - clock.now())
+    wakeUp = () => { cancel(); waiter.fail(new Error('closed')) }
+    sleeping.add(wakeUp)
+    return true
+  }
 
   const owned = options.dispatcher === undefined
   const base: Dispatcher = options.dispatcher ?? new Agent({
@@ -169,27 +298,21 @@ export function createUpstream (options: UpstreamOptions) {
     maxResponseSize: maxBytes,
     keepAliveTimeout: 10_000
   })
-  const dispatcher = base.compose(gate.interceptor, interceptors.retry({ throwOnError: false }))
+  const dispatcher = base.compose(gate, interceptors.retry({ throwOnError: false }))
 
   function transportError (err: unknown, request: UpstreamRequest): ZuoraError {
     if (err instanceof ZuoraError) return err
-    const what = ENDPOINT_LABEL[request.endpoint]
+    const { endpoint } = request
+    const fail = (kind: ZuoraErrorKind, text: string, extra: { cause?: unknown, code?: string } = {}): ZuoraError =>
+      new ZuoraError(`${ENDPOINT_LABEL[endpoint]} ${text}`, { kind, endpoint, ...extra })
     const code = errorCode(err)
-    if (request.signal?.aborted === true) return new ZuoraError(`${what} aborted`, { kind: 'aborted', endpoint: request.endpoint, cause: err })
-    if (closed || code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {
-      return new ZuoraError(`${what} aborted: the Zuora connection is closed`, { kind: 'aborted', endpoint: request.endpoint })
-    }
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-      return new ZuoraError(`${what} timed out after ${options.timeoutMs} ms`, { kind: 'timeout', endpoint: request.endpoint })
-    }
-    if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code === 'ERR_BUFFER_TOO_LARGE') {
-      return new ZuoraError(`${what} failed: response too large (more than ${maxBytes} bytes)`, { kind: 'payload', endpoint: request.endpoint })
-    }
-    if (code?.startsWith('Z_') === true) {
-      return new ZuoraError(`${what} failed: could not decode the compressed response body`, { kind: 'payload', endpoint: request.endpoint })
-    }
+    if (request.signal?.aborted === true) return fail('aborted', 'aborted', { cause: err })
+    if (closed || code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') return fail('aborted', 'aborted: the Zuora connection is closed')
+    if (/^UND_ERR_(HEADERS|BODY|CONNECT)_TIMEOUT$/.test(code ?? '')) return fail('timeout', `timed out after ${options.timeoutMs} ms`)
+    if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code === 'ERR_BUFFER_TOO_LARGE') return fail('payload', `failed: response too large (more than ${maxBytes} bytes)`)
+    if (code?.startsWith('Z_') === true) return fail('payload', 'failed: could not decode the compressed response body')
     const why = code ?? (err instanceof Error ? err.name : 'error')
-    return new ZuoraError(`${what} failed: network error (${why})`, { kind: 'unavailable', endpoint: request.endpoint, code: why })
+    return fail('unavailable', `failed: network error (${why})`, { code: why })
   }
 
   /**
@@ -198,7 +321,7 @@ export function createUpstream (options: UpstreamOptions) {
    * 429 or a Retry-After, this request's own backoff otherwise.
    */
   function decide (a: Attempts, signal: AbortSignal) {
-    return (err: Error, { state }: { state: { counter: number } }, cb: RetryCallback): void => {
+    return (err: Error, { state }: { state: { counter: number } }, cb: (err?: Error | null) => void): void => {
       a.count = state.counter
       const status = (err as { statusCode?: number }).statusCode
       if (closed || signal.aborted) return cb(err)
@@ -221,7 +344,7 @@ export function createUpstream (options: UpstreamOptions) {
       counters.retries++
       observer.retry({ endpoint, reason: String(status) })
       options.logger?.debug({ endpoint, attempt: a.count, status, delayMs: delay.delayMs, source: delay.source }, 'zuora retry')
-      if (status === 429 || serverTold) gate.pause(delay.delayMs, status === 429 ? '429' : `${status} Retry-After`)
+      if (status === 429 || serverTold) pause(delay.delayMs, status === 429 ? '429' : `${status} Retry-After`)
       else a.notBefore = clock.now() + delay.delayMs
       cb(null)
     }
@@ -238,19 +361,24 @@ export function createUpstream (options: UpstreamOptions) {
   }
 
   /** The error for a retryable status the retries did not get past. */
-  function spent (a: Attempts, status: number, headers: ResponseHeaders, text: string, requestId: string | undefined): ZuoraError {
-    const body = parseUpstreamErrorBody(header(headers, 'content-type'), text, a.request.secrets?.() ?? [])
-    const e = errorFromResponse({ endpoint: a.request.endpoint, status, body, requestId, attempts: a.count, what: a.request.what, retryAfterMs: a.serverWaitMs })
+  function spent (a: Attempts, res: Parameters<typeof errorFromResponse>[1]): ZuoraError {
+    const { request, count: attempts, serverWaitMs: retryAfterMs } = a
+    const e = errorFromResponse(request.endpoint, res, { secrets: request.secrets?.() ?? [], what: request.what, attempts, retryAfterMs })
     if (a.serverWaitMs === undefined || a.serverWaitMs <= maxRetryAfterMs) return e
     return e.withMessage(`${e.message}; Zuora asked to wait ${Math.ceil(a.serverWaitMs / 1000)} s, longer than the ${Math.ceil(maxRetryAfterMs / 1000)} s this client waits`)
   }
 
-  async function send (request: UpstreamRequest): Promise<UpstreamResponse> {
-    const trackId = newTrackId()
+  async function send (request: UpstreamRequest) {
     const a: Attempts = { request, count: 1 }
     const signal = request.signal === undefined ? closing.signal : AbortSignal.any([request.signal, closing.signal])
     const url = new URL(request.url)
-    const headers: Record<string, string> = { accept: ACCEPT, 'accept-encoding': 'gzip', 'zuora-track-id': trackId, ...request.headers }
+    const headers: Record<string, string> = {
+      accept: 'application/scim+json, application/json',
+      'accept-encoding': 'gzip',
+      // Zuora-Track-Id: at most 64 US-ASCII characters, none of `: ; " '`
+      'zuora-track-id': `zc1-${randomUUID()}`,
+      ...request.headers
+    }
     try {
       if (closed) throw new Error('closed')
       if (request.signal?.aborted === true) throw request.signal.reason
@@ -271,11 +399,12 @@ export function createUpstream (options: UpstreamOptions) {
       request.onStatus?.(res.statusCode)
       if (res.statusCode >= 300 && res.statusCode < 400) {
         res.body.destroy()
-        throw redirectRefused(res.statusCode, resHeaders, request, options.policy, requestId)
+        throw redirectRefused(res.statusCode, resHeaders, request, options.origins, requestId)
       }
       const text = await decode(Buffer.from(await res.body.arrayBuffer()), header(resHeaders, 'content-encoding'), request)
-      if (RETRYABLE_STATUSES.has(res.statusCode)) throw spent(a, res.statusCode, resHeaders, text, requestId)
-      return { status: res.statusCode, headers: resHeaders, text, contentType: header(resHeaders, 'content-type'), requestId, trackId }
+      const response = { status: res.statusCode, text, contentType: header(resHeaders, 'content-type'), requestId }
+      if (RETRYABLE_STATUSES.has(res.statusCode)) throw spent(a, response)
+      return response
     } catch (err) {
       const e = transportError(err, request)
       if (a.count <= 1 || e.upstreamStatus !== undefined || e.kind === 'aborted') throw e
@@ -285,11 +414,18 @@ export function createUpstream (options: UpstreamOptions) {
 
   return {
     send,
-    stats: () => ({ ...gate.stats(), ...counters }),
+    stats () {
+      const paused = pausedUntil > clock.now()
+      return { active, queued: waiting.length + sleeping.size, paused, pausedUntil: paused ? pausedUntil : null, ...counters }
+    },
+    /** Fails every waiting request and refuses new ones; in-flight requests are aborted by the closing signal. */
     async close () {
       if (closed) return
       closed = true
-      gate.close()
+      wake?.cancel()
+      for (const w of waiting.splice(0)) w.fail(new Error('closed'))
+      for (const w of sleeping) w()
+      sleeping.clear()
       closing.abort()
       if (owned) await base.close()
     }
@@ -297,3 +433,4 @@ export function createUpstream (options: UpstreamOptions) {
 }
 
 export type Upstream = ReturnType<typeof createUpstream>
+export type UpstreamResponse = Awaited<ReturnType<Upstream['send']>>

@@ -23,7 +23,7 @@ function captureLogger (lines: string[]): ZuoraLogger {
 function manager (agent: MockAgent, extra: Partial<TokenManagerOptions> = {}) {
   const lines: string[] = []
   const logger = captureLogger(lines)
-  const upstream = createUpstream({ dispatcher: agent, timeoutMs: 1000, maxConcurrency: 1, maxAttempts: 3, backoff: { baseMs: 1, capMs: 2 }, policy: { allowCustomHosts: false, origins: [BASE] }, logger })
+  const upstream = createUpstream({ dispatcher: agent, timeoutMs: 1000, maxConcurrency: 1, maxAttempts: 3, backoff: { baseMs: 1, capMs: 2 }, origins: [BASE], logger })
   const tm = createTokenManager({ tokenUrl: `${BASE}${TOKEN_PATH}`, clientId: CLIENT_ID, clientSecret: new Secret(CLIENT_SECRET), upstream, logger, ...extra })
   return { tm, lines }
 }

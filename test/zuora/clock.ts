@@ -1,5 +1,5 @@
 /** A virtual clock for queue tests (not a test file): time moves only when the test advances it. */
-import type { QueueClock } from '#src/zuora/gate.ts'
+import type { QueueClock } from '#src/zuora/upstream.ts'
 
 export interface VirtualClock extends QueueClock {
   /** Runs every timer due within `ms`, in time order, letting promises settle in between. */

@@ -13,7 +13,7 @@ import { BASE, mockAgent } from './helpers.ts'
 const backoff = { baseMs: 100, capMs: 1000, random: () => 0 }
 
 function upstream (t: Parameters<typeof mockAgent>[0], agent: MockAgent, clock: VirtualClock, extra: Partial<UpstreamOptions> = {}) {
-  const u = createUpstream({ dispatcher: agent, clock, backoff, timeoutMs: 60_000, maxConcurrency: 2, maxAttempts: 3, policy: { allowCustomHosts: false, origins: [BASE] }, ...extra })
+  const u = createUpstream({ dispatcher: agent, clock, backoff, timeoutMs: 60_000, maxConcurrency: 2, maxAttempts: 3, origins: [BASE], ...extra })
   t.teardown(() => u.close())
   return u
 }

@@ -33,7 +33,7 @@ function scriptedHttp () {
           const text = status === 200
             ? JSON.stringify(listResponse([scimUser(id)], 1000))
             : JSON.stringify({ success: false, reasons: [{ message: 'Unauthorized', code: '90000011' }] })
-          resolve({ status, headers: {}, text, contentType: 'application/json', requestId: `r-${id}`, trackId: 't' })
+          resolve({ status, text, contentType: 'application/json', requestId: `r-${id}` })
         }
       })
     })

@@ -10,7 +10,7 @@ import { BASE, CLIENT_ID, CLIENT_SECRET, JSON_HEADERS, mockAgent, tokenBody } fr
 const TOKEN_PATH = '/oauth/token'
 
 function manager (agent: MockAgent, extra: Partial<TokenManagerOptions> = {}, maxAttempts = 3) {
-  const upstream = createUpstream({ dispatcher: agent, timeoutMs: 1000, maxConcurrency: 1, maxAttempts, backoff: { baseMs: 1, capMs: 2 }, policy: { allowCustomHosts: false, origins: [BASE] } })
+  const upstream = createUpstream({ dispatcher: agent, timeoutMs: 1000, maxConcurrency: 1, maxAttempts, backoff: { baseMs: 1, capMs: 2 }, origins: [BASE] })
   return createTokenManager({ tokenUrl: `${BASE}${TOKEN_PATH}`, clientId: CLIENT_ID, clientSecret: new Secret(CLIENT_SECRET), upstream, ...extra })
 }
 
@@ -167,7 +167,7 @@ t.test('token endpoint 429: the gate waits Retry-After, then a typed rate-limite
   const clock = virtualClock(1_000_000)
   const agent = mockAgent(t)
   agent.get(BASE).intercept({ path: TOKEN_PATH, method: 'POST' }).reply(429, '', { headers: { 'retry-after': '2', 'zuora-request-id': 'rl-1' } }).times(2)
-  const upstream = createUpstream({ dispatcher: agent, timeoutMs: 1000, maxConcurrency: 1, maxAttempts: 2, clock, policy: { allowCustomHosts: false, origins: [BASE] } })
+  const upstream = createUpstream({ dispatcher: agent, timeoutMs: 1000, maxConcurrency: 1, maxAttempts: 2, clock, origins: [BASE] })
   const tm = createTokenManager({ tokenUrl: `${BASE}${TOKEN_PATH}`, clientId: CLIENT_ID, clientSecret: new Secret(CLIENT_SECRET), upstream, now: clock.now })
   const settled = tm.getToken().catch((e: unknown) => e)
   for (let i = 0; i < 100 && !upstream.stats().paused; i++) await clock.flush()

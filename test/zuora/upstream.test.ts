@@ -4,14 +4,14 @@ import { gzipSync } from 'node:zlib'
 import t from 'tap'
 import type { Dispatcher } from 'undici'
 import type { UpstreamEndpoint } from '#src/zuora/types.ts'
-import { ACCEPT, createUpstream, newTrackId, type UpstreamOptions } from '#src/zuora/upstream.ts'
+import { createUpstream, type UpstreamOptions } from '#src/zuora/upstream.ts'
 import { BASE, mockAgent, type Tap } from './helpers.ts'
 
-const policy = { allowCustomHosts: false, origins: [BASE] }
+const origins = [BASE]
 
 /** The upstream client under test (one attempt unless told otherwise). */
 function createHttpClient (options: Partial<UpstreamOptions> & { dispatcher?: Dispatcher, timeoutMs: number }) {
-  return createUpstream({ maxConcurrency: 4, maxAttempts: 1, policy, ...options })
+  return createUpstream({ maxConcurrency: 4, maxAttempts: 1, origins, ...options })
 }
 
 /** A loopback server answering each path with `routes[path]` (real sockets: the Agent's caps and timeouts apply). */
@@ -29,7 +29,7 @@ t.test('sends Accept and a Zuora-Track-Id, captures Zuora-Request-Id, returns an
     .reply(200, '{"ok":true}', { headers: { 'content-type': 'application/scim+json', 'zuora-request-id': 'zr-1' } })
   pool.intercept({ path: '/scim/v2/Users/x', method: 'GET' }).reply(404, '{"status":"404"}', { headers: { 'content-type': 'application/json' } })
   const events: Array<{ endpoint: UpstreamEndpoint, status: number | 'error' }> = []
-  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, policy, observer: { request: e => { events.push({ endpoint: e.endpoint, status: e.status }) } } })
+  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, origins, observer: { request: e => { events.push({ endpoint: e.endpoint, status: e.status }) } } })
   const res = await http.send({ endpoint: 'users', method: 'GET', url: `${BASE}/scim/v2/Users?startIndex=1&count=2`, headers: { authorization: 'Bearer abc' } })
   t.equal(res.status, 200)
   t.equal(res.text, '{"ok":true}')
@@ -37,15 +37,15 @@ t.test('sends Accept and a Zuora-Track-Id, captures Zuora-Request-Id, returns an
   t.equal(res.contentType, 'application/scim+json')
   const call = agent.getCallHistory()?.firstCall()
   const headers = call?.headers as Record<string, string>
-  t.equal(headers.accept, ACCEPT)
+  t.equal(headers.accept, 'application/scim+json, application/json')
   t.equal(headers.authorization, 'Bearer abc')
-  t.equal(headers['zuora-track-id'], res.trackId)
-  t.match(res.trackId, /^[\x21-\x7e]{1,64}$/)
-  t.notMatch(res.trackId, /[:;"']/)
+  const trackId = headers['zuora-track-id']
+  t.match(trackId, /^[\x21-\x7e]{1,64}$/)
+  t.notMatch(trackId, /[:;"']/)
   const missing = await http.send({ endpoint: 'groups', method: 'GET', url: `${BASE}/scim/v2/Users/x` })
+  t.not((agent.getCallHistory()?.lastCall()?.headers as Record<string, string>)['zuora-track-id'], trackId, 'a new Track-Id per request')
   t.equal(missing.status, 404, 'a 4xx is returned, not thrown')
   t.same(events, [{ endpoint: 'users', status: 200 }, { endpoint: 'groups', status: 404 }])
-  t.not(newTrackId(), newTrackId())
   await http.close()
   // the injected dispatcher belongs to the test: still usable after close()
   agent.get(BASE).intercept({ path: '/still-open', method: 'GET' }).reply(204, '')
@@ -57,7 +57,7 @@ t.test('sends Accept and a Zuora-Track-Id, captures Zuora-Request-Id, returns an
 t.test('POST bodies get a content-type', async t => {
   const agent = mockAgent(t)
   agent.get(BASE).intercept({ path: '/oauth/token', method: 'POST', body: 'a=b' }).reply(200, '{}')
-  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, policy })
+  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, origins })
   await http.send({ endpoint: 'token', method: 'POST', url: `${BASE}/oauth/token`, body: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
   t.equal((agent.getCallHistory()?.lastCall()?.headers as Record<string, string>)['content-type'], 'application/x-www-form-urlencoded')
 })
@@ -68,14 +68,19 @@ t.test('a redirect is refused and names the Location host, never followed', asyn
     .reply(302, '', { headers: { location: 'https://evil.example/steal?token=abc', 'zuora-request-id': 'zr-9' } })
   agent.get(BASE).intercept({ path: '/scim/v2/Groups', method: 'GET' })
     .reply(301, '', { headers: { location: '/scim/v2/Groups/' } })
-  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, policy })
+  agent.get(BASE).intercept({ path: '/scim/v2/Groups?x', method: 'GET' })
+    .reply(301, '', { headers: { location: 'https://u:p@rest.eu.zuora.com/scim/v2/Groups' } })
+  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, origins })
   const err = await http.send({ endpoint: 'users', method: 'GET', url: `${BASE}/scim/v2/Users?startIndex=1&count=1` }).catch((e: unknown) => e)
   t.match(err, { name: 'ZuoraError', kind: 'upstream', upstreamStatus: 302, requestId: 'zr-9', httpStatus: 502 })
   t.match((err as Error).message, /HTTP 302 redirect to evil\.example \(off the configured Zuora hosts\) refused/)
   t.notMatch((err as Error).message, /token=abc|steal/, 'no path or query from the Location')
   const same = await http.send({ endpoint: 'groups', method: 'GET', url: `${BASE}/scim/v2/Groups` }).catch((e: unknown) => e)
   t.match((same as Error).message, /redirect to rest\.eu\.zuora\.com \(on the same host\) refused/)
-  t.equal(agent.getCallHistory()?.calls().length, 2, 'no request to the redirect target')
+  const userinfo = await http.send({ endpoint: 'groups', method: 'GET', url: `${BASE}/scim/v2/Groups?x` }).catch((e: unknown) => e)
+  t.match((userinfo as Error).message, /redirect to rest\.eu\.zuora\.com \(off the configured Zuora hosts\) refused/, 'credentials in the Location: not the configured origin')
+  t.notMatch((userinfo as Error).message, /u:p/)
+  t.equal(agent.getCallHistory()?.calls().length, 3, 'no request to the redirect target')
 })
 
 t.test('response byte cap (once, in the Agent): declared, streamed, and decompressed', async t => {
@@ -86,7 +91,7 @@ t.test('response byte cap (once, in the Agent): declared, streamed, and decompre
     '/bomb': res => { res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(100_000))) },
     '/fits': res => { res.writeHead(200).end('y'.repeat(1000)) }
   })
-  const http = createHttpClient({ timeoutMs: 1000, maxResponseBytes: 1000, policy: { allowCustomHosts: true, origins: [url] } })
+  const http = createHttpClient({ timeoutMs: 1000, maxResponseBytes: 1000, origins: [url] })
   t.teardown(() => http.close())
   for (const path of ['/declared', '/streamed', '/bomb']) {
     await t.rejects(http.send({ endpoint: 'users', method: 'GET', url: `${url}${path}` }), { kind: 'payload', message: /response too large/ }, path)
@@ -100,7 +105,7 @@ t.test('gzip responses are decoded', async t => {
   agent.get(BASE).intercept({ path: '/gz', method: 'GET' }).reply(200, gzipSync(body), { headers: { 'content-encoding': 'gzip' } })
   agent.get(BASE).intercept({ path: '/broken', method: 'GET' }).reply(200, 'not gzip', { headers: { 'content-encoding': 'gzip' } })
   agent.get(BASE).intercept({ path: '/br', method: 'GET' }).reply(200, 'x', { headers: { 'content-encoding': 'zstd' } })
-  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, policy })
+  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, origins })
   t.equal((await http.send({ endpoint: 'users', method: 'GET', url: `${BASE}/gz` })).text, body)
   t.equal((agent.getCallHistory()?.firstCall()?.headers as Record<string, string>)['accept-encoding'], 'gzip')
   await t.rejects(http.send({ endpoint: 'users', method: 'GET', url: `${BASE}/broken` }), { kind: 'payload', message: /could not decode/ })
@@ -110,7 +115,7 @@ t.test('gzip responses are decoded', async t => {
 
 t.test('timeouts, resets and aborts become typed errors', async t => {
   const url = await server(t, { '/slow': () => {} })
-  const slow = createHttpClient({ timeoutMs: 50, policy: { allowCustomHosts: true, origins: [url] } })
+  const slow = createHttpClient({ timeoutMs: 50, origins: [url] })
   t.teardown(() => slow.close())
   await t.rejects(slow.send({ endpoint: 'users', method: 'GET', url: `${url}/slow` }), { kind: 'timeout', httpStatus: 504, message: 'SCIM Users list timed out after 50 ms' })
   const agent = mockAgent(t)
@@ -139,7 +144,7 @@ t.test('onStatus reports the response status (called when the head arrives)', as
   const agent = mockAgent(t)
   agent.get(BASE).intercept({ path: '/s', method: 'GET' }).reply(200, '{"a":1}', { headers: { 'content-type': 'application/json' } })
   const seen: number[] = []
-  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, policy })
+  const http = createHttpClient({ dispatcher: agent, timeoutMs: 1000, origins })
   const res = await http.send({ endpoint: 'users', method: 'GET', url: `${BASE}/s`, onStatus: s => { seen.push(s) } })
   t.same(seen, [200])
   t.equal(res.text, '{"a":1}')
