@@ -5,7 +5,7 @@
 import { Directory } from './directory.ts'
 import { FaultEngine, RateLimiter, type FailPageRule, type FaultKind, type FaultTarget, type RandomFaultOptions, type RateLimitOptions, type RouteName } from './faults.ts'
 import type { FastifyServerOptions } from 'fastify'
-import { generateOrg, type GeneratedOrg } from './org.ts'
+import { generateOrg } from './org.ts'
 import type { Seed } from './random.ts'
 
 /** Documented defaults of the simulator's OAuth client (not a secret: test-only credentials). */
@@ -80,31 +80,30 @@ export interface SimulatorSettings extends Partial<SimulatorKnobs> {
 }
 
 function pickKnobs (s: SimulatorSettings): Partial<SimulatorKnobs> {
-  return Object.fromEntries(Object.keys(DEFAULT_KNOBS).flatMap(k => {
-    const v = s[k as keyof SimulatorKnobs]
-    return v === undefined ? [] : [[k, v]]
-  }))
+  return Object.fromEntries(Object.keys(DEFAULT_KNOBS).flatMap(k => s[k as keyof SimulatorKnobs] === undefined ? [] : [[k, s[k as keyof SimulatorKnobs]]]))
 }
 
+const CHOICES = [['listKey', 'resources', 'Resources'], ['usersStartIndex', 'item', 'page'], ['groupsStartIndex', 'item', 'page'],
+  ['errorShape', 'scim', 'zuora', 'html'], ['tokenClientAuth', 'post', 'basic']] as const
+const COUNTS = ['usersDefaultCount', 'usersMaxCount', 'groupsDefaultCount', 'groupsMaxCount', 'retryAfterSeconds'] as const
+
+/** Throws the first problem, in this order, e.g. `errorShape must be 'scim', 'zuora' or 'html'`. */
 function validateKnobs (k: SimulatorKnobs): void {
-  if (k.listKey !== 'resources' && k.listKey !== 'Resources') throw new Error('listKey must be \'resources\' or \'Resources\'')
-  for (const key of ['usersStartIndex', 'groupsStartIndex'] as const) {
-    if (k[key] !== 'item' && k[key] !== 'page') throw new Error(`${key} must be 'item' or 'page'`)
+  for (const [key, ...allowed] of CHOICES) {
+    const quoted = allowed.map(v => `'${v}'`)
+    if (!(allowed as readonly unknown[]).includes(k[key])) throw new Error(`${key} must be ${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`)
   }
-  if (!['scim', 'zuora', 'html'].includes(k.errorShape)) throw new Error('errorShape must be \'scim\', \'zuora\' or \'html\'')
-  if (k.tokenClientAuth !== 'post' && k.tokenClientAuth !== 'basic') throw new Error('tokenClientAuth must be \'post\' or \'basic\'')
   if (typeof k.rfcMemberships !== 'boolean') throw new Error('rfcMemberships must be a boolean')
-  for (const key of ['usersDefaultCount', 'usersMaxCount', 'groupsDefaultCount', 'groupsMaxCount', 'retryAfterSeconds'] as const) {
-    if (!Number.isInteger(k[key]) || k[key] < 0) throw new Error(`${key} must be a non-negative integer`)
-  }
+  for (const key of COUNTS) if (!Number.isInteger(k[key]) || k[key] < 0) throw new Error(`${key} must be a non-negative integer`)
   for (const key of ['latencyMs', 'slowMs', 'gatewayTimeoutDelayMs'] as const) {
     if (typeof k[key] !== 'number' || !(k[key] >= 0)) throw new Error(`${key} must be a number >= 0`)
   }
   if (k.tokenTtlSeconds !== null && (typeof k.tokenTtlSeconds !== 'number' || !(k.tokenTtlSeconds >= 0))) {
     throw new Error('tokenTtlSeconds must be null or a number >= 0')
   }
-  if (typeof k.hostile !== 'object' || k.hostile === null) throw new Error('hostile must be an object')
-  if (typeof k.routeLatencyMs !== 'object' || k.routeLatencyMs === null) throw new Error('routeLatencyMs must be an object')
+  for (const key of ['hostile', 'routeLatencyMs'] as const) {
+    if (typeof k[key] !== 'object' || k[key] === null) throw new Error(`${key} must be an object`)
+  }
 }
 
 function newCounters () {
@@ -143,19 +142,15 @@ export interface SimulatorOptions extends SimulatorSettings {
    * generated org also has nested groups. Explicit knobs override the flavour's.
    */
   flavor?: keyof typeof FLAVORS
-  /** Org size and seed (defaults 250 users, 12 groups, seed 1). Ignored when `org` is given. */
+  /** Org size and seed (defaults 250 users, 12 groups, seed 1). */
   users?: number
   groups?: number
   seed?: Seed
   rolesPool?: readonly string[]
-  /** A pre-generated org (it is mutated by the simulator). */
-  org?: GeneratedOrg
   clientId?: string
   clientSecret?: string
   /** Fastify logger option (default false). */
   logger?: FastifyServerOptions['logger']
-  /** Serve /_sim/* (default true). */
-  controlRoutes?: boolean
 }
 
 export class SimulatorControl extends Directory {
@@ -171,18 +166,16 @@ export class SimulatorControl extends Directory {
   /** mutateAfterPages hooks: run once pagesServed (users + groups) reaches `at`. */
   #pageHooks: Array<{ at: number, fn: () => void }> = []
   /** What `reset()` returns to. */
-  readonly #start: { knobs: SimulatorKnobs, options: SimulatorOptions, regenerate: (seed?: Seed) => GeneratedOrg }
+  readonly #start: { knobs: SimulatorKnobs, options: SimulatorOptions, org: Parameters<typeof generateOrg>[0] & { seed: Seed } }
 
   constructor (options: SimulatorOptions = {}) {
     const flavor = options.flavor ?? 'zuora'
     if (flavor !== 'zuora' && flavor !== 'standard') throw new Error('flavor must be \'zuora\' or \'standard\'')
     const knobs: SimulatorKnobs = { ...DEFAULT_KNOBS, ...FLAVORS[flavor], ...pickKnobs(options) }
     validateKnobs(knobs)
-    const orgOptions = { users: options.users, groups: options.groups, seed: options.seed ?? 1, rolesPool: options.rolesPool, nestedGroups: flavor === 'standard' }
-    const org = options.org ?? generateOrg(orgOptions)
-    super(org)
-    const sizes = { users: org.users.length, groups: org.groups.length }
-    this.#start = { knobs, options, regenerate: (seed) => generateOrg({ ...orgOptions, ...sizes, seed: seed ?? orgOptions.seed }) }
+    const org = { users: options.users, groups: options.groups, seed: options.seed ?? 1, rolesPool: options.rolesPool, nestedGroups: flavor === 'standard' }
+    super(generateOrg(org))
+    this.#start = { knobs, options, org }
     this.clientId = options.clientId ?? SIM_CLIENT_ID
     this.clientSecret = options.clientSecret ?? SIM_CLIENT_SECRET
     this.knobs = { ...knobs }
@@ -203,9 +196,7 @@ export class SimulatorControl extends Directory {
     return structuredClone({ ...this.knobs, rateLimit: this.limiter.options, faults: this.faults.options })
   }
 
-  counters (): CountersSnapshot {
-    return structuredClone(this.stats)
-  }
+  counters (): CountersSnapshot { return structuredClone(this.stats) }
 
   resetCounters (): void {
     const inFlight = this.stats.inFlight
@@ -221,19 +212,11 @@ export class SimulatorControl extends Directory {
   }
 
   /** The next n matching requests fail with `kind` (target default 'scim'). */
-  failNext (n: number, kind: FaultKind, target?: FaultTarget): void {
-    this.faults.failNext(n, kind, target)
-  }
-
+  failNext (n: number, kind: FaultKind, target?: FaultTarget): void { this.faults.failNext(n, kind, target) }
   /** Fail a given list page (users or groups) `times` times. */
-  failPage (rule: FailPageRule): void {
-    this.faults.failPage(rule)
-  }
-
+  failPage (rule: FailPageRule): void { this.faults.failPage(rule) }
   /** Drops failNext/failPage rules and random faults. */
-  clearFaults (): void {
-    this.faults.clear()
-  }
+  clearFaults (): void { this.faults.clear() }
 
   /** Runs fn after the next n list pages (users + groups) have been served, before the next page is answered. */
   mutateAfterPages (n: number, fn: (control: SimulatorControl) => void): void {
@@ -255,7 +238,7 @@ export class SimulatorControl extends Directory {
    * initial knobs, clears faults and page hooks, resets counters. Issued tokens stay valid.
    */
   reset (seed?: Seed): void {
-    this.replace(this.#start.regenerate(seed))
+    this.replace(generateOrg({ ...this.#start.org, seed: seed ?? this.#start.org.seed }))
     this.knobs = { ...this.#start.knobs }
     this.limiter.configure(this.#start.options.rateLimit)
     this.faults.clear()
