@@ -12,28 +12,27 @@ import type { Seed } from './random.ts'
 export const SIM_CLIENT_ID = '00000000-0000-4000-8000-00000000c1a0'
 export const SIM_CLIENT_SECRET = 'sim-secret-do-not-use-in-production'
 
+/** Hostile modes of the lists (simulator/README.md: Options). */
 export interface HostileOptions {
-  /** Bytes of padding added to every list page (e.g. 8_000_000 for 8 MB pages). */
   hugePage?: number
-  /** Depth of a nested object (`urn:sim:nested`) added to the first user of every Users page. */
   deepNesting?: number
-  /** true: users whose id ends in '0' get roles as a string and active as "yes"; or an explicit list of ids. */
+  /** true: users whose id ends in '0'; or an explicit list of ids. */
   wrongTypes?: boolean | readonly string[]
-  /** Users listing repeats some users on a later page (every 50th user from index 101 re-appears 101 places later). */
   duplicateIds?: boolean
-  /** Added to totalResults of Users and Groups lists (positive: claims more than exist). */
   totalResultsLie?: number
-  /** Every SCIM request answers 302 to this base (true → http://redirect.invalid). */
+  /** true → http://redirect.invalid */
   redirect?: string | boolean
 }
 
 export type StartIndexMode = 'item' | 'page'
 
-/** Everything that can change at run time through `control.set()` or POST /_sim/options, with its default. */
+/**
+ * Everything that can change at run time through `control.set()` or POST /_sim/options, with its default; what each
+ * does is listed in simulator/README.md (Options).
+ */
 export const DEFAULT_KNOBS = {
-  /** Added to every request (SCIM and token), counted from its arrival. */
+  /** Counted from the request's arrival (SCIM and token requests). */
   latencyMs: 0,
-  /** Extra latency per route. */
   routeLatencyMs: {} as Partial<Record<RouteName, number>>,
   listKey: 'resources' as 'resources' | 'Resources',
   omitPagingFields: false,
@@ -45,27 +44,21 @@ export const DEFAULT_KNOBS = {
   groupsMaxCount: 100,
   /** Overrides expires_in of both token endpoints (defaults 3599 REST / 3600 OneID). */
   tokenTtlSeconds: null as number | null,
-  /** Token endpoints answer 429 + Retry-After while true. */
   tokenRateLimited: false,
   /** Retry-After (seconds) for injected 429s / 503s and the token 429. */
   retryAfterSeconds: 1,
   /** Body shape of 5xx (and injected 429) answers. */
   errorShape: 'scim' as 'scim' | 'zuora' | 'html',
-  /** Delay of the 'slow' fault. */
   slowMs: 1000,
-  /** Delay before an injected 504. */
   gatewayTimeoutDelayMs: 0,
   hostile: {} as HostileOptions,
   /** meta.location prefix (Zuora's samples: http://localhost:9900). */
   locationBase: 'http://localhost:9900',
   /** Like Zuora: gzip SCIM answers over 1000 bytes when the request accepts gzip. */
   gzip: false,
-  /** Client authentication the token endpoints accept: form body (client_secret_post) or HTTP Basic only. */
+  /** form body (client_secret_post) or HTTP Basic only. */
   tokenClientAuth: 'post' as 'post' | 'basic',
-  /**
-   * RFC 7643 memberships: user groups[] entries typed direct/indirect (through nested groups) with $ref, group
-   * members typed User/Group with $ref (every other nested group given by $ref only, no type).
-   */
+  /** RFC 7643 typed memberships: direct/indirect groups[] with $ref, members typed User/Group. */
   rfcMemberships: false
 }
 Object.freeze(DEFAULT_KNOBS)

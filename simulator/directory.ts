@@ -116,10 +116,11 @@ export class Directory {
       locale: input.locale ?? 'en-US',
       created: input.created ?? Date.UTC(2025, 6, 1),
       roles: input.roles ?? ['USER'],
-      groups: []
-    }
-    for (const key of ['externalId', 'displayName', 'homeEmail', 'organizationId'] as const) {
-      if (input[key] !== undefined) user[key] = input[key]
+      groups: [],
+      externalId: input.externalId,
+      displayName: input.displayName,
+      homeEmail: input.homeEmail,
+      organizationId: input.organizationId
     }
     this.#users.splice(sortedIndex(this.#users, id, u => u.id), 0, user)
     for (const gid of input.groups ?? []) this.addMember(gid, id)
@@ -160,9 +161,9 @@ export class Directory {
       displayName: input.displayName ?? `Sim Group ${this.#groups.length}`,
       description: input.description ?? '',
       active: input.active ?? true,
-      members: []
+      members: [],
+      organizationId: input.organizationId
     }
-    if (input.organizationId !== undefined) group.organizationId = input.organizationId
     this.#groups.splice(sortedIndex(this.#groups, id, g => g.id), 0, group)
     for (const uid of input.members ?? []) this.addMember(id, uid)
     this.#changed()
