@@ -30,7 +30,7 @@ export type StartIndexMode = 'item' | 'page'
  * Everything that can change at run time through `control.set()` or POST /_sim/options, with its default; what each
  * does is listed in simulator/README.md (Options).
  */
-export const DEFAULT_KNOBS = {
+const DEFAULT_KNOBS = {
   /** Counted from the request's arrival (SCIM and token requests). */
   latencyMs: 0,
   routeLatencyMs: {} as Partial<Record<RouteName, number>>,

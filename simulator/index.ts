@@ -8,8 +8,8 @@ import { SimulatorControl, type SimulatorOptions } from './control.ts'
 import { isFaultKind, type FaultTarget, type RouteName } from './faults.ts'
 import { holdForLatency, oauthRoutes, scimRoutes } from './routes.ts'
 
-export { DEFAULT_KNOBS, SIM_CLIENT_ID, SIM_CLIENT_SECRET } from './control.ts'
-export type { CountersSnapshot, HostileOptions, SimulatorControl, SimulatorKnobs, SimulatorOptions, SimulatorSettings } from './control.ts'
+export { SIM_CLIENT_ID, SIM_CLIENT_SECRET } from './control.ts'
+export type { CountersSnapshot, HostileOptions, SimulatorOptions, SimulatorSettings } from './control.ts'
 export { DEFAULT_ROLES_POOL, generateOrg } from './org.ts'
 export type { SimGroup, SimUser } from './org.ts'
 export type { FaultKind, RateLimitOptions } from './faults.ts'
@@ -29,7 +29,8 @@ function routeName (method: string, url: string | undefined): RouteName {
   return r !== undefined && method === (r.startsWith('oauth') ? 'POST' : 'GET') ? r : 'other'
 }
 
-export function buildSimulator (options: SimulatorOptions = {}) {
+/** Listens on `host` (127.0.0.1) and `port` (0: a free one). */
+export async function startSimulator (options: SimulatorOptions & { host?: string, port?: number } = {}) {
   const control = new SimulatorControl(options)
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true })
   app.addHook('onRequest', async (req, reply) => {
@@ -54,11 +55,6 @@ export function buildSimulator (options: SimulatorOptions = {}) {
   app.register(oauthRoutes(control))
   app.register(scimRoutes(control), { prefix: '/scim/v2' })
   app.register(async (app) => { controlRoutes(app, control) }, { prefix: '/_sim' })
-  return { app, control }
-}
-
-export async function startSimulator (options: SimulatorOptions & { host?: string, port?: number } = {}) {
-  const { app, control } = buildSimulator(options)
   const host = options.host ?? '127.0.0.1'
   await app.listen({ host, port: options.port ?? 0 })
   const { port } = app.server.address() as { port: number }
