@@ -37,11 +37,11 @@ export function curlExamples (url: string, token: string): string[] {
   ]
 }
 
-/** `Syncing [####....]  45% phase pages, users, groups, …`: the read is 95 %, building and persisting the rest. */
+/** `Syncing [####....]  45% phase pages, users, groups, …`: the read is 95 % of the bar, building and persisting the rest. */
 function progressText (p: SyncProgress, columns: number | undefined): string {
-  const f = p.phase === 'finished'
-    ? 1
-    : ['building', 'persisting', 'done'].includes(p.phase) ? 0.97 : 0.95 * Math.min(1, p.pagesDone / (p.pagesTotal || Infinity))
+  let f = p.pagesTotal !== null && p.pagesTotal > 0 ? 0.95 * Math.min(1, p.pagesDone / p.pagesTotal) : 0
+  if (['building', 'persisting', 'done'].includes(p.phase)) f = 0.97
+  if (p.phase === 'finished') f = 1
   const filled = Math.round(f * 24)
   const pages = p.pagesTotal === null ? `${p.pagesDone} pages` : `${p.pagesDone}/${p.pagesTotal} pages`
   const trouble = p.retries > 0 || p.rateLimitWaits > 0 ? `, ${p.retries} retries, ${p.rateLimitWaits} rate-limit waits` : ''
