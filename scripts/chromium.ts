@@ -32,17 +32,12 @@ export async function launchChromium (): Promise<Browser> {
   return await chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS], timeout: 30_000 })
 }
 
-/** Everything the page reports that a clean page must not: console errors, page errors, CSP violations. */
-export interface PageTrouble {
-  readonly problems: string[]
-}
-
 /**
- * A page that records console errors, uncaught exceptions and CSP violations (a `securitypolicyviolation`
- * listener installed before any script of the page runs).
+ * A page that records what a clean page must not report: console errors, uncaught exceptions and CSP violations
+ * (a `securitypolicyviolation` listener installed before any script of the page runs).
  */
-export async function watchedPage (context: BrowserContext): Promise<{ page: Page, trouble: PageTrouble }> {
-  const trouble: PageTrouble = { problems: [] }
+export async function watchedPage (context: BrowserContext): Promise<{ page: Page, trouble: { problems: string[] } }> {
+  const trouble = { problems: [] as string[] }
   await context.exposeFunction('__reportCspViolation', (what: string) => { trouble.problems.push(`CSP violation: ${what}`) })
   await context.addInitScript({
     content: "document.addEventListener('securitypolicyviolation', (e) => { window.__reportCspViolation(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber) })"

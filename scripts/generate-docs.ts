@@ -6,7 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { EnvSchema } from '#src/config.ts'
+import { EnvSchema, FILE_VARIANTS } from '#src/config.ts'
 import { PROBLEMS } from './problem-catalogue.ts'
 
 const ROOT = new URL('../', import.meta.url)
@@ -35,12 +35,6 @@ export function envDescriptions (source: string): Map<string, string> {
   return out
 }
 
-/** Variables that may be given as `NAME_FILE` instead (the list passed to `withFileVariants`). */
-export function fileVariants (source: string): string[] {
-  const list = /withFileVariants\([^,]+,\s*\[([^\]]*)\]/.exec(source)?.[1] ?? ''
-  return [...list.matchAll(/'([A-Z0-9_]+)'/g)].map(m => m[1] as string)
-}
-
 function allowedValues (p: EnvProperty): string {
   if (p.anyOf !== undefined) return p.anyOf.map(v => code(v.const)).join(', ')
   if (p.type === 'boolean') return '`true`, `false`'
@@ -50,13 +44,12 @@ function allowedValues (p: EnvProperty): string {
 
 export function renderConfigurationTable (source: string): string {
   const descriptions = envDescriptions(source)
-  const files = fileVariants(source)
   const required = new Set<string>(EnvSchema.required ?? [])
   const rows = Object.entries(EnvSchema.properties as Record<string, EnvProperty>).map(([name, p]) => {
     const meaning = descriptions.get(name)
     if (meaning === undefined) throw new Error(`src/config.ts: EnvSchema.${name} has no /** one-line JSDoc */`)
     const fallback = p.default !== undefined ? code(p.default) : required.has(name) ? '**required**' : '—'
-    const file = files.includes(name) && !meaning.includes(`${name}_FILE`) ? ` Or \`${name}_FILE\`: a file holding it.` : ''
+    const file = FILE_VARIANTS.includes(name) && !meaning.includes(`${name}_FILE`) ? ` Or \`${name}_FILE\`: a file holding it.` : ''
     return `| ${code(name)} | ${fallback} | ${cell(allowedValues(p))} | ${cell(meaning + file)} |`
   })
   return ['| Variable | Default | Values | Meaning |', '|---|---|---|---|', ...rows].join('\n')

@@ -53,16 +53,8 @@ export function sortKeys (value: unknown): unknown {
   return out
 }
 
-async function main (): Promise<void> {
-  const doc = await generateOpenApi()
-  await mkdir(dirname(OPENAPI_FILE), { recursive: true })
-  await writeFile(OPENAPI_FILE, renderOpenApi(doc))
-  process.stdout.write(`wrote ${OPENAPI_FILE}\n`)
-}
-
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
-    process.exitCode = 1
-  })
+  await mkdir(dirname(OPENAPI_FILE), { recursive: true })
+  await writeFile(OPENAPI_FILE, renderOpenApi(await generateOpenApi()))
+  process.stdout.write(`wrote ${OPENAPI_FILE}\n`)
 }

@@ -5,35 +5,34 @@
 import { Directory } from './directory.ts'
 import { FaultEngine, RateLimiter, type FailPageRule, type FaultKind, type FaultTarget, type RandomFaultOptions, type RateLimitOptions, type RouteName } from './faults.ts'
 import type { FastifyServerOptions } from 'fastify'
-import { generateOrg, type GeneratedOrg } from './org.ts'
+import { generateOrg } from './org.ts'
 import type { Seed } from './random.ts'
 
 /** Documented defaults of the simulator's OAuth client (not a secret: test-only credentials). */
 export const SIM_CLIENT_ID = '00000000-0000-4000-8000-00000000c1a0'
 export const SIM_CLIENT_SECRET = 'sim-secret-do-not-use-in-production'
 
+/** Hostile modes of the lists (simulator/README.md: Options). */
 export interface HostileOptions {
-  /** Bytes of padding added to every list page (e.g. 8_000_000 for 8 MB pages). */
   hugePage?: number
-  /** Depth of a nested object (`urn:sim:nested`) added to the first user of every Users page. */
   deepNesting?: number
-  /** true: users whose id ends in '0' get roles as a string and active as "yes"; or an explicit list of ids. */
+  /** true: users whose id ends in '0'; or an explicit list of ids. */
   wrongTypes?: boolean | readonly string[]
-  /** Users listing repeats some users on a later page (every 50th user from index 101 re-appears 101 places later). */
   duplicateIds?: boolean
-  /** Added to totalResults of Users and Groups lists (positive: claims more than exist). */
   totalResultsLie?: number
-  /** Every SCIM request answers 302 to this base (true → http://redirect.invalid). */
+  /** true → http://redirect.invalid */
   redirect?: string | boolean
 }
 
 export type StartIndexMode = 'item' | 'page'
 
-/** Everything that can change at run time through `control.set()` or POST /_sim/options, with its default. */
-export const DEFAULT_KNOBS = {
-  /** Added to every request (SCIM and token), counted from its arrival. */
+/**
+ * Everything that can change at run time through `control.set()` or POST /_sim/options, with its default; what each
+ * does is listed in simulator/README.md (Options).
+ */
+const DEFAULT_KNOBS = {
+  /** Counted from the request's arrival (SCIM and token requests). */
   latencyMs: 0,
-  /** Extra latency per route. */
   routeLatencyMs: {} as Partial<Record<RouteName, number>>,
   listKey: 'resources' as 'resources' | 'Resources',
   omitPagingFields: false,
@@ -45,27 +44,21 @@ export const DEFAULT_KNOBS = {
   groupsMaxCount: 100,
   /** Overrides expires_in of both token endpoints (defaults 3599 REST / 3600 OneID). */
   tokenTtlSeconds: null as number | null,
-  /** Token endpoints answer 429 + Retry-After while true. */
   tokenRateLimited: false,
   /** Retry-After (seconds) for injected 429s / 503s and the token 429. */
   retryAfterSeconds: 1,
   /** Body shape of 5xx (and injected 429) answers. */
   errorShape: 'scim' as 'scim' | 'zuora' | 'html',
-  /** Delay of the 'slow' fault. */
   slowMs: 1000,
-  /** Delay before an injected 504. */
   gatewayTimeoutDelayMs: 0,
   hostile: {} as HostileOptions,
   /** meta.location prefix (Zuora's samples: http://localhost:9900). */
   locationBase: 'http://localhost:9900',
   /** Like Zuora: gzip SCIM answers over 1000 bytes when the request accepts gzip. */
   gzip: false,
-  /** Client authentication the token endpoints accept: form body (client_secret_post) or HTTP Basic only. */
+  /** form body (client_secret_post) or HTTP Basic only. */
   tokenClientAuth: 'post' as 'post' | 'basic',
-  /**
-   * RFC 7643 memberships: user groups[] entries typed direct/indirect (through nested groups) with $ref, group
-   * members typed User/Group with $ref (every other nested group given by $ref only, no type).
-   */
+  /** RFC 7643 typed memberships: direct/indirect groups[] with $ref, members typed User/Group. */
   rfcMemberships: false
 }
 Object.freeze(DEFAULT_KNOBS)
@@ -80,31 +73,30 @@ export interface SimulatorSettings extends Partial<SimulatorKnobs> {
 }
 
 function pickKnobs (s: SimulatorSettings): Partial<SimulatorKnobs> {
-  return Object.fromEntries(Object.keys(DEFAULT_KNOBS).flatMap(k => {
-    const v = s[k as keyof SimulatorKnobs]
-    return v === undefined ? [] : [[k, v]]
-  }))
+  return Object.fromEntries(Object.keys(DEFAULT_KNOBS).flatMap(k => s[k as keyof SimulatorKnobs] === undefined ? [] : [[k, s[k as keyof SimulatorKnobs]]]))
 }
 
+const CHOICES = [['listKey', 'resources', 'Resources'], ['usersStartIndex', 'item', 'page'], ['groupsStartIndex', 'item', 'page'],
+  ['errorShape', 'scim', 'zuora', 'html'], ['tokenClientAuth', 'post', 'basic']] as const
+const COUNTS = ['usersDefaultCount', 'usersMaxCount', 'groupsDefaultCount', 'groupsMaxCount', 'retryAfterSeconds'] as const
+
+/** Throws the first problem, in this order, e.g. `errorShape must be 'scim', 'zuora' or 'html'`. */
 function validateKnobs (k: SimulatorKnobs): void {
-  if (k.listKey !== 'resources' && k.listKey !== 'Resources') throw new Error('listKey must be \'resources\' or \'Resources\'')
-  for (const key of ['usersStartIndex', 'groupsStartIndex'] as const) {
-    if (k[key] !== 'item' && k[key] !== 'page') throw new Error(`${key} must be 'item' or 'page'`)
+  for (const [key, ...allowed] of CHOICES) {
+    const quoted = allowed.map(v => `'${v}'`)
+    if (!(allowed as readonly unknown[]).includes(k[key])) throw new Error(`${key} must be ${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`)
   }
-  if (!['scim', 'zuora', 'html'].includes(k.errorShape)) throw new Error('errorShape must be \'scim\', \'zuora\' or \'html\'')
-  if (k.tokenClientAuth !== 'post' && k.tokenClientAuth !== 'basic') throw new Error('tokenClientAuth must be \'post\' or \'basic\'')
   if (typeof k.rfcMemberships !== 'boolean') throw new Error('rfcMemberships must be a boolean')
-  for (const key of ['usersDefaultCount', 'usersMaxCount', 'groupsDefaultCount', 'groupsMaxCount', 'retryAfterSeconds'] as const) {
-    if (!Number.isInteger(k[key]) || k[key] < 0) throw new Error(`${key} must be a non-negative integer`)
-  }
+  for (const key of COUNTS) if (!Number.isInteger(k[key]) || k[key] < 0) throw new Error(`${key} must be a non-negative integer`)
   for (const key of ['latencyMs', 'slowMs', 'gatewayTimeoutDelayMs'] as const) {
     if (typeof k[key] !== 'number' || !(k[key] >= 0)) throw new Error(`${key} must be a number >= 0`)
   }
   if (k.tokenTtlSeconds !== null && (typeof k.tokenTtlSeconds !== 'number' || !(k.tokenTtlSeconds >= 0))) {
     throw new Error('tokenTtlSeconds must be null or a number >= 0')
   }
-  if (typeof k.hostile !== 'object' || k.hostile === null) throw new Error('hostile must be an object')
-  if (typeof k.routeLatencyMs !== 'object' || k.routeLatencyMs === null) throw new Error('routeLatencyMs must be an object')
+  for (const key of ['hostile', 'routeLatencyMs'] as const) {
+    if (typeof k[key] !== 'object' || k[key] === null) throw new Error(`${key} must be an object`)
+  }
 }
 
 function newCounters () {
@@ -143,19 +135,15 @@ export interface SimulatorOptions extends SimulatorSettings {
    * generated org also has nested groups. Explicit knobs override the flavour's.
    */
   flavor?: keyof typeof FLAVORS
-  /** Org size and seed (defaults 250 users, 12 groups, seed 1). Ignored when `org` is given. */
+  /** Org size and seed (defaults 250 users, 12 groups, seed 1). */
   users?: number
   groups?: number
   seed?: Seed
   rolesPool?: readonly string[]
-  /** A pre-generated org (it is mutated by the simulator). */
-  org?: GeneratedOrg
   clientId?: string
   clientSecret?: string
   /** Fastify logger option (default false). */
   logger?: FastifyServerOptions['logger']
-  /** Serve /_sim/* (default true). */
-  controlRoutes?: boolean
 }
 
 export class SimulatorControl extends Directory {
@@ -171,18 +159,16 @@ export class SimulatorControl extends Directory {
   /** mutateAfterPages hooks: run once pagesServed (users + groups) reaches `at`. */
   #pageHooks: Array<{ at: number, fn: () => void }> = []
   /** What `reset()` returns to. */
-  readonly #start: { knobs: SimulatorKnobs, options: SimulatorOptions, regenerate: (seed?: Seed) => GeneratedOrg }
+  readonly #start: { knobs: SimulatorKnobs, options: SimulatorOptions, org: Parameters<typeof generateOrg>[0] & { seed: Seed } }
 
   constructor (options: SimulatorOptions = {}) {
     const flavor = options.flavor ?? 'zuora'
     if (flavor !== 'zuora' && flavor !== 'standard') throw new Error('flavor must be \'zuora\' or \'standard\'')
     const knobs: SimulatorKnobs = { ...DEFAULT_KNOBS, ...FLAVORS[flavor], ...pickKnobs(options) }
     validateKnobs(knobs)
-    const orgOptions = { users: options.users, groups: options.groups, seed: options.seed ?? 1, rolesPool: options.rolesPool, nestedGroups: flavor === 'standard' }
-    const org = options.org ?? generateOrg(orgOptions)
-    super(org)
-    const sizes = { users: org.users.length, groups: org.groups.length }
-    this.#start = { knobs, options, regenerate: (seed) => generateOrg({ ...orgOptions, ...sizes, seed: seed ?? orgOptions.seed }) }
+    const org = { users: options.users, groups: options.groups, seed: options.seed ?? 1, rolesPool: options.rolesPool, nestedGroups: flavor === 'standard' }
+    super(generateOrg(org))
+    this.#start = { knobs, options, org }
     this.clientId = options.clientId ?? SIM_CLIENT_ID
     this.clientSecret = options.clientSecret ?? SIM_CLIENT_SECRET
     this.knobs = { ...knobs }
@@ -203,9 +189,7 @@ export class SimulatorControl extends Directory {
     return structuredClone({ ...this.knobs, rateLimit: this.limiter.options, faults: this.faults.options })
   }
 
-  counters (): CountersSnapshot {
-    return structuredClone(this.stats)
-  }
+  counters (): CountersSnapshot { return structuredClone(this.stats) }
 
   resetCounters (): void {
     const inFlight = this.stats.inFlight
@@ -221,19 +205,11 @@ export class SimulatorControl extends Directory {
   }
 
   /** The next n matching requests fail with `kind` (target default 'scim'). */
-  failNext (n: number, kind: FaultKind, target?: FaultTarget): void {
-    this.faults.failNext(n, kind, target)
-  }
-
+  failNext (n: number, kind: FaultKind, target?: FaultTarget): void { this.faults.failNext(n, kind, target) }
   /** Fail a given list page (users or groups) `times` times. */
-  failPage (rule: FailPageRule): void {
-    this.faults.failPage(rule)
-  }
-
+  failPage (rule: FailPageRule): void { this.faults.failPage(rule) }
   /** Drops failNext/failPage rules and random faults. */
-  clearFaults (): void {
-    this.faults.clear()
-  }
+  clearFaults (): void { this.faults.clear() }
 
   /** Runs fn after the next n list pages (users + groups) have been served, before the next page is answered. */
   mutateAfterPages (n: number, fn: (control: SimulatorControl) => void): void {
@@ -255,7 +231,7 @@ export class SimulatorControl extends Directory {
    * initial knobs, clears faults and page hooks, resets counters. Issued tokens stay valid.
    */
   reset (seed?: Seed): void {
-    this.replace(this.#start.regenerate(seed))
+    this.replace(generateOrg({ ...this.#start.org, seed: seed ?? this.#start.org.seed }))
     this.knobs = { ...this.#start.knobs }
     this.limiter.configure(this.#start.options.rateLimit)
     this.faults.clear()

@@ -17,6 +17,19 @@ function sortedIndex<T> (items: readonly T[], key: string, keyOf: (item: T) => s
   return lo
 }
 
+/** The record with this id in `items` (sorted by id), by binary search. */
+function byId<T extends { id: string }> (items: readonly T[], id: string): T | undefined {
+  const found = items[sortedIndex(items, id, x => x.id)]
+  return found?.id === id ? found : undefined
+}
+
+function need<T extends { id: string }> (items: readonly T[], id: string, what: string): T {
+  const found = byId(items, id)
+  if (found === undefined) throw new Error(`simulator: no ${what} ${id}`)
+  return found
+}
+
+/** Adds to (or removes from) a sorted list of ids. */
 function insertId (ids: string[], id: string): void {
   const i = sortedIndex(ids, id, x => x)
   if (ids[i] !== id) ids.splice(i, 0, id)
@@ -27,18 +40,10 @@ function remove<T> (items: T[], item: T): void {
   if (i >= 0) items.splice(i, 1)
 }
 
-function need<T> (map: ReadonlyMap<string, T>, id: string, what: string): T {
-  const found = map.get(id)
-  if (found === undefined) throw new Error(`simulator: no ${what} ${id}`)
-  return found
-}
-
 export class Directory {
   organizationId = ''
   #users: SimUser[] = []
   #groups: SimGroup[] = []
-  readonly #userById = new Map<string, SimUser>()
-  readonly #groupById = new Map<string, SimGroup>()
   #rng: Rng = createRng(0)
   /** The parents of every nested group, rebuilt after a change (standards flavour). */
   #parents: Map<string, string[]> | undefined
@@ -53,10 +58,6 @@ export class Directory {
     this.organizationId = org.organizationId
     this.#users = org.users
     this.#groups = org.groups
-    this.#userById.clear()
-    this.#groupById.clear()
-    for (const u of this.#users) this.#userById.set(u.id, u)
-    for (const g of this.#groups) this.#groupById.set(g.id, g)
     this.#rng = createRng(`${String(org.seed)}:mutations`)
     this.#changed()
   }
@@ -64,8 +65,8 @@ export class Directory {
   /** Live, sorted views: read them, change them through the methods below. */
   users (): readonly SimUser[] { return this.#users }
   groups (): readonly SimGroup[] { return this.#groups }
-  user (id: string): SimUser | undefined { return this.#userById.get(id) }
-  group (id: string): SimGroup | undefined { return this.#groupById.get(id) }
+  user (id: string): SimUser | undefined { return byId(this.#users, id) }
+  group (id: string): SimGroup | undefined { return byId(this.#groups, id) }
 
   /** The groups `groupId` is nested in, directly or through other groups (sorted; cycles tolerated). */
   ancestorsOf (groupId: string): readonly string[] {
@@ -97,7 +98,7 @@ export class Directory {
   /** A new user; `groups` are the ids of the groups it joins (recorded on both sides). */
   addUser (input: Partial<Omit<SimUser, 'groups'>> & { groups?: string[] } = {}): SimUser {
     const id = input.id ?? this.#rng.uuid()
-    if (this.#userById.has(id)) throw new Error(`simulator: user ${id} exists`)
+    if (this.user(id) !== undefined) throw new Error(`simulator: user ${id} exists`)
     const n = this.#users.length
     const status = input.status ?? 'ACTIVE'
     const userName = input.userName ?? `sim.user${n}.${id.slice(0, 8)}@sim.example.com`
@@ -115,13 +116,13 @@ export class Directory {
       locale: input.locale ?? 'en-US',
       created: input.created ?? Date.UTC(2025, 6, 1),
       roles: input.roles ?? ['USER'],
-      groups: []
-    }
-    for (const key of ['externalId', 'displayName', 'homeEmail', 'organizationId'] as const) {
-      if (input[key] !== undefined) user[key] = input[key]
+      groups: [],
+      externalId: input.externalId,
+      displayName: input.displayName,
+      homeEmail: input.homeEmail,
+      organizationId: input.organizationId
     }
     this.#users.splice(sortedIndex(this.#users, id, u => u.id), 0, user)
-    this.#userById.set(id, user)
     for (const gid of input.groups ?? []) this.addMember(gid, id)
     this.#changed()
     return user
@@ -130,7 +131,7 @@ export class Directory {
   /** Shallow patch; `id` and `groups` cannot be patched (use the membership methods). */
   updateUser (id: string, patch: Partial<Omit<SimUser, 'id' | 'groups'>>): SimUser {
     const { id: _id, groups: _groups, ...rest } = patch as Partial<SimUser>
-    return this.#patch(need(this.#userById, id, 'user'), rest)
+    return this.#patch(need(this.#users, id, 'user'), rest)
   }
 
   /** Deactivates like Zuora's DELETE: active false, status INACTIVE. */
@@ -140,9 +141,8 @@ export class Directory {
 
   /** Hard removal (the user disappears from lists and from every group). */
   removeUser (id: string): boolean {
-    const u = this.#userById.get(id)
+    const u = this.user(id)
     if (u === undefined) return false
-    this.#userById.delete(id)
     remove(this.#users, u)
     for (const g of this.#groups) remove(g.members, id)
     this.#changed()
@@ -155,17 +155,16 @@ export class Directory {
 
   addGroup (input: Partial<Omit<SimGroup, 'members'>> & { members?: string[] } = {}): SimGroup {
     const id = input.id ?? this.#rng.uuid()
-    if (this.#groupById.has(id)) throw new Error(`simulator: group ${id} exists`)
+    if (this.group(id) !== undefined) throw new Error(`simulator: group ${id} exists`)
     const group: SimGroup = {
       id,
       displayName: input.displayName ?? `Sim Group ${this.#groups.length}`,
       description: input.description ?? '',
       active: input.active ?? true,
-      members: []
+      members: [],
+      organizationId: input.organizationId
     }
-    if (input.organizationId !== undefined) group.organizationId = input.organizationId
     this.#groups.splice(sortedIndex(this.#groups, id, g => g.id), 0, group)
-    this.#groupById.set(id, group)
     for (const uid of input.members ?? []) this.addMember(id, uid)
     this.#changed()
     return group
@@ -173,14 +172,13 @@ export class Directory {
 
   updateGroup (id: string, patch: Partial<Omit<SimGroup, 'id' | 'members'>>): SimGroup {
     const { id: _id, members: _members, ...rest } = patch as Partial<SimGroup>
-    return this.#patch(need(this.#groupById, id, 'group'), rest)
+    return this.#patch(need(this.#groups, id, 'group'), rest)
   }
 
   /** Permanently removes the group (and its id from every user.groups and nested-group list). */
   removeGroup (id: string): boolean {
-    const g = this.#groupById.get(id)
+    const g = this.group(id)
     if (g === undefined) return false
-    this.#groupById.delete(id)
     remove(this.#groups, g)
     for (const u of this.#users) if (u.groups.length > 0) remove(u.groups, id)
     for (const other of this.#groups) if (other.memberGroups !== undefined) remove(other.memberGroups, id)
@@ -190,14 +188,14 @@ export class Directory {
 
   /** Adds a membership; side 'group' or 'user' records it on one side only (to test disagreement). */
   addMember (groupId: string, userId: string, side: MembershipSide = 'both'): void {
-    if (side !== 'user') insertId(need(this.#groupById, groupId, 'group').members, userId)
-    if (side !== 'group') insertId(need(this.#userById, userId, 'user').groups, groupId)
+    if (side !== 'user') insertId(need(this.#groups, groupId, 'group').members, userId)
+    if (side !== 'group') insertId(need(this.#users, userId, 'user').groups, groupId)
     this.#changed()
   }
 
   removeMember (groupId: string, userId: string, side: MembershipSide = 'both'): void {
-    if (side !== 'user') remove(need(this.#groupById, groupId, 'group').members, userId)
-    if (side !== 'group') remove(need(this.#userById, userId, 'user').groups, groupId)
+    if (side !== 'user') remove(need(this.#groups, groupId, 'group').members, userId)
+    if (side !== 'group') remove(need(this.#users, userId, 'user').groups, groupId)
     this.#changed()
   }
 

@@ -74,9 +74,7 @@ export class FaultEngine {
     this.#random = { rng: createRng(options.seed ?? 1), rate: Math.min(1, options.rate), kinds, target: options.target ?? 'scim' }
   }
 
-  get options (): RandomFaultOptions | null {
-    return this.#options
-  }
+  get options (): RandomFaultOptions | null { return this.#options }
 
   failNext (n: number, kind: FaultKind, target: FaultTarget = 'scim'): void {
     const remaining = Math.trunc(n)
@@ -140,9 +138,7 @@ export class RateLimiter {
     this.#window = { perWindow: Math.floor(perWindow), windowMs, retryAfterSeconds: options.retryAfterSeconds }
   }
 
-  get options (): RateLimitOptions | null {
-    return this.#options
-  }
+  get options (): RateLimitOptions | null { return this.#options }
 
   /** Counts a request against the window; undefined when the limiter is off. */
   check (now = Date.now()) {

@@ -32,59 +32,44 @@ function rfcUserGroups (u: SimUser, ctx: RenderContext, ancestorsOf: (groupId: s
   ]
 }
 
+/** A user as listed. Absent optional fields are `undefined` keys, which JSON leaves out. */
 export function renderUser (u: SimUser, ctx: RenderContext): Json {
   const formatted = `${u.givenName} ${u.familyName}`
-  const out: Json = { schemas: [USER_EXT, CORE_USER], id: u.id }
-  if (u.externalId !== undefined) out.externalId = u.externalId
-  out.meta = { created: new Date(u.created).toISOString(), resourceType: 'User', location: ref(ctx, 'Users', u.id) }
-  out.userName = u.userName
-  out.name = { formatted, familyName: u.familyName, givenName: u.givenName }
-  out.displayName = u.displayName ?? formatted
-  out.preferredLanguage = u.preferredLanguage
-  out.locale = u.locale
-  out.active = u.active
   const emails: Json[] = [{ value: u.workEmail, display: u.workEmail, type: 'work', primary: true }]
   if (u.homeEmail !== undefined) emails.push({ value: u.homeEmail, display: u.homeEmail, type: 'home', primary: false })
-  out.emails = emails
-  if (ctx.rfc !== undefined) {
-    const groups = rfcUserGroups(u, ctx, ctx.rfc.ancestorsOf)
-    if (groups.length > 0) out.groups = groups
-  } else if (u.groups.length > 0) {
-    out.groups = u.groups.map(value => ({ value, display: '' }))
+  const groups = ctx.rfc !== undefined ? rfcUserGroups(u, ctx, ctx.rfc.ancestorsOf) : u.groups.map(value => ({ value, display: '' }))
+  return {
+    schemas: [USER_EXT, CORE_USER],
+    id: u.id,
+    externalId: u.externalId,
+    meta: { created: new Date(u.created).toISOString(), resourceType: 'User', location: ref(ctx, 'Users', u.id) },
+    userName: u.userName,
+    name: { formatted, familyName: u.familyName, givenName: u.givenName },
+    displayName: u.displayName ?? formatted,
+    preferredLanguage: u.preferredLanguage,
+    locale: u.locale,
+    active: u.active,
+    emails,
+    groups: groups.length > 0 ? groups : undefined,
+    roles: u.roles.map(value => ({ value, display: value })),
+    [USER_EXT]: { schemas: [USER_EXT], organizationId: u.organizationId ?? ctx.organizationId, status: u.status, ssoEnabled: u.ssoEnabled, region: u.region }
   }
-  out.roles = u.roles.map(value => ({ value, display: value }))
-  out[USER_EXT] = {
-    schemas: [USER_EXT],
-    organizationId: u.organizationId ?? ctx.organizationId,
-    status: u.status,
-    ssoEnabled: u.ssoEnabled,
-    region: u.region
-  }
-  return out
 }
 
 /** A group as listed: members are only `{value}`; a deactivated group has no `members`. */
 export function renderGroup (g: SimGroup, ctx: RenderContext): Json {
-  const out: Json = { schemas: [CORE_GROUP, GROUP_EXT], id: g.id, displayName: g.displayName }
-  if (g.active || g.members.length > 0) {
-    const members: Json[] = g.members.map(value => ({ value }))
-    if (ctx.rfc !== undefined) {
-      for (const m of members) Object.assign(m, { $ref: ref(ctx, 'Users', m.value as string), type: 'User' })
-      // every other nested group is given by $ref alone (type is optional in RFC 7643)
-      ;(g.memberGroups ?? []).forEach((value, i) => {
-        members.push(i % 2 === 0 ? { value, $ref: ref(ctx, 'Groups', value), type: 'Group' } : { value, $ref: ref(ctx, 'Groups', value) })
-      })
-    }
-    out.members = members
+  const rfc = ctx.rfc !== undefined
+  const members = g.members.map(value => rfc ? { value, $ref: ref(ctx, 'Users', value), type: 'User' } : { value })
+  // every other nested group is given by $ref alone (type is optional in RFC 7643)
+  const nested = rfc ? (g.memberGroups ?? []).map((value, i) => ({ value, $ref: ref(ctx, 'Groups', value), type: i % 2 === 0 ? 'Group' : undefined })) : []
+  return {
+    schemas: [CORE_GROUP, GROUP_EXT],
+    id: g.id,
+    displayName: g.displayName,
+    members: g.active || g.members.length > 0 ? [...members, ...nested] : undefined,
+    [GROUP_EXT]: { schemas: [GROUP_EXT], description: g.description, organizationId: g.organizationId ?? ctx.organizationId, active: g.active },
+    meta: { resourceType: 'Group', location: ref(ctx, 'Groups', g.id) }
   }
-  out[GROUP_EXT] = {
-    schemas: [GROUP_EXT],
-    description: g.description,
-    organizationId: g.organizationId ?? ctx.organizationId,
-    active: g.active
-  }
-  out.meta = { resourceType: 'Group', location: ref(ctx, 'Groups', g.id) }
-  return out
 }
 
 /** Zuora's ListResponse: null id/externalId/meta, lowercase `resources` (by default), paging fields last. */

@@ -2,13 +2,14 @@
  * Standalone Zuora simulator (npm run simulator; docker-compose service `zuora-simulator`).
  * Env: SIM_PORT (8080), SIM_HOST (0.0.0.0), SIM_USERS (250), SIM_GROUPS (12), SIM_SEED (1),
  * SIM_LATENCY_MS (0), SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_LOG_LEVEL (info),
- * SIM_FLAVOR (zuora: Zuora as documented; standard: a plain RFC 7643/7644 server, see FLAVORS in simulator.ts).
+ * SIM_FLAVOR (zuora: Zuora as documented; standard: a plain RFC 7643/7644 server, see FLAVORS in control.ts).
  */
 import { pathToFileURL } from 'node:url'
 import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, type SimulatorOptions } from './control.ts'
-import { startSimulator, type RunningSimulator } from './simulator.ts'
+import { startSimulator } from './index.ts'
 
-function intVar (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+/** An integer variable in [min, max] (unset or blank: `fallback`); throws naming the variable. Also the demo's. */
+export function intEnv (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]
   if (raw === undefined || raw.trim() === '') return fallback
   const n = Number(raw)
@@ -22,24 +23,24 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 export function simulatorConfigFromEnv (env: NodeJS.ProcessEnv = process.env): SimulatorOptions & { host: string, port: number } {
   const level = env.SIM_LOG_LEVEL ?? 'info'
   if (!LEVELS.includes(level)) throw new Error(`SIM_LOG_LEVEL must be one of ${LEVELS.join(', ')}`)
-  const seedRaw = env.SIM_SEED
-  const flavor = env.SIM_FLAVOR === undefined || env.SIM_FLAVOR.trim() === '' ? 'zuora' : env.SIM_FLAVOR.trim()
+  const seed = env.SIM_SEED ?? ''
+  const flavor = env.SIM_FLAVOR?.trim() || 'zuora'
   if (flavor !== 'zuora' && flavor !== 'standard') throw new Error(`SIM_FLAVOR must be zuora or standard (got "${flavor}")`)
   return {
     flavor,
     host: env.SIM_HOST ?? '0.0.0.0',
-    port: intVar(env, 'SIM_PORT', 8080, 0, 65535),
-    users: intVar(env, 'SIM_USERS', 250, 0, 1_000_000),
-    groups: intVar(env, 'SIM_GROUPS', 12, 0, 100_000),
-    seed: seedRaw === undefined || seedRaw === '' ? 1 : (/^\d+$/.test(seedRaw) ? Number(seedRaw) : seedRaw),
-    latencyMs: intVar(env, 'SIM_LATENCY_MS', 0, 0, 600_000),
+    port: intEnv(env, 'SIM_PORT', 8080, 0, 65535),
+    users: intEnv(env, 'SIM_USERS', 250, 0, 1_000_000),
+    groups: intEnv(env, 'SIM_GROUPS', 12, 0, 100_000),
+    seed: seed === '' ? 1 : /^\d+$/.test(seed) ? Number(seed) : seed,
+    latencyMs: intEnv(env, 'SIM_LATENCY_MS', 0, 0, 600_000),
     clientId: env.SIM_CLIENT_ID ?? SIM_CLIENT_ID,
     clientSecret: env.SIM_CLIENT_SECRET ?? SIM_CLIENT_SECRET,
     logger: { level }
   }
 }
 
-export async function main (env: NodeJS.ProcessEnv = process.env): Promise<RunningSimulator> {
+export async function main (env: NodeJS.ProcessEnv = process.env) {
   const config = simulatorConfigFromEnv(env)
   const sim = await startSimulator(config)
   sim.app.log.info({ url: sim.url, flavor: config.flavor, users: config.users, groups: config.groups, seed: config.seed, clientId: config.clientId },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Type, type Static } from '@sinclair/typebox'
+import type { ErrorObject } from 'ajv'
 import envSchema from 'env-schema'
 import { Secret } from './secret.ts'
 import {
@@ -75,22 +76,25 @@ export type Env = Static<typeof EnvSchema>
 
 export type Config = ReturnType<typeof loadConfig>
 
+/** Variables that may come from a mounted file instead: `NAME_FILE` (Docker/Kubernetes secrets). */
+export const FILE_VARIANTS = ['ZUORA_OAUTH_CLIENT_SECRET', 'API_TOKENS', 'DATABASE_URL']
+
+const MIN_API_TOKEN_LENGTH = 16
+
 /** A configuration problem: the process must exit before listening. The message names the variable. */
 export class ConfigError extends Error {
+  override name = 'ConfigError'
   readonly problems: string[]
   constructor (problems: string[]) {
     super(`Invalid configuration:\n${problems.map(p => `  - ${p}`).join('\n')}`)
-    this.name = 'ConfigError'
     this.problems = problems
   }
 }
 
-const MIN_API_TOKEN_LENGTH = 16
-
-/** Reads `NAME` or `NAME_FILE` (never both), so secrets can come from mounted files. */
-function withFileVariants (env: NodeJS.ProcessEnv, names: string[], problems: string[]): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = { ...env }
-  for (const name of names) {
+/** `NAME` or `NAME_FILE` (never both); empty strings mean unset (compose files pass `VAR=` for unset values). */
+function readEnv (env: NodeJS.ProcessEnv, problems: string[]): Record<string, string> {
+  const out = { ...env }
+  for (const name of FILE_VARIANTS) {
     const file = env[`${name}_FILE`]
     if (file === undefined || file === '') continue
     if (env[name] !== undefined && env[name] !== '') {
@@ -103,60 +107,24 @@ function withFileVariants (env: NodeJS.ProcessEnv, names: string[], problems: st
       problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
     }
   }
-  return out
-}
-
-/** Empty strings mean "unset" (compose files pass `VAR=` for unset optional values). */
-function dropEmpty (env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v
-  return out
-}
-
-/** The part of an Ajv error object we read (env-schema attaches them as `err.errors`). */
-interface SchemaError {
-  readonly keyword: string
-  readonly instancePath: string
-  readonly params: Record<string, unknown>
-  readonly message?: string
-}
-
-/** Allowed values of a union-of-literals variable (e.g. LOG_LEVEL), for a readable message. */
-function allowedValues (name: string): string[] | undefined {
-  const schema = (EnvSchema.properties as Record<string, { anyOf?: Array<{ const?: unknown }> } | undefined>)[name]
-  const values = schema?.anyOf?.map(s => s.const).filter((v): v is string => typeof v === 'string')
-  return values !== undefined && values.length > 0 ? values : undefined
+  return Object.fromEntries(Object.entries(out).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''))
 }
 
 /** One line per variable and problem, `NAME: what is wrong` (values are never echoed: some are secrets). */
-function formatSchemaErrors (errors: readonly SchemaError[]): string[] {
-  const out: string[] = []
-  const add = (line: string): void => { if (!out.includes(line)) out.push(line) }
+function schemaProblems (errors: readonly ErrorObject[]): string[] {
+  const out = new Set<string>()
   for (const e of errors) {
     if (e.keyword === 'required') {
       const name = String(e.params.missingProperty)
-      add(`${name}: required but not set${name === 'ZUORA_OAUTH_CLIENT_SECRET' ? ' (set it, or ZUORA_OAUTH_CLIENT_SECRET_FILE)' : ''}`)
-      continue
+      out.add(`${name}: required but not set${name === 'ZUORA_OAUTH_CLIENT_SECRET' ? ' (set it, or ZUORA_OAUTH_CLIENT_SECRET_FILE)' : ''}`)
+    } else if (e.keyword !== 'const') { // a union's `const` errors are reported once, by the enclosing anyOf
+      const name = e.instancePath.replace(/^\//, '').split('/')[0] ?? ''
+      const allowed = e.keyword === 'anyOf' ? (EnvSchema.properties as Record<string, { anyOf?: Array<{ const?: unknown }> }>)[name]?.anyOf : undefined
+      const what = allowed !== undefined ? `must be one of ${allowed.map(s => s.const).join(', ')}` : (e.message ?? 'is invalid')
+      out.add(name === '' ? what : `${name}: ${what}`)
     }
-    const name = e.instancePath.replace(/^\//, '').split('/')[0] ?? ''
-    if (e.keyword === 'const') continue // reported once by the enclosing anyOf
-    const allowed = e.keyword === 'anyOf' ? allowedValues(name) : undefined
-    const what = allowed !== undefined ? `must be one of ${allowed.join(', ')}` : (e.message ?? 'is invalid')
-    add(name === '' ? what : `${name}: ${what}`)
   }
-  return out
-}
-
-function parseEnv (env: Record<string, string>, problems: string[]): Env | undefined {
-  try {
-    // env: false — read only the given variables (never merge process.env behind the caller's back)
-    return envSchema<Env>({ schema: EnvSchema, data: env, env: false, dotenv: false })
-  } catch (err) {
-    const errors = (err as { errors?: unknown }).errors
-    if (Array.isArray(errors)) problems.push(...formatSchemaErrors(errors as SchemaError[]))
-    else problems.push(`invalid environment: ${(err as Error).message}`)
-    return undefined
-  }
+  return [...out]
 }
 
 function parseTrustProxy (raw: string): boolean | string[] {
@@ -175,31 +143,35 @@ function parseApiTokens (raw: string | undefined, problems: string[]): Secret[] 
   return tokens.map(t => new Secret(t))
 }
 
-function tryUrl (label: string, problems: string[], fn: () => string): string {
-  try {
-    return fn()
-  } catch (err) {
-    problems.push(`${label}: ${(err as Error).message}`)
-    return ''
-  }
-}
-
 /**
  * Validates the environment and derives the frozen configuration.
  * Throws ConfigError listing every problem; secrets never appear in messages.
  */
 export function loadConfig (rawEnv: NodeJS.ProcessEnv = process.env) {
   const problems: string[] = []
-  const env = parseEnv(dropEmpty(withFileVariants(rawEnv, ['ZUORA_OAUTH_CLIENT_SECRET', 'API_TOKENS', 'DATABASE_URL'], problems)), problems)
-  if (env === undefined) throw new ConfigError(problems)
+  let env: Env
+  try {
+    // env: false — read only the given variables (never merge process.env behind the caller's back)
+    env = envSchema<Env>({ schema: EnvSchema, data: readEnv(rawEnv, problems), env: false, dotenv: false })
+  } catch (err) {
+    const errors = (err as { errors?: ErrorObject[] }).errors
+    throw new ConfigError([...problems, ...Array.isArray(errors) ? schemaProblems(errors) : [`invalid environment: ${(err as Error).message}`]])
+  }
   const allowCustomHosts = env.ZUORA_ALLOW_CUSTOM_HOSTS
-
-  const tenantBaseUrl = tryUrl('ZUORA_TENANT_BASE_URL', problems, () => normaliseTenantBaseUrl(env.ZUORA_TENANT_BASE_URL, { allowCustomHosts }))
+  const url = (name: string, fn: () => string): string => {
+    try {
+      return fn()
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`)
+      return ''
+    }
+  }
+  const tenantBaseUrl = url('ZUORA_TENANT_BASE_URL', () => normaliseTenantBaseUrl(env.ZUORA_TENANT_BASE_URL, { allowCustomHosts }))
   const tokenUrl = env.ZUORA_TOKEN_URL !== undefined
-    ? tryUrl('ZUORA_TOKEN_URL', problems, () => normaliseOverrideUrl(env.ZUORA_TOKEN_URL as string, 'token', { allowCustomHosts }))
+    ? url('ZUORA_TOKEN_URL', () => normaliseOverrideUrl(env.ZUORA_TOKEN_URL as string, 'token', { allowCustomHosts }))
     : (tenantBaseUrl && deriveTokenUrl(tenantBaseUrl))
   const scimBaseUrl = env.ZUORA_SCIM_BASE_URL !== undefined
-    ? tryUrl('ZUORA_SCIM_BASE_URL', problems, () => normaliseOverrideUrl(env.ZUORA_SCIM_BASE_URL as string, 'scim', { allowCustomHosts }))
+    ? url('ZUORA_SCIM_BASE_URL', () => normaliseOverrideUrl(env.ZUORA_SCIM_BASE_URL as string, 'scim', { allowCustomHosts }))
     : (tenantBaseUrl && deriveScimBaseUrl(tenantBaseUrl))
 
   const tokens = parseApiTokens(env.API_TOKENS, problems)
@@ -212,10 +184,6 @@ export function loadConfig (rawEnv: NodeJS.ProcessEnv = process.env) {
   if (problems.length > 0) throw new ConfigError(problems)
 
   const interval = env.SYNC_INTERVAL_SECONDS
-  const maxAge = env.SYNC_MAX_AGE_SECONDS > 0
-    ? env.SYNC_MAX_AGE_SECONDS
-    : (interval > 0 ? 2 * interval + 300 : 86_400)
-
   // The Zuora connection's own settings type (src/zuora/types.ts): Config['zuora'] has one definition.
   const zuora: ZuoraSettings = {
     tenantBaseUrl,
@@ -247,7 +215,7 @@ export function loadConfig (rawEnv: NodeJS.ProcessEnv = process.env) {
     },
     sync: {
       intervalSeconds: interval,
-      maxAgeSeconds: maxAge,
+      maxAgeSeconds: env.SYNC_MAX_AGE_SECONDS > 0 ? env.SYNC_MAX_AGE_SECONDS : (interval > 0 ? 2 * interval + 300 : 86_400),
       dataDir: env.DATA_DIR,
       /** PostgreSQL store (several replicas); absent: files in dataDir. */
       databaseUrl: env.DATABASE_URL !== undefined ? new Secret(env.DATABASE_URL) : undefined

@@ -18,20 +18,7 @@ export class Secret {
     return this.#value
   }
 
-  /** Constant-time equality, for comparing presented credentials. */
-  equals (other: string): boolean {
-    return timingSafeEqualStrings(this.#value, other)
-  }
-
   toString (): string { return REDACTED }
   toJSON (): string { return REDACTED }
   [inspect.custom] (): string { return REDACTED }
-}
-
-function timingSafeEqualStrings (a: string, b: string): boolean {
-  const ab = Buffer.from(a)
-  const bb = Buffer.from(b)
-  let diff = ab.length ^ bb.length
-  for (let i = 0; i < ab.length; i++) diff |= ab[i] ^ (bb[i % (bb.length || 1)] ?? 0)
-  return diff === 0
 }

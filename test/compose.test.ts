@@ -5,10 +5,10 @@
  */
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
-import { EnvSchema } from '#src/config.ts'
+import { EnvSchema, FILE_VARIANTS } from '#src/config.ts'
 
 const root = new URL('../', import.meta.url)
-const known = new Set([...Object.keys(EnvSchema.properties), 'ZUORA_OAUTH_CLIENT_SECRET_FILE', 'API_TOKENS_FILE', 'DATABASE_URL_FILE'])
+const known = new Set([...Object.keys(EnvSchema.properties), ...FILE_VARIANTS.map(name => `${name}_FILE`)])
 
 t.test('.env.example documents exactly the variables the service reads', async t => {
   const text = await readFile(new URL('.env.example', root), 'utf8')

@@ -8,8 +8,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { startDemo } from '#src/demo.ts'
-import { curlExamples } from '#src/demo/banner.ts'
+import { curlExamples, startDemo } from '#src/demo.ts'
 
 const run = promisify(execFile)
 const PROBLEM = /zuora-c1-facade\.local\/problems\//

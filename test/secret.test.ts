@@ -14,16 +14,3 @@ t.test('never prints its value', async t => {
   t.same(Object.keys(s), [], 'no enumerable field carries the value')
   t.equal(s.reveal(), VALUE)
 })
-
-t.test('equals: exact, length-sensitive', async t => {
-  const s = new Secret(VALUE)
-  t.ok(s.equals(VALUE))
-  t.notOk(s.equals(`${VALUE}x`))
-  t.notOk(s.equals(VALUE.slice(0, -1)))
-  t.notOk(s.equals(''))
-  t.notOk(s.equals(VALUE.toUpperCase()))
-  t.ok(new Secret('').equals(''))
-  t.notOk(new Secret('').equals('a'))
-  t.ok(new Secret('ünïcødé').equals('ünïcødé'))
-  t.notOk(new Secret('ünïcødé').equals('unicode'))
-})

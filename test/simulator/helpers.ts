@@ -1,9 +1,6 @@
 /** Shared helpers for the simulator tests (not a test file). */
+import type { Tap } from '../helper.ts'
 import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, startSimulator, type RunningSimulator, type SimulatorOptions } from '#simulator/index.ts'
-
-export interface Tap {
-  teardown (fn: () => unknown): void
-}
 
 export async function sim (t: Tap, options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const s = await startSimulator(options)
@@ -21,14 +18,7 @@ export async function token (s: RunningSimulator, path = '/oauth/token'): Promis
   return ((await res.json()) as { access_token: string }).access_token
 }
 
-export interface Got {
-  status: number
-  headers: Headers
-  text: string
-  json: any
-}
-
-export async function get (s: RunningSimulator, path: string, tok?: string, headers: Record<string, string> = {}): Promise<Got> {
+export async function get (s: RunningSimulator, path: string, tok?: string, headers: Record<string, string> = {}): Promise<{ status: number, headers: Headers, text: string, json: any }> {
   const res = await fetch(s.url + path, {
     headers: { ...(tok === undefined ? {} : { authorization: `Bearer ${tok}` }), ...headers },
     redirect: 'manual'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { resolvePage } from '#simulator/scim-routes.ts'
+import { resolvePage } from '#simulator/routes.ts'
 import { get, sim, token, walk } from './helpers.ts'
 
 t.test('resolvePage: item and page semantics, defaults, clamps', async t => {
