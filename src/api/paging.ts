@@ -197,8 +197,12 @@ export function sendOne<T> (app: FastifyInstance, request: FastifyRequest, reply
 export function checkedId (kind: string, id: string): string {
   const reason = unsafeIdReason(id)
   if (reason === undefined) return id
+  throw invalidId(kind, id, reason)
+}
+
+export function invalidId (kind: string, id: string, reason: string): HttpProblem {
   const detail = `The ${kind} id ${quoteId(id)} ${reason}; no ${kind} has such an id. Ids are used verbatim (URL-encoded in the path), never rewritten.`
-  throw parameterProblem('params', 'id', 'Invalid id', detail, { type: 'invalid-id', message: `${kind} id ${reason}` })
+  return parameterProblem('params', 'id', 'Invalid id', detail, { type: 'invalid-id', message: `${kind} id ${reason}` })
 }
 
 export function notFound (kind: string, id: string): HttpProblem {
