@@ -8,13 +8,12 @@
  *   GET /groups/:id/grants         one grant per member, in user-id order, paged
  */
 import { flatGroup, FlatGroupSchema } from '#src/c1/flat.ts'
-import { GroupIdParamsSchema } from '#src/api/list-query.ts'
 import { resourceRoutes } from './resource-routes.ts'
 
 export default resourceRoutes({
   kind: 'group',
   name: 'Group',
-  params: GroupIdParamsSchema,
+  id: 'Immutable Zuora id of the user group',
   flat: flatGroup,
   flatSchema: FlatGroupSchema,
   describe: {

@@ -8,13 +8,12 @@
  *   GET /roles/:id/grants         one grant per user holding it, in user-id order, paged
  */
 import { flatRole, FlatRoleSchema } from '#src/c1/flat.ts'
-import { RoleIdParamsSchema } from '#src/api/list-query.ts'
 import { resourceRoutes } from './resource-routes.ts'
 
 export default resourceRoutes({
   kind: 'role',
   name: 'Role',
-  params: RoleIdParamsSchema,
+  id: 'The role value, URL-encoded (e.g. ADMIN, USER or a custom role)',
   flat: flatRole,
   flatSchema: FlatRoleSchema,
   describe: {

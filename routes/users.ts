@@ -5,13 +5,12 @@
  *   GET /users/:id   one user, by its immutable Zuora id
  */
 import { flatUser, FlatUserSchema } from '#src/c1/flat.ts'
-import { UserIdParamsSchema } from '#src/api/list-query.ts'
 import { resourceRoutes } from './resource-routes.ts'
 
 export default resourceRoutes({
   kind: 'user',
   name: 'User',
-  params: UserIdParamsSchema,
+  id: 'Immutable Zuora id of the user',
   flat: flatUser,
   flatSchema: FlatUserSchema,
   describe: {

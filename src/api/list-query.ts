@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox'
 import type { Static, TSchema } from '@sinclair/typebox'
 import { LIST_VIEWS } from '#src/c1/flat.ts'
 import type { ListView } from '#src/c1/flat.ts'
-import { DEMO_IDS, EXAMPLE_PAGE_META } from './examples.ts'
+import { EXAMPLE_PAGE_META } from './examples.ts'
 
 export const DEFAULT_PAGE_SIZE = 100
 export const MAX_PAGE_SIZE = 250
@@ -74,18 +74,15 @@ export const UsersQuerySchema = Type.Object({
 export type UsersQuery = Static<typeof UsersQuerySchema>
 
 /**
- * Path parameter `:id` of a user, role or group (the role value for roles, URL-encoded). The example is an id the
- * demo's directory holds for that kind, so Swagger UI's "Try it out" starts from a real resource.
+ * Path parameter `:id` of a user, role or group. The example is an id the demo's directory holds for that kind, so
+ * Swagger UI's "Try it out" starts from a real resource.
  */
-function idParams (description: string, example: string) {
+export function idParams (description: string, example: string) {
   return Type.Object({
     id: Type.String({ minLength: 1, maxLength: 1024, description, examples: [example] })
   })
 }
-export const UserIdParamsSchema = idParams('Immutable Zuora id of the user', DEMO_IDS.user)
-export const GroupIdParamsSchema = idParams('Immutable Zuora id of the user group', DEMO_IDS.group)
-export const RoleIdParamsSchema = idParams('The role value, URL-encoded (e.g. ADMIN, USER or a custom role)', DEMO_IDS.role)
-export type IdParams = Static<typeof UserIdParamsSchema>
+export type IdParams = Static<ReturnType<typeof idParams>>
 
 const SyncIdField = Type.String({ description: 'The snapshot this page comes from (KSUID); the same on every page of a walk' })
 const SnapshotAtField = Type.String({ format: 'date-time', description: 'When that snapshot was taken (RFC 3339, UTC)' })
