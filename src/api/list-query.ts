@@ -16,7 +16,6 @@ export const MAX_PAGE_TOKEN_LENGTH = 512
 
 /** Status filter values (C1's RESOURCE_STATUS_ENABLED / _DISABLED; pending activation counts as disabled). */
 const USER_STATUS_FILTERS = ['enabled', 'disabled'] as const
-export type UserStatusFilter = typeof USER_STATUS_FILTERS[number]
 
 const PageSize = Type.Integer({
   minimum: 1,
@@ -42,14 +41,13 @@ const View = Type.Unsafe<ListView>(Type.String({
     'switch view), snapshot binding and ETags (which differ between the views). Example: flat'
 }))
 
-/** `?pageSize&pageToken` (every list). */
 export const ListQuerySchema = Type.Object({
   pageSize: Type.Optional(PageSize),
   pageToken: Type.Optional(PageToken)
 })
 export type ListQuery = Static<typeof ListQuerySchema>
 
-/** `?pageSize&pageToken&view` (the lists that also have a flat view). */
+/** The lists that also have a flat view. */
 export const ViewListQuerySchema = Type.Object({ ...ListQuerySchema.properties, view: Type.Optional(View) })
 export type ViewListQuery = Static<typeof ViewListQuerySchema>
 
@@ -60,7 +58,7 @@ export type ViewListQuery = Static<typeof ViewListQuerySchema>
  */
 export const UsersQuerySchema = Type.Object({
   ...ViewListQuerySchema.properties,
-  status: Type.Optional(Type.Unsafe<UserStatusFilter>(Type.String({
+  status: Type.Optional(Type.Unsafe<typeof USER_STATUS_FILTERS[number]>(Type.String({
     enum: [...USER_STATUS_FILTERS],
     description: 'Only users with this C1 status: enabled (Zuora ACTIVE) or disabled (INACTIVE, PENDING_ACTIVATION, active:false). Example: enabled'
   }))),
@@ -118,5 +116,4 @@ export function singleOf<T extends TSchema> (item: T, description: string, examp
   }, { description, examples: [{ resource: example, ...EXAMPLE_PAGE_META }] })
 }
 
-/** 304 answer to If-None-Match (no body). */
 export const NotModifiedResponse = Type.Null({ description: 'Not modified: If-None-Match named the current ETag (no body)' })
