@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
-import { Gauge } from 'prom-client'
 import type { Config } from '#src/config.ts'
 import type { FastifyInstance } from 'fastify'
 import { createFileSnapshotStore } from '#src/sync/file-snapshot-store.ts'
@@ -15,7 +14,6 @@ import { createReplica } from '#src/sync/pg/pg-replica.ts'
 import { createLeaderEngine } from '#src/sync/leader-engine.ts'
 import type { LeaderEngine } from '#src/sync/leader-engine.ts'
 import { VERSION } from '#src/version.ts'
-import { METRIC_PREFIX } from './metrics.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -89,15 +87,6 @@ async function replicated (app: FastifyInstance, url: string, opts: SyncPluginOp
     intervalSeconds: app.config.sync.intervalSeconds,
     startSync: opts.startSync !== false
   })
-  // zuora_c1_replica_*: this replica's role, the store's health and the publish lag.
-  const gauges: Array<[string, string, () => number]> = [
-    ['replica_leader', '1 when this replica is the sync leader, 0 when it follows', () => engine.role() === 'leader' ? 1 : 0],
-    ['replica_store_up', '1 while PostgreSQL is reachable, 0 while degraded (held snapshots still served)', () => engine.storeHealthy() ? 1 : 0],
-    ['replica_lag_seconds', 'How long a newer published snapshot has waited to be served by this replica', () => engine.lagMs() / 1000]
-  ]
-  for (const [name, help, value] of gauges) {
-    app.metrics.registry.registerMetric(new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [], collect () { this.set(value()) } }))
-  }
   return { store, engine }
 }
 
@@ -132,4 +121,4 @@ export default fp<SyncPluginOptions>(async (app, opts) => {
     await previousRestored
     await engine.close()
   })
-}, { name: 'sync', dependencies: ['zuora', 'snapshots', 'metrics'] })
+}, { name: 'sync', dependencies: ['zuora', 'snapshots'] })
