@@ -23,7 +23,6 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'getLiveness',
       summary: 'Liveness probe',
       description: 'Always 200 while the process serves requests. Needs no token; never calls Zuora.',
-      security: [],
       response: { 200: LiveSchema }
     }
   }, async () => ({ status: 'ok' as const }))
@@ -35,7 +34,6 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Readiness probe',
       description: '200 when a snapshot is held and younger than SYNC_MAX_AGE_SECONDS; 503 problem+json otherwise ' +
         '(problem type not-ready, with the same fields as extension members). Needs no token; never calls Zuora.',
-      security: [],
       response: { 200: ReadinessSchema, ...problemResponses(503) }
     }
   }, async function () {

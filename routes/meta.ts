@@ -28,7 +28,6 @@ const meta: FastifyPluginAsyncTypebox = async (app) => {
       description: 'For people with a browser: the snapshot served (syncId, age, counts of users, roles, groups and grants), ' +
         'the running sync with a progress bar, the last syncs with outcome and duration, the findings, and links to /docs, ' +
         '/openapi.json, /health/ready and /metrics. Needs no token (like /health/ready); shows no user data. Refreshes itself.',
-      security: [],
       response: {
         200: { description: 'The status page', content: { 'text/html': { schema: Type.String() } } }
       }
