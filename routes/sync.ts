@@ -1,12 +1,6 @@
 /**
- * /sync — the whole snapshot in C1's shape (c1-model.md §7.2), its diff, and on-demand syncs (run by the engine,
- * never in a request).
- *
- *   POST /sync              start a sync (or join the running one) → 202 + Location of the job
- *   GET  /sync              one page of the snapshot (pageSize, pageToken), or the NDJSON stream of all of it
- *   GET  /sync?since=<id>   what changed since the snapshot `id`
- *   GET  /sync/jobs         recent sync jobs (start-up, scheduled and API-triggered), newest first
- *   GET  /sync/jobs/:id     one sync job: poll it after POST /sync until its status is no longer `running`
+ * /sync — the whole snapshot in C1's shape (c1-model.md §7.2: pages or NDJSON), its diff since an earlier one, and
+ * on-demand syncs, which the engine runs, never a request (POST answers 202 with the job to poll).
  */
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'

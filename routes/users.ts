@@ -1,9 +1,4 @@
-/**
- * /users — Zuora users as C1 `user` resources, in id order, paged (view=flat too), filtered by status, role, q.
- *
- *   GET /users       every user (filters bound into the walk's page tokens)
- *   GET /users/:id   one user, by its immutable Zuora id
- */
+/** /users — Zuora users as C1 `user` resources, in id order, filtered by status, role, q (bound into the walk's page tokens). */
 import { flatUser, FlatUserSchema } from '#src/c1/flat.ts'
 import { resourceRoutes } from './resource-routes.ts'
 
