@@ -18,7 +18,6 @@ import { genReqId, loggerOptions } from './api/logging.ts'
 import auth from './plugins/auth.ts'
 import metrics, { syncMetrics } from './plugins/metrics.ts'
 import problem, { clientErrorHandler, frameworkErrors } from './plugins/problem.ts'
-import schemas from './plugins/schemas.ts'
 import security from './plugins/security.ts'
 import snapshots from './plugins/snapshots.ts'
 import swagger from './plugins/swagger.ts'
@@ -85,7 +84,6 @@ export async function buildApp (options: BuildOptions): Promise<FastifyInstance>
   app.decorate('config', options.config)
   await app.register(problem)
   await app.register(security)
-  await app.register(schemas)
   await app.register(swagger)
   await app.register(metrics)
   await app.register(auth)

@@ -1,6 +1,7 @@
 /**
- * The OpenAPI 3.1 document, generated from the route schemas: $id'd schemas keep their names as components, the
- * bearer scheme applies to every operation except the public ones, and error responses are application/problem+json.
+ * The shared $id'd schemas (addSchema: routes reference them by name, Ajv and fast-json-stringify resolve them) and
+ * the OpenAPI 3.1 document generated from the route schemas: the $id'd ones are its named components, the bearer
+ * scheme applies to every operation except the public ones, and error responses are application/problem+json.
  * Served at GET /openapi.json and rendered by Swagger UI at /docs (both public).
  */
 import swagger from '@fastify/swagger'
@@ -9,7 +10,9 @@ import swaggerUi from '@fastify/swagger-ui'
 import { Type } from '@sinclair/typebox'
 import fp from 'fastify-plugin'
 import { problemExamples } from './problem.ts'
-import { PROBLEM_CONTENT_TYPE } from '#src/api/problem.ts'
+import { C1_SCHEMAS } from '#src/c1/model.ts'
+import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '#src/api/problem.ts'
+import { SYNC_SCHEMAS } from '#src/api/sync.ts'
 import { VERSION } from '#src/version.ts'
 
 const DOCS_PREFIX = '/docs'
@@ -51,6 +54,7 @@ const SWAGGER_OPTIONS: FastifyDynamicSwaggerOptions = {
 }
 
 export default fp(async (app) => {
+  for (const schema of [...C1_SCHEMAS, ...SYNC_SCHEMAS, ProblemSchema]) app.addSchema(schema)
   // Swagger UI's own routes take no route config: mark them public as they are added.
   app.addHook('onRoute', (route) => {
     if (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`)) route.config = { ...route.config, public: true }
@@ -74,7 +78,7 @@ export default fp(async (app) => {
       }
     }
   }, async function () { return this.swagger() })
-}, { name: 'swagger', dependencies: ['schemas'] })
+}, { name: 'swagger' })
 
 /** The parts of the document `problemMediaTypes` reads. */
 interface OpenApiDocument {
