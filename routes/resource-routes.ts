@@ -4,7 +4,6 @@
  */
 import type { TSchema } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { flatGrant, FlatGrantSchema } from '#src/c1/flat.ts'
 import type { Resource } from '#src/c1/model.ts'
 import { EntitlementSchema, GrantSchema, ref, ResourceSchema } from '#src/c1/model.ts'
@@ -13,7 +12,7 @@ import type { GrantingKind } from '#src/sync/snapshot.ts'
 import { DEMO_IDS, EXAMPLES } from '#src/api/examples.ts'
 import { checkedId, notFound, sendListPage, sendOne } from '#src/api/paging.ts'
 import { idParams, ListQuerySchema, NotModifiedResponse, pageOf, singleOf, UsersQuerySchema, viewPagesOf, ViewListQuerySchema } from '#src/api/list-query.ts'
-import type { IdParams, ListQuery, UsersQuery, ViewListQuery } from '#src/api/list-query.ts'
+import type { UsersQuery } from '#src/api/list-query.ts'
 import { problemResponses } from '#src/api/problem.ts'
 import { isEmptyFilter, pickSeq, usersScope } from '#src/api/views.ts'
 
@@ -36,23 +35,6 @@ export function resourceRoutes (r: ResourceRoutes): FastifyPluginAsyncTypebox {
   const params = idParams(r.id, DEMO_IDS[kind])
   const listPages = viewPagesOf(pageOf(ref(ResourceSchema), `A page of ${plural}`, example), r.flatSchema, `A page of ${plural}`, r.flat(example))
 
-  /** Users may be filtered (status, role, q); the filtered positions are computed once per snapshot and filter. */
-  async function list (this: FastifyInstance, request: FastifyRequest<{ Querystring: UsersQuery }>, reply: FastifyReply): Promise<void> {
-    const { pageSize, pageToken, view, status, role, q } = request.query
-    const filter = { status, role, q }
-    sendListPage(this, request, reply, {
-      scope: kind === 'user' ? usersScope(filter) : plural,
-      pageSize,
-      pageToken,
-      view,
-      flat: r.flat,
-      proto: listPages.proto,
-      items: (snapshot) => kind !== 'user' || isEmptyFilter(filter)
-        ? snapshot[plural]
-        : pickSeq(snapshot.users, this.views.userIndexes(snapshot.syncId, snapshot.directory.users, filter))
-    })
-  }
-
   return async (app) => {
     app.get('/', {
       schema: {
@@ -63,7 +45,22 @@ export function resourceRoutes (r: ResourceRoutes): FastifyPluginAsyncTypebox {
         querystring: kind === 'user' ? UsersQuerySchema : ViewListQuerySchema,
         response: { 200: listPages.schema, 304: NotModifiedResponse, ...problemResponses(400, 401, 410, 503) }
       }
-    }, list)
+    }, async function (request, reply) {
+      // Users may be filtered (status, role, q); the filtered positions are computed once per snapshot and filter.
+      const { pageSize, pageToken, view, status, role, q } = request.query as UsersQuery
+      const filter = { status, role, q }
+      sendListPage(this, request, reply, {
+        scope: kind === 'user' ? usersScope(filter) : plural,
+        pageSize,
+        pageToken,
+        view,
+        flat: r.flat,
+        proto: listPages.proto,
+        items: (snapshot) => kind !== 'user' || isEmptyFilter(filter)
+          ? snapshot[plural]
+          : pickSeq(snapshot.users, this.views.userIndexes(snapshot.syncId, snapshot.directory.users, filter))
+      })
+    })
     app.get('/:id', {
       schema: {
         tags: ['resources'],
@@ -81,7 +78,7 @@ export function resourceRoutes (r: ResourceRoutes): FastifyPluginAsyncTypebox {
 }
 
 /** `:id/entitlements` and `:id/grants` of a role or group; their page tokens are bound to that role or group. */
-function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: GrantingKind, name: string, params: TSchema, describe: ResourceRoutes['describe']): void {
+function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: GrantingKind, name: string, params: ReturnType<typeof idParams>, describe: ResourceRoutes['describe']): void {
   const unknown = (id: string): never => { throw notFound(kind, id) }
   const grantExample = EXAMPLES[`${kind}Grant`]
   const grantPages = viewPagesOf(pageOf(ref(GrantSchema), `A page of the ${kind}'s grants`, grantExample), FlatGrantSchema,
@@ -100,7 +97,7 @@ function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: Gr
         ...problemResponses(400, 401, 404, 410, 503)
       }
     }
-  }, async function (request: FastifyRequest<{ Params: IdParams, Querystring: ListQuery }>, reply) {
+  }, async function (request, reply) {
     const id = checkedId(kind, request.params.id)
     const { pageSize, pageToken } = request.query
     sendListPage(this, request, reply, {
@@ -120,7 +117,7 @@ function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: Gr
       querystring: ViewListQuerySchema,
       response: { 200: grantPages.schema, 304: NotModifiedResponse, ...problemResponses(400, 401, 404, 410, 503) }
     }
-  }, async function (request: FastifyRequest<{ Params: IdParams, Querystring: ViewListQuery }>, reply) {
+  }, async function (request, reply) {
     const id = checkedId(kind, request.params.id)
     const { pageSize, pageToken, view } = request.query
     sendListPage(this, request, reply, {

@@ -45,11 +45,9 @@ export const ListQuerySchema = Type.Object({
   pageSize: Type.Optional(PageSize),
   pageToken: Type.Optional(PageToken)
 })
-export type ListQuery = Static<typeof ListQuerySchema>
 
 /** The lists that also have a flat view. */
 export const ViewListQuerySchema = Type.Object({ ...ListQuerySchema.properties, view: Type.Optional(View) })
-export type ViewListQuery = Static<typeof ViewListQuerySchema>
 
 /**
  * `GET /users` adds filters; they are part of the walk (a token only continues the same filters). Their examples
@@ -80,7 +78,6 @@ export function idParams (description: string, example: string) {
     id: Type.String({ minLength: 1, maxLength: 1024, description, examples: [example] })
   })
 }
-export type IdParams = Static<ReturnType<typeof idParams>>
 
 const SyncIdField = Type.String({ description: 'The snapshot this page comes from (KSUID); the same on every page of a walk' })
 const SnapshotAtField = Type.String({ format: 'date-time', description: 'When that snapshot was taken (RFC 3339, UTC)' })
