@@ -115,8 +115,7 @@ const isList = (path: string, method: string): boolean =>
   method === 'get' && !/\{id\}$/.test(path) && !path.startsWith('/health') && !['/metrics', '/openapi.json', '/sync/jobs'].includes(path)
 
 /** The problems `method path` answers with at `status` (empty: none documented). */
-export function problemsFor (method: string, path: string, status: number): HttpProblem[] {
-  const kind = kindOf(path)
+function problemsFor (method: string, path: string, status: number, kind: keyof typeof DEMO_IDS | undefined): HttpProblem[] {
   switch (status) {
     case 400: {
       const out: HttpProblem[] = []
@@ -157,7 +156,7 @@ export function problemsFor (method: string, path: string, status: number): Http
 export function problemExamples (method: string, path: string, status: number): Record<string, { summary: string, value: Record<string, unknown> }> {
   const kind = kindOf(path)
   const out: Record<string, { summary: string, value: Record<string, unknown> }> = {}
-  for (const problem of problemsFor(method, path, status)) {
+  for (const problem of problemsFor(method, path, status, kind)) {
     const slug = problem.type.slice(problem.type.lastIndexOf('/') + 1)
     const id = slug === 'invalid-id' ? 'a%3Ab' : typeof problem.extra.id === 'string' ? problem.extra.id : kind !== undefined ? DEMO_IDS[kind] : EX_JOB_ID
     let key = slug
