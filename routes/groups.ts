@@ -1,20 +1,14 @@
 /**
- * /groups — Zuora user groups as C1 `group` resources (for parity with C1's own Zuora connector). Each group has one
+ * /groups — Zuora user groups as C1 `group` resources (for parity with C1's own Zuora connector), each with one
  * entitlement, `group:<id>:member`, granted to its members.
- *
- *   GET /groups                    every group, paged (view=flat too)
- *   GET /groups/:id                one group, by its immutable Zuora id
- *   GET /groups/:id/entitlements   its one entitlement
- *   GET /groups/:id/grants         one grant per member, in user-id order, paged
  */
 import { flatGroup, FlatGroupSchema } from '#src/c1/flat.ts'
-import { GroupIdParamsSchema } from '#src/api/list-query.ts'
 import { resourceRoutes } from './resource-routes.ts'
 
 export default resourceRoutes({
   kind: 'group',
   name: 'Group',
-  params: GroupIdParamsSchema,
+  id: 'Immutable Zuora id of the user group',
   flat: flatGroup,
   flatSchema: FlatGroupSchema,
   describe: {

@@ -1,10 +1,6 @@
 /**
- * /health — probes for orchestrators. Both are public and read only what this process holds: never Zuora.
- *
- *   GET /health/live    the process is up and its event loop answers (a failure means "restart me", which would
- *                       not cure an upstream outage)
- *   GET /health/ready   200 when a snapshot is held and not older than SYNC_MAX_AGE_SECONDS, else 503 problem+json
- *                       (an upstream outage keeps the last good snapshot served until it is too old)
+ * /health — public probes that read only what this process holds, never Zuora: liveness failing means "restart me",
+ * which would not cure an upstream outage; readiness keeps the last good snapshot served until it is too old.
  */
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -23,7 +19,6 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'getLiveness',
       summary: 'Liveness probe',
       description: 'Always 200 while the process serves requests. Needs no token; never calls Zuora.',
-      security: [],
       response: { 200: LiveSchema }
     }
   }, async () => ({ status: 'ok' as const }))
@@ -35,7 +30,6 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Readiness probe',
       description: '200 when a snapshot is held and younger than SYNC_MAX_AGE_SECONDS; 503 problem+json otherwise ' +
         '(problem type not-ready, with the same fields as extension members). Needs no token; never calls Zuora.',
-      security: [],
       response: { 200: ReadinessSchema, ...problemResponses(503) }
     }
   }, async function () {

@@ -1,11 +1,6 @@
 /**
- * What the service says about itself: the kinds of resource it serves, its metrics and, for people, its status page.
- *
- *   GET /                 status page (HTML, public): readiness, the snapshot served with its counts and findings,
- *                         the running sync, the last syncs; never a user, a token or an error's internals
- *   GET /resource-types   user, role, group (from the current snapshot, like every data endpoint)
- *   GET /metrics          Prometheus text; open by default (keep it on an internal network), or only with
- *                         `Authorization: Bearer <METRICS_TOKEN>` when that is set (API tokens do not open it)
+ * What the service says about itself: the status page for people (public, no user data), the resource types, and
+ * /metrics (open by default: keep it on an internal network; only METRICS_TOKEN opens it when set, not API tokens).
  */
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -28,7 +23,6 @@ const meta: FastifyPluginAsyncTypebox = async (app) => {
       description: 'For people with a browser: the snapshot served (syncId, age, counts of users, roles, groups and grants), ' +
         'the running sync with a progress bar, the last syncs with outcome and duration, the findings, and links to /docs, ' +
         '/openapi.json, /health/ready and /metrics. Needs no token (like /health/ready); shows no user data. Refreshes itself.',
-      security: [],
       response: {
         200: { description: 'The status page', content: { 'text/html': { schema: Type.String() } } }
       }

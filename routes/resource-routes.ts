@@ -1,67 +1,39 @@
 /**
- * The route factory of /users, /roles and /groups: one list, one get and, for the kinds that grant access (roles,
- * groups), their one entitlement and its grants. routes/users.ts, roles.ts and groups.ts give what differs (names,
- * texts, examples, flat views).
- *
- *   GET /<kind>s                   every resource of the kind, in id order, paged (view=flat too); users also filtered
- *                                  by status, role, q (bound into the walk's page tokens)
- *   GET /<kind>s/:id               one user, role or group
- *   GET /<kind>s/:id/entitlements  a role's `role:<id>:assigned`, a group's `group:<id>:member`
- *   GET /<kind>s/:id/grants        one grant per user holding the role or in the group, in user-id order, paged
+ * The route factory of /users, /roles and /groups: a list and a get, and for the kinds that grant access (roles,
+ * groups) their one entitlement and its grants. users.ts, roles.ts and groups.ts give what differs.
  */
 import type { TSchema } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { flatGrant, FlatGrantSchema } from '#src/c1/flat.ts'
 import type { Resource } from '#src/c1/model.ts'
 import { EntitlementSchema, GrantSchema, ref, ResourceSchema } from '#src/c1/model.ts'
 import { seqFromArray } from '#src/sync/seq.ts'
 import type { GrantingKind } from '#src/sync/snapshot.ts'
-import { EXAMPLES } from '#src/api/examples.ts'
+import { DEMO_IDS, EXAMPLES } from '#src/api/examples.ts'
 import { checkedId, notFound, sendListPage, sendOne } from '#src/api/paging.ts'
-import { ListQuerySchema, NotModifiedResponse, pageOf, singleOf, UsersQuerySchema, viewPagesOf, ViewListQuerySchema } from '#src/api/list-query.ts'
-import type { IdParams, ListQuery, UsersQuery, ViewListQuery } from '#src/api/list-query.ts'
+import { idParams, ListQuerySchema, NotModifiedResponse, pageOf, singleOf, UsersQuerySchema, viewPagesOf, ViewListQuerySchema } from '#src/api/list-query.ts'
+import type { UsersQuery } from '#src/api/list-query.ts'
 import { problemResponses } from '#src/api/problem.ts'
 import { isEmptyFilter, pickSeq, usersScope } from '#src/api/views.ts'
 
-export interface ResourceKind {
+export interface ResourceRoutes {
   readonly kind: 'user' | GrantingKind
   /** `User` / `Role` / `Group`: the operationIds are list<Name>s, get<Name>, list<Name>Entitlements, list<Name>Grants. */
   readonly name: string
-  readonly params: TSchema
+  /** Description of the `:id` path parameter. */
+  readonly id: string
   readonly flat: (resource: Resource) => object
   readonly flatSchema: TSchema
   /** The OpenAPI descriptions of the operations (entitlements and grants: roles and groups only). */
   readonly describe: { readonly list: string, readonly get: string, readonly entitlements?: string, readonly grants?: string }
 }
 
-export function resourceRoutes (r: ResourceKind): FastifyPluginAsyncTypebox {
-  const { kind, name, params } = r
+export function resourceRoutes (r: ResourceRoutes): FastifyPluginAsyncTypebox {
+  const { kind, name } = r
   const plural = `${kind}s` as const
   const example = EXAMPLES[kind]
+  const params = idParams(r.id, DEMO_IDS[kind])
   const listPages = viewPagesOf(pageOf(ref(ResourceSchema), `A page of ${plural}`, example), r.flatSchema, `A page of ${plural}`, r.flat(example))
-
-  /** Users may be filtered (status, role, q); the filtered positions are computed once per snapshot and filter. */
-  async function list (this: FastifyInstance, request: FastifyRequest<{ Querystring: UsersQuery }>, reply: FastifyReply): Promise<void> {
-    const { pageSize, pageToken, view, status, role, q } = request.query
-    const filter = { status, role, q }
-    sendListPage(this, request, reply, {
-      scope: kind === 'user' ? usersScope(filter) : plural,
-      pageSize,
-      pageToken,
-      view,
-      flat: r.flat,
-      proto: listPages.proto,
-      items: (snapshot) => kind !== 'user' || isEmptyFilter(filter)
-        ? snapshot[plural]
-        : pickSeq(snapshot.users, this.views.userIndexes(snapshot.syncId, snapshot.directory.users, filter))
-    })
-  }
-
-  async function get (this: FastifyInstance, request: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply): Promise<void> {
-    const id = checkedId(kind, request.params.id)
-    sendOne(this, request, reply, { kind, path: plural, id, find: (snapshot) => snapshot.resource(kind, id) })
-  }
 
   return async (app) => {
     app.get('/', {
@@ -73,7 +45,22 @@ export function resourceRoutes (r: ResourceKind): FastifyPluginAsyncTypebox {
         querystring: kind === 'user' ? UsersQuerySchema : ViewListQuerySchema,
         response: { 200: listPages.schema, 304: NotModifiedResponse, ...problemResponses(400, 401, 410, 503) }
       }
-    }, list)
+    }, async function (request, reply) {
+      // Users may be filtered (status, role, q); the filtered positions are computed once per snapshot and filter.
+      const { pageSize, pageToken, view, status, role, q } = request.query as UsersQuery
+      const filter = { status, role, q }
+      sendListPage(this, request, reply, {
+        scope: kind === 'user' ? usersScope(filter) : plural,
+        pageSize,
+        pageToken,
+        view,
+        flat: r.flat,
+        proto: listPages.proto,
+        items: (snapshot) => kind !== 'user' || isEmptyFilter(filter)
+          ? snapshot[plural]
+          : pickSeq(snapshot.users, this.views.userIndexes(snapshot.syncId, snapshot.directory.users, filter))
+      })
+    })
     app.get('/:id', {
       schema: {
         tags: ['resources'],
@@ -83,13 +70,15 @@ export function resourceRoutes (r: ResourceKind): FastifyPluginAsyncTypebox {
         params,
         response: { 200: singleOf(ref(ResourceSchema), `The ${kind}`, example), 304: NotModifiedResponse, ...problemResponses(400, 401, 404, 503) }
       }
-    }, get)
-    if (kind !== 'user') grantingRoutes(app, kind, r)
+    }, async function (request, reply) {
+      sendOne(this, request, reply, kind, checkedId(kind, request.params.id))
+    })
+    if (kind !== 'user') grantingRoutes(app, kind, name, params, r.describe)
   }
 }
 
-/** `:id/entitlements` and `:id/grants` of a role or group. */
-function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: GrantingKind, { name, params, describe }: ResourceKind): void {
+/** `:id/entitlements` and `:id/grants` of a role or group; their page tokens are bound to that role or group. */
+function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: GrantingKind, name: string, params: ReturnType<typeof idParams>, describe: ResourceRoutes['describe']): void {
   const unknown = (id: string): never => { throw notFound(kind, id) }
   const grantExample = EXAMPLES[`${kind}Grant`]
   const grantPages = viewPagesOf(pageOf(ref(GrantSchema), `A page of the ${kind}'s grants`, grantExample), FlatGrantSchema,
@@ -108,7 +97,7 @@ function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: Gr
         ...problemResponses(400, 401, 404, 410, 503)
       }
     }
-  }, async function (request: FastifyRequest<{ Params: IdParams, Querystring: ListQuery }>, reply) {
+  }, async function (request, reply) {
     const id = checkedId(kind, request.params.id)
     const { pageSize, pageToken } = request.query
     sendListPage(this, request, reply, {
@@ -128,10 +117,9 @@ function grantingRoutes (app: Parameters<FastifyPluginAsyncTypebox>[0], kind: Gr
       querystring: ViewListQuerySchema,
       response: { 200: grantPages.schema, 304: NotModifiedResponse, ...problemResponses(400, 401, 404, 410, 503) }
     }
-  }, async function (request: FastifyRequest<{ Params: IdParams, Querystring: ViewListQuery }>, reply) {
+  }, async function (request, reply) {
     const id = checkedId(kind, request.params.id)
     const { pageSize, pageToken, view } = request.query
-    // Tokens are bound to this role or group.
     sendListPage(this, request, reply, {
       scope: `${kind}s/${id}/grants`,
       pageSize,

@@ -1,20 +1,14 @@
 /**
  * /roles — the Zuora role catalog (every value of users' roles[], plus ADMIN and USER) as C1 `role` resources; a
  * role id is the role value itself. Each role has one entitlement, `role:<id>:assigned`, granted to its holders.
- *
- *   GET /roles                    the catalog, paged (view=flat too)
- *   GET /roles/:id                one role (the id URL-encoded)
- *   GET /roles/:id/entitlements   its one entitlement
- *   GET /roles/:id/grants         one grant per user holding it, in user-id order, paged
  */
 import { flatRole, FlatRoleSchema } from '#src/c1/flat.ts'
-import { RoleIdParamsSchema } from '#src/api/list-query.ts'
 import { resourceRoutes } from './resource-routes.ts'
 
 export default resourceRoutes({
   kind: 'role',
   name: 'Role',
-  params: RoleIdParamsSchema,
+  id: 'The role value, URL-encoded (e.g. ADMIN, USER or a custom role)',
   flat: flatRole,
   flatSchema: FlatRoleSchema,
   describe: {

@@ -1,12 +1,6 @@
 /**
- * /sync — the whole point-in-time snapshot in C1's shape (c1-model.md §7.2), its incremental diff, and
- * on-demand syncs. Routes only read published snapshots; a sync runs in the engine, never in a request.
- *
- *   POST /sync              start a sync (or join the running one) → 202 + Location of the job
- *   GET  /sync              one page of the snapshot (pageSize, pageToken), or the NDJSON stream of all of it
- *   GET  /sync?since=<id>   what changed since the snapshot `id`
- *   GET  /sync/jobs         recent sync jobs (start-up, scheduled and API-triggered), newest first
- *   GET  /sync/jobs/:id     one sync job: poll it after POST /sync until its status is no longer `running`
+ * /sync — the whole snapshot in C1's shape (c1-model.md §7.2: pages or NDJSON), its diff since an earlier one, and
+ * on-demand syncs, which the engine runs, never a request (POST answers 202 with the job to poll).
  */
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -14,11 +8,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ref } from '#src/c1/model.ts'
 import { etag, notModified } from '#src/api/etag.ts'
 import { DEFAULT_PAGE_SIZE, NotModifiedResponse } from '#src/api/list-query.ts'
-import { HttpProblem, problemResponses } from '#src/api/problem.ts'
-import { currentSnapshot } from '#src/api/paging.ts'
+import { problemResponses } from '#src/api/problem.ts'
+import { currentSnapshot, pageStart } from '#src/api/paging.ts'
 import {
-  acceptJsonBodiesOnly, badQuery, diffSince, NDJSON, notAcceptable, page, sendJson, sendNdjson, syncJobNotFound, syncPageStart, wantsNdjson,
-  SyncDiffSchema, SyncJobListSchema, SyncJobParamsSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema
+  acceptJsonBodiesOnly, badQuery, diffNotAcceptable, diffSince, NDJSON, page, sendJson, sendNdjson, SYNC_SCOPE, syncJobNotFound, syncUnavailable,
+  wantsNdjson, SyncDiffSchema, SyncJobListSchema, SyncJobParamsSchema, SyncJobSchema, SyncPageSchema, SyncQuerySchema
 } from '#src/api/sync.ts'
 import type { SyncQuery } from '#src/api/sync.ts'
 import { SyncUnavailableError } from '#src/sync/types.ts'
@@ -46,13 +40,7 @@ const sync: FastifyPluginAsyncTypebox = async (app) => {
     try {
       job = engine.trigger('api')
     } catch (err) {
-      if (err instanceof SyncUnavailableError) {
-        throw new HttpProblem(503, 'No sync leader', err.message, { type: 'unavailable', headers: { 'retry-after': String(err.retryAfterSeconds) } })
-      }
-      throw new HttpProblem(503, 'Service is shutting down', 'No new sync can start while the service shuts down; retry on another instance.', {
-        type: 'unavailable',
-        headers: { 'retry-after': '5' }
-      })
+      throw syncUnavailable(err instanceof SyncUnavailableError ? err : undefined)
     }
     request.log.info({ syncJob: job.id, joined }, joined ? 'sync requested; joined the running one' : 'sync requested')
     reply.code(202).header('location', `/sync/jobs/${job.id}`)
@@ -133,7 +121,7 @@ async function getSync (this: FastifyInstance, request: FastifyRequest<{ Queryst
   const ndjson = wantsNdjson(request)
   if (since !== undefined) {
     if (pageToken !== undefined) throw badQuery('pageToken', 'since and pageToken cannot be combined: the diff is not paged.')
-    if (ndjson) throw notAcceptable('The diff (since=) is served as application/json only.')
+    if (ndjson) throw diffNotAcceptable()
     const diff = diffSince(this, since)
     const tag = etag(diff.toSyncId, 'sync-diff', diff.fromSyncId)
     await (notModified(request, reply, tag) ? reply.code(304).send() : sendJson(reply, diff))
@@ -143,7 +131,7 @@ async function getSync (this: FastifyInstance, request: FastifyRequest<{ Queryst
     const tag = etag(snapshot.syncId, 'sync-ndjson')
     await (notModified(request, reply, tag) ? reply.code(304).send() : sendNdjson(reply, snapshot))
   } else {
-    const { snapshot, offset } = syncPageStart(this, pageToken)
+    const { snapshot, offset } = pageStart(this, SYNC_SCOPE, pageToken)
     const tag = etag(snapshot.syncId, 'sync-page', String(offset), String(pageSize))
     await (notModified(request, reply, tag) ? reply.code(304).send() : sendJson(reply, page(snapshot, offset, pageSize)))
   }

@@ -1,17 +1,11 @@
-/**
- * /users — Zuora users as C1 `user` resources, in id order, paged (view=flat too), filtered by status, role, q.
- *
- *   GET /users       every user (filters bound into the walk's page tokens)
- *   GET /users/:id   one user, by its immutable Zuora id
- */
+/** /users — Zuora users as C1 `user` resources, in id order, filtered by status, role, q (bound into the walk's page tokens). */
 import { flatUser, FlatUserSchema } from '#src/c1/flat.ts'
-import { UserIdParamsSchema } from '#src/api/list-query.ts'
 import { resourceRoutes } from './resource-routes.ts'
 
 export default resourceRoutes({
   kind: 'user',
   name: 'User',
-  params: UserIdParamsSchema,
+  id: 'Immutable Zuora id of the user',
   flat: flatUser,
   flatSchema: FlatUserSchema,
   describe: {

@@ -1,7 +1,7 @@
 /**
- * Builds the service: a Fastify instance with the capabilities (plugins, in dependency order), then the URL map,
- * one route module per resource under its prefix; only src/server.ts listens. The map is listed explicitly rather
- * than autoloaded, so it works the same under tsx, tap and Node's own type stripping.
+ * Builds the service: the plugins in dependency order, then one route module per resource under its prefix; only
+ * src/server.ts listens. The map is explicit rather than autoloaded, so it works the same under tsx, tap and Node's
+ * own type stripping.
  */
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
@@ -18,7 +18,6 @@ import { genReqId, loggerOptions } from './api/logging.ts'
 import auth from './plugins/auth.ts'
 import metrics, { syncMetrics } from './plugins/metrics.ts'
 import problem, { clientErrorHandler, frameworkErrors } from './plugins/problem.ts'
-import schemas from './plugins/schemas.ts'
 import security from './plugins/security.ts'
 import snapshots from './plugins/snapshots.ts'
 import swagger from './plugins/swagger.ts'
@@ -39,13 +38,13 @@ declare module 'fastify' {
 
 export interface BuildOptions {
   readonly config: Config
-  /** undici dispatcher for Zuora calls (tests: MockAgent). */
+  /** For the Zuora calls (tests: a MockAgent). */
   readonly dispatcher?: Dispatcher
   /** A ready-made Zuora connection (tests); not closed by the app. */
   readonly zuora?: ZuoraConnection
-  /** Snapshot store (default: files in DATA_DIR). */
+  /** Default: files in DATA_DIR. */
   readonly store?: SnapshotStore
-  /** false: no start-up sync and no schedule. Default true. */
+  /** false: no start-up sync and no schedule (tests publish snapshots themselves). */
   readonly startSync?: boolean
   readonly now?: () => number
   /** Overrides of the Fastify options (https, a logger instance for tests…). */
@@ -85,13 +84,12 @@ export async function buildApp (options: BuildOptions): Promise<FastifyInstance>
   app.decorate('config', options.config)
   await app.register(problem)
   await app.register(security)
-  await app.register(schemas)
   await app.register(swagger)
   await app.register(metrics)
   await app.register(auth)
-  await app.register(zuora, { dispatcher: options.dispatcher, zuora: options.zuora })
+  await app.register(zuora, options)
   await app.register(snapshots)
-  await app.register(syncPlugin, { store: options.store, startSync: options.startSync, now: options.now })
+  await app.register(syncPlugin, options)
   await app.register(syncMetrics)
   // Each route module is encapsulated: it keeps its own parsers and hooks.
   for (const [prefix, plugin] of ROUTES) await app.register(plugin, { prefix })

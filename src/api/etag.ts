@@ -18,21 +18,9 @@ export function etag (...parts: string[]): string {
  */
 export function notModified (request: FastifyRequest, reply: FastifyReply, tag: string): boolean {
   reply.header('etag', tag)
-  const header = request.headers['if-none-match']
-  return header !== undefined && ifNoneMatchHits(header, tag)
-}
-
-/** Whether an If-None-Match value matches `tag` (weak comparison). */
-export function ifNoneMatchHits (header: string, tag: string): boolean {
-  const wanted = opaque(tag)
-  for (const candidate of header.split(',')) {
+  const opaque = (t: string): string => t.startsWith('W/') ? t.slice(2) : t
+  return (request.headers['if-none-match'] ?? '').split(',').some((candidate) => {
     const c = candidate.trim()
-    if (c === '*') return true
-    if (c !== '' && opaque(c) === wanted) return true
-  }
-  return false
-}
-
-function opaque (tag: string): string {
-  return tag.startsWith('W/') ? tag.slice(2) : tag
+    return c === '*' || (c !== '' && opaque(c) === opaque(tag))
+  })
 }

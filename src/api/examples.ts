@@ -51,6 +51,9 @@ export const EXAMPLES = {
   groupGrant: groupGrant(GROUP.id, USER.id)
 } as const
 
+export const EX_SYNC_ID = '2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a'
+export const EX_JOB_ID = `job_${EX_SYNC_ID}`
+
 /** What list pages and single answers carry besides their items. */
 export const EXAMPLE_PAGE_META = {
   syncId: '2yQ8c1ZqgJmCk0y5n4Yk0cS3tVw',

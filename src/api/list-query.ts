@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox'
 import type { Static, TSchema } from '@sinclair/typebox'
 import { LIST_VIEWS } from '#src/c1/flat.ts'
 import type { ListView } from '#src/c1/flat.ts'
-import { DEMO_IDS, EXAMPLE_PAGE_META } from './examples.ts'
+import { EXAMPLE_PAGE_META } from './examples.ts'
 
 export const DEFAULT_PAGE_SIZE = 100
 export const MAX_PAGE_SIZE = 250
@@ -16,7 +16,6 @@ export const MAX_PAGE_TOKEN_LENGTH = 512
 
 /** Status filter values (C1's RESOURCE_STATUS_ENABLED / _DISABLED; pending activation counts as disabled). */
 const USER_STATUS_FILTERS = ['enabled', 'disabled'] as const
-export type UserStatusFilter = typeof USER_STATUS_FILTERS[number]
 
 const PageSize = Type.Integer({
   minimum: 1,
@@ -42,16 +41,13 @@ const View = Type.Unsafe<ListView>(Type.String({
     'switch view), snapshot binding and ETags (which differ between the views). Example: flat'
 }))
 
-/** `?pageSize&pageToken` (every list). */
 export const ListQuerySchema = Type.Object({
   pageSize: Type.Optional(PageSize),
   pageToken: Type.Optional(PageToken)
 })
-export type ListQuery = Static<typeof ListQuerySchema>
 
-/** `?pageSize&pageToken&view` (the lists that also have a flat view). */
+/** The lists that also have a flat view. */
 export const ViewListQuerySchema = Type.Object({ ...ListQuerySchema.properties, view: Type.Optional(View) })
-export type ViewListQuery = Static<typeof ViewListQuerySchema>
 
 /**
  * `GET /users` adds filters; they are part of the walk (a token only continues the same filters). Their examples
@@ -60,7 +56,7 @@ export type ViewListQuery = Static<typeof ViewListQuerySchema>
  */
 export const UsersQuerySchema = Type.Object({
   ...ViewListQuerySchema.properties,
-  status: Type.Optional(Type.Unsafe<UserStatusFilter>(Type.String({
+  status: Type.Optional(Type.Unsafe<typeof USER_STATUS_FILTERS[number]>(Type.String({
     enum: [...USER_STATUS_FILTERS],
     description: 'Only users with this C1 status: enabled (Zuora ACTIVE) or disabled (INACTIVE, PENDING_ACTIVATION, active:false). Example: enabled'
   }))),
@@ -74,18 +70,14 @@ export const UsersQuerySchema = Type.Object({
 export type UsersQuery = Static<typeof UsersQuerySchema>
 
 /**
- * Path parameter `:id` of a user, role or group (the role value for roles, URL-encoded). The example is an id the
- * demo's directory holds for that kind, so Swagger UI's "Try it out" starts from a real resource.
+ * Path parameter `:id` of a user, role or group. The example is an id the demo's directory holds for that kind, so
+ * Swagger UI's "Try it out" starts from a real resource.
  */
-function idParams (description: string, example: string) {
+export function idParams (description: string, example: string) {
   return Type.Object({
     id: Type.String({ minLength: 1, maxLength: 1024, description, examples: [example] })
   })
 }
-export const UserIdParamsSchema = idParams('Immutable Zuora id of the user', DEMO_IDS.user)
-export const GroupIdParamsSchema = idParams('Immutable Zuora id of the user group', DEMO_IDS.group)
-export const RoleIdParamsSchema = idParams('The role value, URL-encoded (e.g. ADMIN, USER or a custom role)', DEMO_IDS.role)
-export type IdParams = Static<typeof UserIdParamsSchema>
 
 const SyncIdField = Type.String({ description: 'The snapshot this page comes from (KSUID); the same on every page of a walk' })
 const SnapshotAtField = Type.String({ format: 'date-time', description: 'When that snapshot was taken (RFC 3339, UTC)' })
@@ -121,5 +113,4 @@ export function singleOf<T extends TSchema> (item: T, description: string, examp
   }, { description, examples: [{ resource: example, ...EXAMPLE_PAGE_META }] })
 }
 
-/** 304 answer to If-None-Match (no body). */
 export const NotModifiedResponse = Type.Null({ description: 'Not modified: If-None-Match named the current ETag (no body)' })

@@ -1,14 +1,12 @@
 /**
- * How every list answers: the snapshot (the current one, 503 until the first sync published; or the one the page
- * token pinned, 410 once it is no longer held), the items of the list in it, the ETag (304 when If-None-Match names
- * it), then the page, serialised once per (snapshot, list, offset, pageSize) and served from the view cache afterwards.
+ * How every list answers: the snapshot (current: 503 before the first sync; pinned by the page token: 410 once no
+ * longer held), the ETag (304 when If-None-Match names it), then the page, serialised once per (snapshot, list,
+ * offset, pageSize) and served from the view cache afterwards.
  *
- * Page tokens are opaque to callers, self-contained for us: base64url of compact JSON
- * `{"v":1,"s":syncId,"o":offset,"h":scopeHash,"c":check}`, naming the snapshot of the walk's first page, where the
- * next page starts and which list it belongs to (a hash of the scope, e.g. `users?status=enabled&role=&q=` or
- * `sync`), so a walk stays on one point in time and a token cannot be replayed against another list or filter.
- * `c` is a checksum (not a signature: tokens grant nothing a caller could not ask for directly) that catches
- * truncated or edited tokens.
+ * Page tokens are base64url of `{"v":1,"s":syncId,"o":offset,"h":scopeHash,"c":check}`: the walk stays on the
+ * snapshot of its first page, and the scope hash (e.g. of `users?status=enabled&role=&q=` or `sync`) keeps a token
+ * from being replayed against another list or filter. `c` is a checksum, not a signature (tokens grant nothing a
+ * caller could not ask for directly): it catches truncated or edited tokens.
  */
 import { createHash } from 'node:crypto'
 import type { TSchema } from '@sinclair/typebox'
@@ -16,7 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ListView } from '#src/c1/flat.ts'
 import { quoteId, unsafeIdReason } from '#src/c1/ids.ts'
 import type { Seq } from '#src/sync/seq.ts'
-import type { Snapshot } from '#src/sync/snapshot.ts'
+import type { ResourceKind, Snapshot } from '#src/sync/snapshot.ts'
 import { isSyncId } from '#src/sync/sync-id.ts'
 import type { SyncJob } from '#src/sync/types.ts'
 import { etag, notModified } from './etag.ts'
@@ -31,7 +29,6 @@ const digest = (text: string, length: number): string => createHash('sha256').up
 const scopeHash = (scope: string): string => digest(`scope\u0000${scope}`, 11)
 const checksum = (v: number, s: string, o: number, h: string): string => digest(`${v}\u0000${s}\u0000${o}\u0000${h}`, 6)
 
-/** `scope`: what list the token walks (path + filters), compared as a hash. */
 export function encodePageToken ({ syncId, offset, scope }: { syncId: string, offset: number, scope: string }): string {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`page token offset must be a non-negative integer, not ${offset}`)
   const h = scopeHash(scope)
@@ -44,27 +41,20 @@ export function nextPageToken (syncId: string, scope: string, end: number, total
   return end < total ? encodePageToken({ syncId, offset: end, scope }) : ''
 }
 
-/**
- * The snapshot and offset of a token issued for `scope`. Throws HttpProblem 400 `invalid-page-token` (naming the
- * `pageToken` parameter) for anything we did not issue for this list; whether its snapshot is still held is the
- * caller's question (heldSnapshot → 410).
- */
+/** The snapshot and offset of a token issued for `scope`; 400 `invalid-page-token` for anything else. */
 export function decodePageToken (token: string, scope: string): { syncId: string, offset: number } {
   if (typeof token !== 'string' || token.length === 0) throw invalidPageToken('The pageToken is empty.')
   if (token.length > MAX_PAGE_TOKEN_LENGTH) throw invalidPageToken(`The pageToken is ${token.length} characters long; tokens issued by this service are much shorter.`)
   if (!BASE64URL.test(token)) throw invalidPageToken('The pageToken is not a token issued by this service (it is not base64url).')
-  let w: Record<string, unknown>
+  let w: Partial<Record<'v' | 's' | 'o' | 'h' | 'c', unknown>> | null = null
   try {
     w = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'))
-  } catch {
+  } catch {}
+  if (typeof w?.v !== 'number' || !isSyncId(w.s) || typeof w.o !== 'number' || !Number.isSafeInteger(w.o) || w.o < 0 ||
+    typeof w.h !== 'string' || typeof w.c !== 'string') {
     throw invalidPageToken('The pageToken is not a token issued by this service (truncated or altered).')
   }
-  const wellFormed = w !== null && typeof w === 'object' && !Array.isArray(w) &&
-    typeof w.v === 'number' && typeof w.s === 'string' && isSyncId(w.s) &&
-    typeof w.o === 'number' && Number.isSafeInteger(w.o) && w.o >= 0 &&
-    typeof w.h === 'string' && typeof w.c === 'string'
-  if (!wellFormed) throw invalidPageToken('The pageToken is not a token issued by this service (truncated or altered).')
-  const { v, s, o, h, c } = w as { v: number, s: string, o: number, h: string, c: string }
+  const { v, s, o, h, c } = w
   if (v !== PAGE_TOKEN_VERSION) throw invalidPageToken(`The pageToken has version ${v}; this service issues version ${PAGE_TOKEN_VERSION}.`)
   if (c !== checksum(v, s, o, h)) throw invalidPageToken('The pageToken fails its checksum (truncated or altered).')
   if (h !== scopeHash(scope)) {
@@ -73,20 +63,17 @@ export function decodePageToken (token: string, scope: string): { syncId: string
   return { syncId: s, offset: o }
 }
 
-/** 400 `invalid-page-token`: says what is wrong and that the walk restarts without pageToken. */
 export function invalidPageToken (reason: string): HttpProblem {
-  const detail = `${reason} Restart the walk without pageToken.`
-  return parameterProblem('querystring', 'pageToken', 'Invalid page token', detail, { type: 'invalid-page-token' })
+  return parameterProblem('querystring', 'pageToken', 'Invalid page token', `${reason} Restart the walk without pageToken.`, { type: 'invalid-page-token' })
 }
 
-/** The current snapshot; HttpProblem 503 `snapshot-not-ready` (Retry-After, the sync's progress) when none exists yet. */
+/** The current snapshot, or 503 `snapshot-not-ready`. */
 export function currentSnapshot (app: FastifyInstance): Snapshot {
   const snapshot = app.snapshots.current()
   if (snapshot !== undefined) return snapshot
   throw snapshotNotReady(app.syncEngine.running(), app.syncEngine.lastFinished())
 }
 
-/** The 503 `snapshot-not-ready` problem, from the running and the last finished sync (pure). */
 export function snapshotNotReady (running: SyncJob | undefined, last: SyncJob | undefined): HttpProblem {
   const detail = running !== undefined
     ? `The first snapshot of the Zuora directory is being built (sync ${running.id}, phase ${running.progress.phase}); retry in a few seconds.`
@@ -95,32 +82,15 @@ export function snapshotNotReady (running: SyncJob | undefined, last: SyncJob | 
       : 'No snapshot of the Zuora directory exists yet; start one with POST /sync or wait for the scheduled sync.'
   // What a client may see of the job: no error internals beyond title and detail.
   const job = running ?? last
+  const sync = job && { id: job.id, status: job.status, startedAt: job.startedAt, progress: job.progress, error: job.error && { title: job.error.title, detail: job.error.detail } }
+  // Retry soon while the first snapshot is being built; when no sync runs (the last one failed), come back later.
   return new HttpProblem(503, 'Snapshot not ready', detail, {
     type: 'snapshot-not-ready',
-    // Retry soon while the first snapshot is being built; when no sync runs (the last one failed), come back later.
     headers: { 'retry-after': running !== undefined ? '5' : '60' },
-    extra: {
-      sync: job === undefined
-        ? null
-        : {
-            id: job.id,
-            status: job.status,
-            startedAt: job.startedAt,
-            progress: job.progress,
-            error: job.error && { title: job.error.title, detail: job.error.detail }
-          }
-    }
+    extra: { sync: sync ?? null }
   })
 }
 
-/** The snapshot a page token names; HttpProblem 410 `snapshot-expired` when it is no longer held. */
-export function heldSnapshot (app: FastifyInstance, syncId: string): Snapshot {
-  const snapshot = app.snapshots.get(syncId)
-  if (snapshot !== undefined) return snapshot
-  throw snapshotExpired(syncId, app.snapshots.current()?.syncId)
-}
-
-/** The 410 `snapshot-expired` problem of a page token whose snapshot is no longer held (pure). */
 export function snapshotExpired (syncId: string, currentSyncId: string | undefined): HttpProblem {
   return new HttpProblem(410, 'Snapshot expired',
     `The pageToken belongs to snapshot ${syncId}, which is no longer held (newer syncs replaced it). ` +
@@ -128,11 +98,13 @@ export function snapshotExpired (syncId: string, currentSyncId: string | undefin
     { type: 'snapshot-expired', extra: { syncId, currentSyncId } })
 }
 
-/** The snapshot a list request reads, and where its page starts. */
+/** The snapshot a list request reads (the current one, or the one its page token names: 410 once gone) and where its page starts. */
 export function pageStart (app: FastifyInstance, scope: string, pageToken: string | undefined): { snapshot: Snapshot, offset: number } {
   if (pageToken === undefined) return { snapshot: currentSnapshot(app), offset: 0 }
   const { syncId, offset } = decodePageToken(pageToken, scope)
-  return { snapshot: heldSnapshot(app, syncId), offset }
+  const snapshot = app.snapshots.get(syncId)
+  if (snapshot === undefined) throw snapshotExpired(syncId, app.snapshots.current()?.syncId)
+  return { snapshot, offset }
 }
 
 interface ListRequest<T> {
@@ -146,10 +118,9 @@ interface ListRequest<T> {
 }
 
 /**
- * Answers a list request with the serialised page (cached UTF-8 bytes, sent as is) or a 304. `scope`: the page-token
- * scope (the list and its filters); `items` throws a 404 problem for an unknown parent resource; with `view=flat`,
- * `flat` gives an item's flat form; `proto` is the protojson page schema, which serialises the page (so the cached
- * bytes are what the route's 200 schema documents).
+ * Answers a list request with the serialised page (cached UTF-8 bytes, sent as is) or a 304. `items` throws a 404
+ * problem for an unknown parent resource; `proto`, the protojson page schema, serialises the page (the route's 200
+ * schema is a union with the flat page).
  */
 export function sendListPage<T> (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, req: ListRequest<T>): void {
   const pageSize = req.pageSize ?? DEFAULT_PAGE_SIZE
@@ -157,7 +128,6 @@ export function sendListPage<T> (app: FastifyInstance, request: FastifyRequest, 
   const items = req.items(snapshot)
   if (offset > items.length) throw invalidPageToken('The pageToken points past the end of its list.')
   const flat = req.view === 'flat' ? req.flat : undefined
-  if (req.view === 'flat' && flat === undefined) throw new Error(`no flat view for ${req.scope}`)
   // The flat view adds its name to the tag and the cache key; the protojson ones are unchanged.
   const viewPart = flat !== undefined ? ['flat'] : []
   const tag = etag(snapshot.syncId, req.scope, String(offset), String(pageSize), ...viewPart)
@@ -175,15 +145,12 @@ export function sendListPage<T> (app: FastifyInstance, request: FastifyRequest, 
   reply.type('application/json; charset=utf-8').send(body)
 }
 
-/**
- * Answers a single-resource request with `{resource, syncId, snapshotAt}` (or 304). `find` returns undefined for
- * an unknown id (→ 404 naming the id).
- */
-export function sendOne<T> (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, what: { kind: string, path: string, id: string, find: (snapshot: Snapshot) => T | undefined }): void {
+/** Answers a single-resource request with `{resource, syncId, snapshotAt}`, a 304, or a 404 naming the id. */
+export function sendOne (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, kind: ResourceKind, id: string): void {
   const snapshot = currentSnapshot(app)
-  const resource = what.find(snapshot)
-  if (resource === undefined) throw notFound(what.kind, what.id)
-  if (notModified(request, reply, etag(snapshot.syncId, what.path, what.id))) {
+  const resource = snapshot.resource(kind, id)
+  if (resource === undefined) throw notFound(kind, id)
+  if (notModified(request, reply, etag(snapshot.syncId, `${kind}s`, id))) {
     reply.code(304).send()
     return
   }
@@ -197,8 +164,12 @@ export function sendOne<T> (app: FastifyInstance, request: FastifyRequest, reply
 export function checkedId (kind: string, id: string): string {
   const reason = unsafeIdReason(id)
   if (reason === undefined) return id
+  throw invalidId(kind, id, reason)
+}
+
+export function invalidId (kind: string, id: string, reason: string): HttpProblem {
   const detail = `The ${kind} id ${quoteId(id)} ${reason}; no ${kind} has such an id. Ids are used verbatim (URL-encoded in the path), never rewritten.`
-  throw parameterProblem('params', 'id', 'Invalid id', detail, { type: 'invalid-id', message: `${kind} id ${reason}` })
+  return parameterProblem('params', 'id', 'Invalid id', detail, { type: 'invalid-id', message: `${kind} id ${reason}` })
 }
 
 export function notFound (kind: string, id: string): HttpProblem {

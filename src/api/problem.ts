@@ -1,12 +1,10 @@
 /**
- * RFC 9457 problem details: every error this service answers with is an `application/problem+json` body.
- * Route code throws `HttpProblem`; `problemFromError` says what any other error becomes (schema validation as 400
- * naming the parameter, Fastify's body and content-type errors as 4xx, Zuora failures as 502/503/504, anything
- * unexpected a generic 500 whose message never reaches the caller); the problem plugin renders them.
+ * RFC 9457 problem details: every error answer is an `application/problem+json` body. Routes throw `HttpProblem`;
+ * `problemFromError` says what any other error becomes (validation: 400 naming the parameter; Fastify's body errors:
+ * 4xx; Zuora failures: 502/503/504; anything else: a 500 whose message never reaches the caller).
  */
 import { STATUS_CODES } from 'node:http'
 import { Type } from '@sinclair/typebox'
-import type { Static, TUnsafe } from '@sinclair/typebox'
 import type { FastifyError } from 'fastify'
 import { ref } from '#src/c1/model.ts'
 import { isZuoraError } from '#src/zuora/errors.ts'
@@ -46,10 +44,7 @@ export class HttpProblem extends Error {
   readonly headers: Readonly<Record<string, string>>
   readonly extra: Readonly<Record<string, unknown>>
 
-  /**
-   * `type`: the slug (default: derived from the status); `headers`: Retry-After, Allow, WWW-Authenticate…;
-   * `extra`: extension members merged into the body (never colliding with the standard members).
-   */
+  /** `type`: the slug (default: from the status); `extra`: extension members of the body (the standard ones win). */
   constructor (status: number, title: string, detail: string,
     options: { type?: string, headers?: Record<string, string>, extra?: Record<string, unknown> } = {}) {
     super(detail)
@@ -121,16 +116,10 @@ const PROBLEM_DESCRIPTIONS = {
   503: 'No snapshot yet (Retry-After says when to retry) or Zuora unavailable'
 } as const
 
-type ProblemResponse = TUnsafe<Static<typeof ProblemSchema>> & { description: string }
-
-/**
- * Response schemas for error statuses, for a route's `schema.response`:
- * `response: { 200: …, ...problemResponses(400, 401, 503) }`. Rendered as `application/problem+json` in OpenAPI.
- */
-export function problemResponses<const S extends keyof typeof PROBLEM_DESCRIPTIONS> (...statuses: S[]): { [K in S]: ProblemResponse } {
-  const out: Partial<Record<S, ProblemResponse>> = {}
-  for (const status of statuses) out[status] = { ...ref(ProblemSchema), description: PROBLEM_DESCRIPTIONS[status] }
-  return out as { [K in S]: ProblemResponse }
+/** For a route's `schema.response`: `{ 200: …, ...problemResponses(400, 401, 503) }` (application/problem+json in OpenAPI). */
+export function problemResponses<const S extends keyof typeof PROBLEM_DESCRIPTIONS> (...statuses: S[]) {
+  const response = (status: S) => ({ ...ref(ProblemSchema), description: PROBLEM_DESCRIPTIONS[status] })
+  return Object.fromEntries(statuses.map((status) => [status, response(status)])) as { [K in S]: ReturnType<typeof response> }
 }
 
 /** Throws a 400 problem when a query parameter is given more than once (the querystring parser makes it an array). */
@@ -181,14 +170,8 @@ const FASTIFY_PROBLEMS: Readonly<Record<string, ConstructorParameters<typeof Htt
     'The URL path is not valid percent-encoding; encode ids with encodeURIComponent.', { type: 'bad-url' }]
 }
 
-const CONTEXT_LABEL: Readonly<Record<string, string>> = {
-  querystring: 'query parameter',
-  params: 'path parameter',
-  headers: 'header',
-  body: 'body field'
-}
+const CONTEXT_LABEL: Readonly<Record<string, string>> = { querystring: 'query parameter', params: 'path parameter', headers: 'header', body: 'body field' }
 
-/** The fields of an Ajv error read here. */
 type AjvError = { instancePath?: string, keyword?: string, message?: string, params?: Record<string, unknown> }
 
 /** One `errors[]` entry per Ajv error (where, which parameter, what is expected), and a detail naming them all. */

@@ -1,7 +1,6 @@
 /**
- * The /sync surface: TypeBox schemas of sync jobs, of a page of the snapshot document (c1-model.md §7.2) and of the
- * `since` diff (the $id'd ones become named OpenAPI components: register them with addSchema, after C1_SCHEMAS), and
- * the answers of GET /sync and POST /sync: snapshot pages, the NDJSON stream, the diff, and the body rules.
+ * The /sync surface: schemas of sync jobs, of a snapshot page (c1-model.md §7.2) and of the `since` diff, and the
+ * answers of GET /sync and POST /sync (pages, the NDJSON stream, the diff, the body rules).
  */
 import { Readable } from 'node:stream'
 import { Type } from '@sinclair/typebox'
@@ -13,12 +12,12 @@ import type { SnapshotDiff } from '#src/sync/snapshot-diff.ts'
 import type { Snapshot } from '#src/sync/snapshot.ts'
 import { ndjsonLines, sliceSections, SYNC_SCHEMA, syncHeader } from '#src/sync/sync-document.ts'
 import { isSyncId } from '#src/sync/sync-id.ts'
+import type { SyncUnavailableError } from '#src/sync/types.ts'
+import { EX_JOB_ID, EX_SYNC_ID } from './examples.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_PAGE_TOKEN_LENGTH } from './list-query.ts'
-import { currentSnapshot, heldSnapshot, invalidPageToken, nextPageToken, pageStart } from './paging.ts'
+import { currentSnapshot, invalidPageToken, nextPageToken } from './paging.ts'
 import { HttpProblem, parameterProblem } from './problem.ts'
 
-const EX_SYNC_ID = '2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a'
-const EX_JOB_ID = `job_${EX_SYNC_ID}`
 const EX_USER_ID = 'eb48a32d-2fe6-48d1-8a18-797919f3810a'
 const EX_GRANT = {
   id: `role:ADMIN:assigned:user:${EX_USER_ID}`,
@@ -54,18 +53,7 @@ const EX_JOB = {
   startedAt: '2026-09-01T12:00:00.000Z',
   finishedAt: '2026-09-01T12:00:04.210Z',
   durationMs: 4210,
-  progress: {
-    phase: 'finished',
-    pagesDone: 12,
-    pagesTotal: 12,
-    usersRead: 1000,
-    groupsRead: 40,
-    retries: 1,
-    rateLimitWaits: 0,
-    rateLimitWaitMs: 0,
-    elapsedMs: 4210,
-    estimatedRemainingMs: null
-  },
+  progress: { phase: 'finished', pagesDone: 12, pagesTotal: 12, usersRead: 1000, groupsRead: 40, retries: 1, rateLimitWaits: 0, rateLimitWaitMs: 0, elapsedMs: 4210, estimatedRemainingMs: null },
   phases: { token: 105, 'first-pages': 160, pages: 3520, done: 0, building: 240, persisting: 185 },
   syncId: EX_SYNC_ID
 }
@@ -117,27 +105,23 @@ const IntegritySchema = Type.Object({
   danglingGrantPrincipals: { ...Count, description: 'Grants whose principal is not listed (always 0)' }
 }, { description: 'Referential integrity (baton-sdk invariants I7–I9)' })
 
-const AppSchema = Type.Object({
-  displayName: Type.String(),
-  tenant: Type.String({ description: 'Host of the Zuora tenant' }),
-  connectorVersion: Type.String()
-})
-
-const PageTokenField = Type.String({ description: 'Opaque token of the next page; "" when this is the last page' })
-
 export const SyncPageSchema = Type.Object({
   schema: Type.String({ const: SYNC_SCHEMA }),
   syncId: Type.String({ description: 'Sortable unique id of the snapshot (KSUID); every page of a walk has the same one' }),
   snapshotAt: Type.String({ format: 'date-time', description: 'When the snapshot was taken (RFC 3339, UTC)' }),
   syncType: Type.String({ const: 'full', description: 'Always a full sync: whatever is absent has been removed' }),
-  app: AppSchema,
+  app: Type.Object({
+    displayName: Type.String(),
+    tenant: Type.String({ description: 'Host of the Zuora tenant' }),
+    connectorVersion: Type.String()
+  }),
   resourceTypes: Type.Array(ref(ResourceTypeSchema)),
   resources: Type.Array(ref(ResourceSchema)),
   entitlements: Type.Array(ref(EntitlementSchema)),
   grants: Type.Array(ref(GrantSchema)),
   stats: StatsSchema,
   integrity: IntegritySchema,
-  nextPageToken: PageTokenField
+  nextPageToken: Type.String({ description: 'Opaque token of the next page; "" when this is the last page' })
 }, {
   $id: 'SyncPage',
   description: 'One page of the point-in-time snapshot in c1.connector.v2 protojson. Pages cut one sequence ' +
@@ -166,8 +150,6 @@ export const SyncPageSchema = Type.Object({
   }]
 })
 
-const IdOnly = Type.Object({ id: Type.String() })
-
 export const SyncDiffSchema = Type.Object({
   fromSyncId: Type.String({ description: 'The `since` snapshot' }),
   toSyncId: Type.String({ description: 'The current snapshot; use it as the next `since`' }),
@@ -178,8 +160,8 @@ export const SyncDiffSchema = Type.Object({
   }, { description: 'Objects that are new or changed in any field, in full (as in the current snapshot)' }),
   deletions: Type.Object({
     resources: Type.Array(ref(ResourceIdSchema)),
-    entitlements: Type.Array(IdOnly),
-    grants: Type.Array(IdOnly)
+    entitlements: Type.Array(Type.Object({ id: Type.String() })),
+    grants: Type.Array(Type.Object({ id: Type.String() }))
   }, { description: 'Ids present in the `since` snapshot and gone from the current one' })
 }, {
   $id: 'SyncDiff',
@@ -187,11 +169,7 @@ export const SyncDiffSchema = Type.Object({
   examples: [{
     fromSyncId: '2yQ8bzZ2x9QkNn4Yk0cS3tVwA7d',
     toSyncId: EX_SYNC_ID,
-    upserts: {
-      resources: [],
-      entitlements: [],
-      grants: [EX_GRANT]
-    },
+    upserts: { resources: [], entitlements: [], grants: [EX_GRANT] },
     deletions: {
       resources: [{ resourceType: 'user', resource: '0d6f0c52-81a4-4c0e-b2a4-4bd1f8f0e9a1' }],
       entitlements: [],
@@ -200,7 +178,7 @@ export const SyncDiffSchema = Type.Object({
   }]
 })
 
-/** Register with addSchema, after C1_SCHEMAS. */
+/** Named OpenAPI components: registered with addSchema, after C1_SCHEMAS. */
 export const SYNC_SCHEMAS = [SyncJobSchema, SyncPageSchema, SyncDiffSchema] as const
 
 export const SyncQuerySchema = Type.Object({
@@ -227,28 +205,17 @@ export type SyncQuery = Static<typeof SyncQuerySchema>
 export const SyncJobParamsSchema = Type.Object({
   id: Type.String({ pattern: '^job_[0-9A-Za-z]{27}$', description: 'Job id from POST /sync or GET /sync/jobs' })
 })
-export type SyncJobParams = Static<typeof SyncJobParamsSchema>
 
 export const NDJSON = 'application/x-ndjson'
-const PAGE_SCOPE = 'sync'
-
-/** Where a page starts: the current snapshot, or the snapshot and offset a page token pinned. */
-export function syncPageStart (app: FastifyInstance, pageToken: string | undefined): { snapshot: Snapshot, offset: number } {
-  return pageStart(app, PAGE_SCOPE, pageToken)
-}
+/** The page-token scope of GET /sync. */
+export const SYNC_SCOPE = 'sync'
 
 /** One page of the global sequence (resource types → resources → entitlements → grants). */
 export function page (snapshot: Snapshot, offset: number, pageSize: number) {
   const { sections, end, total } = sliceSections(snapshot, offset, pageSize)
   if (offset > total) throw invalidPageToken('The pageToken points past the end of its snapshot.')
   const { stats, integrity, ...header } = syncHeader(snapshot)
-  return {
-    ...header,
-    ...sections,
-    stats,
-    integrity,
-    nextPageToken: nextPageToken(snapshot.syncId, PAGE_SCOPE, end, total)
-  }
+  return { ...header, ...sections, stats, integrity, nextPageToken: nextPageToken(snapshot.syncId, SYNC_SCOPE, end, total) }
 }
 
 /**
@@ -275,13 +242,14 @@ export function diffSince (app: FastifyInstance, since: string): SnapshotDiff {
   diffs.set(current, perTarget)
   const cached = perTarget.get(since)
   if (cached !== undefined) return cached
-  if (since !== current.syncId && app.snapshots.get(since) === undefined) {
+  const from = app.snapshots.get(since)
+  if (from === undefined) {
     throw new HttpProblem(410, 'Snapshot expired',
       `Snapshot ${since} is not held any more (or never existed), so no diff can be computed. Do a full read: GET /sync without since, ` +
       'then use its syncId as the next since.',
       { type: 'snapshot-expired', extra: { since, currentSyncId: current.syncId } })
   }
-  const diff = diffSnapshots(since === current.syncId ? current : heldSnapshot(app, since), current)
+  const diff = diffSnapshots(from, current)
   perTarget.set(since, diff)
   return diff
 }
@@ -312,8 +280,16 @@ export function syncJobNotFound (id: string): HttpProblem {
     { type: 'not-found' })
 }
 
-export function notAcceptable (detail: string): HttpProblem {
-  return new HttpProblem(406, 'Not acceptable', detail, { type: 'not-acceptable' })
+export function diffNotAcceptable (): HttpProblem {
+  return new HttpProblem(406, 'Not acceptable', 'The diff (since=) is served as application/json only.', { type: 'not-acceptable' })
+}
+
+/** 503 of POST /sync: no leader to run it (several replicas), or this process is shutting down. */
+export function syncUnavailable (err?: SyncUnavailableError): HttpProblem {
+  return err !== undefined
+    ? new HttpProblem(503, 'No sync leader', err.message, { type: 'unavailable', headers: { 'retry-after': String(err.retryAfterSeconds) } })
+    : new HttpProblem(503, 'Service is shutting down', 'No new sync can start while the service shuts down; retry on another instance.',
+      { type: 'unavailable', headers: { 'retry-after': '5' } })
 }
 
 /**

@@ -14,7 +14,6 @@ import type { UsersQuery } from './list-query.ts'
 /** The filters of GET /users (absent: not filtered on). */
 export type UserFilter = Pick<UsersQuery, 'status' | 'role' | 'q'>
 
-/** True when the filter selects every user. */
 export function isEmptyFilter (f: UserFilter): boolean {
   return f.status === undefined && f.role === undefined && f.q === undefined
 }
@@ -25,28 +24,12 @@ export function usersScope (f: UserFilter): string {
   return `users?status=${f.status ?? ''}&role=${encodeURIComponent(f.role ?? '')}&q=${encodeURIComponent(q)}`
 }
 
-/** Whether one user passes the filter (pure). */
 export function userMatches (u: DirectoryUser, f: UserFilter): boolean {
-  if (f.status !== undefined) {
-    const enabled = userStatus(u).resource === 'RESOURCE_STATUS_ENABLED'
-    if (enabled !== (f.status === 'enabled')) return false
-  }
+  if (f.status !== undefined && (userStatus(u).resource === 'RESOURCE_STATUS_ENABLED') !== (f.status === 'enabled')) return false
   if (f.role !== undefined && !u.roles.includes(f.role)) return false
-  if (f.q !== undefined) {
-    const q = f.q.toLowerCase()
-    const hit = u.userName.toLowerCase().includes(q) ||
-      userDisplayName(u).toLowerCase().includes(q) ||
-      u.emails.some((e) => e.value.toLowerCase().includes(q))
-    if (!hit) return false
-  }
-  return true
-}
-
-/** Positions (in directory order, i.e. by id) of the users passing the filter. */
-export function filterUserIndexes (users: readonly DirectoryUser[], f: UserFilter): Uint32Array {
-  const hits: number[] = []
-  users.forEach((u, i) => { if (userMatches(u, f)) hits.push(i) })
-  return Uint32Array.from(hits)
+  if (f.q === undefined) return true
+  const q = f.q.toLowerCase()
+  return u.userName.toLowerCase().includes(q) || userDisplayName(u).toLowerCase().includes(q) || u.emails.some((e) => e.value.toLowerCase().includes(q))
 }
 
 /** The items of `seq` at `indexes`, as a Seq (still lazy). */
@@ -61,6 +44,14 @@ export function slicePage<T> (seq: Seq<T>, offset: number, pageSize: number) {
   return { items: seq.slice(from, end), end, total: seq.length }
 }
 
+function cached<V extends {}> (cache: LRUCache<string, V>, key: string, build: () => V): V {
+  const hit = cache.get(key)
+  if (hit !== undefined) return hit
+  const value = build()
+  cache.set(key, value)
+  return value
+}
+
 /** `maxIndexes`: filtered index lists kept (each ≤ 4 bytes per user); `maxPages`, `maxPageBytes`: serialised pages kept. */
 export function createViewCache (options: { maxIndexes?: number, maxPages?: number, maxPageBytes?: number } = {}) {
   const indexes = new LRUCache<string, Uint32Array>({ max: options.maxIndexes ?? 64 })
@@ -70,25 +61,17 @@ export function createViewCache (options: { maxIndexes?: number, maxPages?: numb
     sizeCalculation: (body) => Math.max(1, body.length)
   })
   return {
-    /** Users passing `f` in `users` (the directory of snapshot `syncId`), computed once per (syncId, filter). */
+    /** Positions (in directory order, i.e. by id) of the users of snapshot `syncId` passing `f`, computed once per (syncId, filter). */
     userIndexes (syncId: string, users: readonly DirectoryUser[], f: UserFilter): Uint32Array {
-      const key = `${syncId}\u0000${usersScope(f)}`
-      let hit = indexes.get(key)
-      if (hit === undefined) {
-        hit = filterUserIndexes(users, f)
-        indexes.set(key, hit)
-      }
-      return hit
+      return cached(indexes, `${syncId}\u0000${usersScope(f)}`, () => {
+        const hits: number[] = []
+        users.forEach((u, i) => { if (userMatches(u, f)) hits.push(i) })
+        return Uint32Array.from(hits)
+      })
     },
     /** The serialised page `key` of snapshot `syncId` (UTF-8 bytes, sent without re-encoding), built by `build` on a miss. */
     page (syncId: string, key: string, build: () => string): Buffer {
-      const k = `${syncId}\u0000${key}`
-      let body = pages.get(k)
-      if (body === undefined) {
-        body = Buffer.from(build(), 'utf8')
-        pages.set(k, body)
-      }
-      return body
+      return cached(pages, `${syncId}\u0000${key}`, () => Buffer.from(build(), 'utf8'))
     },
     clear () {
       indexes.clear()

@@ -1,13 +1,11 @@
 /**
  * `app.metrics`: Prometheus metrics in a registry of our own (never prom-client's global one, so several apps in
  * one process — tests — do not collide). Registered before the zuora plugin, which reports upstream calls through
- * `app.metrics.upstream`. `syncMetrics`, registered after the sync plugin, feeds it the sync engine's events and
- * the snapshot gauges (read on scrape).
+ * `app.metrics.upstream`. `syncMetrics`, registered after the sync plugin, adds the sync outcomes, the snapshot
+ * gauges (read on scrape) and, with DATABASE_URL, the replica's.
  */
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { Snapshot } from '#src/sync/snapshot.ts'
-import type { SyncJob } from '#src/sync/types.ts'
 import type { UpstreamObserver } from '#src/zuora/types.ts'
 
 declare module 'fastify' {
@@ -16,24 +14,17 @@ declare module 'fastify' {
   }
 }
 
-export const METRIC_PREFIX = 'zuora_c1_'
-const P = METRIC_PREFIX
+const P = 'zuora_c1_'
 
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 const SYNC_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]
+const PHASE_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900]
 
-/** What the scrape-time gauges read (set by `watch` once the snapshots and the sync engine exist). */
-export interface MetricsSources {
-  readonly snapshot: () => Pick<Snapshot, 'snapshotAt' | 'stats'> | undefined
-  readonly syncRunning: () => boolean
-}
-
-/** Builds the registry and every metric. Pure of Fastify: tests can call it directly. */
-export function createServiceMetrics (now: () => number = Date.now) {
+/** The registry with the HTTP and upstream metrics, and makers of further ones in it. Pure of Fastify: tests can call it directly. */
+export function createServiceMetrics () {
   const registry = new Registry()
   const registers = [registry]
-  let sources: Partial<MetricsSources> = {}
   collectDefaultMetrics({ register: registry, prefix: P })
   const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name: P + name, help, labelNames, registers })
   const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) =>
@@ -57,31 +48,6 @@ export function createServiceMetrics (now: () => number = Date.now) {
   for (const outcome of ['ok', 'error']) tokenRefreshes.inc({ outcome }, 0)
   for (const outcome of ['hit', 'miss', 'stale', 'inflight']) cache.inc({ outcome }, 0)
 
-  const syncDuration = histogram('sync_duration_seconds', 'Duration of finished syncs by outcome', ['outcome'], SYNC_BUCKETS)
-  const syncPhase = histogram('sync_phase_duration_seconds',
-    'Time finished syncs spent in each phase (token, first-pages, pages, done, building, persisting)', ['phase'],
-    [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900])
-  const syncs = counter('syncs_total', 'Finished syncs by outcome (succeeded, failed, aborted) and trigger (startup, schedule, api)', ['outcome', 'trigger'])
-  const lastSuccess = gauge('sync_last_success_timestamp_seconds', 'Unix time of the last successful sync in this process (0: none yet)')
-  for (const outcome of ['succeeded', 'failed', 'aborted']) syncs.inc({ outcome, trigger: 'startup' }, 0)
-
-  gauge('sync_running', '1 while a sync is running', function () { this.set(sources.syncRunning?.() === true ? 1 : 0) })
-  gauge('snapshot_age_seconds', 'Age of the snapshot being served (NaN: none yet)', function () {
-    const snap = sources.snapshot?.()
-    this.set(snap === undefined ? Number.NaN : Math.max(0, (now() - Date.parse(snap.snapshotAt)) / 1000))
-  })
-  gauge('snapshot_resources', 'Resources in the snapshot being served, by type (user, role, group)', function () {
-    this.reset()
-    const stats = sources.snapshot?.()?.stats
-    if (stats !== undefined) for (const type of ['user', 'role', 'group'] as const) this.set({ type }, stats.resources[type])
-  }, ['type'])
-  gauge('snapshot_grants', 'Grants in the snapshot being served, by granting resource type (role, group)', function () {
-    this.reset()
-    const stats = sources.snapshot?.()?.stats
-    if (stats !== undefined) for (const type of ['role', 'group'] as const) this.set({ type }, stats.grantsByType[type])
-  }, ['type'])
-  gauge('snapshot_entitlements', 'Entitlements in the snapshot being served', function () { this.set(sources.snapshot?.()?.stats.entitlements ?? 0) })
-
   const upstream: UpstreamObserver = {
     request ({ endpoint, status, durationMs }) {
       upstreamRequests.inc({ endpoint, status: String(status) })
@@ -94,25 +60,7 @@ export function createServiceMetrics (now: () => number = Date.now) {
     },
     tokenRefresh ({ outcome }) { tokenRefreshes.inc({ outcome }) }
   }
-
-  function recordSync (job: SyncJob): void {
-    if (job.status === 'running') return
-    syncs.inc({ outcome: job.status, trigger: job.trigger })
-    if (job.durationMs !== undefined) syncDuration.observe({ outcome: job.status }, job.durationMs / 1000)
-    for (const [phase, ms] of Object.entries(job.phases ?? {})) syncPhase.observe({ phase }, ms / 1000)
-    if (job.status === 'succeeded') lastSuccess.set(Date.parse(job.finishedAt ?? new Date(now()).toISOString()) / 1000)
-  }
-
-  return {
-    registry,
-    /** Handed to the Zuora connection: upstream requests, retries, 429 waits, token refreshes. */
-    upstream,
-    /** Records a finished sync job. */
-    recordSync,
-    http,
-    /** Where the snapshot and sync gauges read from. */
-    watch (from: MetricsSources): void { sources = from }
-  }
+  return { registry, http, upstream, counter, histogram, gauge }
 }
 
 export default fp(async (app) => {
@@ -126,12 +74,47 @@ export default fp(async (app) => {
   app.addHook('onClose', async () => { metrics.registry.clear() })
 }, { name: 'metrics' })
 
-/** Sync outcomes and snapshot gauges: registered once the sync engine and the snapshots exist. */
+/** Sync outcomes, snapshot gauges and the replica's: registered once the sync engine and the snapshots exist. */
 export const syncMetrics = fp(async (app) => {
-  app.metrics.watch({
-    snapshot: () => app.snapshots.current(),
-    syncRunning: () => app.syncEngine.running() !== undefined
+  const { counter, histogram, gauge } = app.metrics
+  const syncDuration = histogram('sync_duration_seconds', 'Duration of finished syncs by outcome', ['outcome'], SYNC_BUCKETS)
+  const syncPhase = histogram('sync_phase_duration_seconds',
+    'Time finished syncs spent in each phase (token, first-pages, pages, done, building, persisting)', ['phase'], PHASE_BUCKETS)
+  const syncs = counter('syncs_total', 'Finished syncs by outcome (succeeded, failed, aborted) and trigger (startup, schedule, api)', ['outcome', 'trigger'])
+  const lastSuccess = gauge('sync_last_success_timestamp_seconds', 'Unix time of the last successful sync in this process (0: none yet)')
+  for (const outcome of ['succeeded', 'failed', 'aborted']) syncs.inc({ outcome, trigger: 'startup' }, 0)
+
+  const stats = () => app.snapshots.current()?.stats
+  gauge('sync_running', '1 while a sync is running', function () { this.set(app.syncEngine.running() !== undefined ? 1 : 0) })
+  gauge('snapshot_age_seconds', 'Age of the snapshot being served (NaN: none yet)', function () {
+    const snap = app.snapshots.current()
+    this.set(snap === undefined ? Number.NaN : Math.max(0, (Date.now() - Date.parse(snap.snapshotAt)) / 1000))
   })
-  const unsubscribe = app.syncEngine.subscribe((event, job) => { if (event === 'finished') app.metrics.recordSync(job) })
+  gauge('snapshot_resources', 'Resources in the snapshot being served, by type (user, role, group)', function () {
+    this.reset()
+    const s = stats()
+    if (s !== undefined) for (const type of ['user', 'role', 'group'] as const) this.set({ type }, s.resources[type])
+  }, ['type'])
+  gauge('snapshot_grants', 'Grants in the snapshot being served, by granting resource type (role, group)', function () {
+    this.reset()
+    const s = stats()
+    if (s !== undefined) for (const type of ['role', 'group'] as const) this.set({ type }, s.grantsByType[type])
+  }, ['type'])
+  gauge('snapshot_entitlements', 'Entitlements in the snapshot being served', function () { this.set(stats()?.entitlements ?? 0) })
+
+  const replica = app.replica
+  if (replica !== undefined) {
+    gauge('replica_leader', '1 when this replica is the sync leader, 0 when it follows', function () { this.set(replica.role() === 'leader' ? 1 : 0) })
+    gauge('replica_store_up', '1 while PostgreSQL is reachable, 0 while degraded (held snapshots still served)', function () { this.set(replica.storeHealthy() ? 1 : 0) })
+    gauge('replica_lag_seconds', 'How long a newer published snapshot has waited to be served by this replica', function () { this.set(replica.lagMs() / 1000) })
+  }
+
+  const unsubscribe = app.syncEngine.subscribe((event, job) => {
+    if (event !== 'finished' || job.status === 'running') return
+    syncs.inc({ outcome: job.status, trigger: job.trigger })
+    if (job.durationMs !== undefined) syncDuration.observe({ outcome: job.status }, job.durationMs / 1000)
+    for (const [phase, ms] of Object.entries(job.phases ?? {})) syncPhase.observe({ phase }, ms / 1000)
+    if (job.status === 'succeeded') lastSuccess.set(Date.parse(job.finishedAt ?? new Date().toISOString()) / 1000)
+  })
   app.addHook('onClose', async () => { unsubscribe() })
 }, { name: 'sync-metrics', dependencies: ['metrics', 'snapshots', 'sync'] })

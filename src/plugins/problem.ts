@@ -8,11 +8,12 @@ import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import fp from 'fastify-plugin'
 import { metricsUnauthorized, unauthorized } from '#src/api/auth.ts'
-import { DEMO_IDS } from '#src/api/examples.ts'
+import { DEMO_IDS, EX_JOB_ID, EX_SYNC_ID } from '#src/api/examples.ts'
 import { REQUEST_ID_HEADER, pathOnly } from '#src/api/logging.ts'
-import { checkedId, invalidPageToken, notFound, snapshotExpired, snapshotNotReady } from '#src/api/paging.ts'
+import { invalidId, invalidPageToken, notFound, snapshotExpired, snapshotNotReady } from '#src/api/paging.ts'
+import { unsafeIdReason } from '#src/c1/ids.ts'
 import { HttpProblem, PROBLEM_CONTENT_TYPE, checkRepeatedQuery, problemFromError, problemJson, problemType } from '#src/api/problem.ts'
-import { badQuery, notAcceptable, syncJobNotFound } from '#src/api/sync.ts'
+import { badQuery, diffNotAcceptable, syncJobNotFound, syncUnavailable } from '#src/api/sync.ts'
 import { isZuoraError } from '#src/zuora/errors.ts'
 
 export default fp(async (app) => {
@@ -96,28 +97,14 @@ function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: Htt
   return reply.code(problem.statusCode).type(PROBLEM_CONTENT_TYPE).send(problemJson(problem, `${pathOnly(request.url)} (request ${request.id})`))
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// OpenAPI examples of the error answers: one per problem type a path can answer with at a status, made by the
-// same builders the routes throw, so a 401 example says 401 and names what to fix.
+// OpenAPI examples of the error answers, made by the builders the routes throw with: one per problem type.
 
-const EX_SYNC_ID = '2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a'
-const EX_JOB_ID = `job_${EX_SYNC_ID}`
 const KINDS: Readonly<Record<string, keyof typeof DEMO_IDS>> = { users: 'user', groups: 'group', roles: 'role' }
 
 /** The resource kind of a `/<kind>s/{id}…` path, if any. */
 function kindOf (path: string): keyof typeof DEMO_IDS | undefined {
   const [, first, second] = path.split('/')
   return second === '{id}' && first !== undefined ? KINDS[first] : undefined
-}
-
-function caught (fn: () => unknown): HttpProblem {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof HttpProblem) return err
-    throw err
-  }
-  throw new Error('expected a problem')
 }
 
 function validation (context: string, field: string, keyword: string, message: string): HttpProblem {
@@ -128,12 +115,11 @@ const isList = (path: string, method: string): boolean =>
   method === 'get' && !/\{id\}$/.test(path) && !path.startsWith('/health') && !['/metrics', '/openapi.json', '/sync/jobs'].includes(path)
 
 /** The problems `method path` answers with at `status` (empty: none documented). */
-export function problemsFor (method: string, path: string, status: number): HttpProblem[] {
-  const kind = kindOf(path)
+function problemsFor (method: string, path: string, status: number, kind: keyof typeof DEMO_IDS | undefined): HttpProblem[] {
   switch (status) {
     case 400: {
       const out: HttpProblem[] = []
-      if (kind !== undefined) out.push(caught(() => checkedId(kind, 'a:b')))
+      if (kind !== undefined) out.push(invalidId(kind, 'a:b', unsafeIdReason('a:b') as string))
       if (path === '/sync/jobs/{id}') out.push(validation('params', 'id', 'pattern', 'must match pattern "^job_[0-9A-Za-z]{27}$"'))
       if (isList(path, method)) {
         out.push(validation('querystring', 'pageSize', 'maximum', 'must be <= 250'))
@@ -151,19 +137,16 @@ export function problemsFor (method: string, path: string, status: number): Http
       if (path === '/sync/jobs/{id}') return [syncJobNotFound(EX_JOB_ID)]
       return kind !== undefined ? [notFound(kind, kind === 'role' ? 'NO_SUCH_ROLE' : '00000000-0000-0000-0000-000000000000')] : []
     case 406:
-      return [notAcceptable('The diff (since=) is served as application/json only.')]
+      return [diffNotAcceptable()]
     case 410:
       return [snapshotExpired(EX_SYNC_ID, '2yQ9Tm0aL4xW8pF2nB6cR1vZk7s')]
     case 415:
       return [problemFromError({ code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' })]
     case 503:
       if (path === '/health/ready') {
-        return [new HttpProblem(503, 'Not ready', 'no snapshot yet: the first sync (job_2yQ8c1Xk3b9ZlV7mT0pR4sWqE1a) is in phase pages', { type: 'not-ready' })]
+        return [new HttpProblem(503, 'Not ready', `no snapshot yet: the first sync (${EX_JOB_ID}) is in phase pages`, { type: 'not-ready' })]
       }
-      if (path === '/sync' && method === 'post') {
-        return [new HttpProblem(503, 'Service is shutting down', 'No new sync can start while the service shuts down; retry on another instance.', { type: 'unavailable' })]
-      }
-      return [snapshotNotReady(undefined, undefined)]
+      return [path === '/sync' && method === 'post' ? syncUnavailable() : snapshotNotReady(undefined, undefined)]
     default:
       return []
   }
@@ -173,13 +156,12 @@ export function problemsFor (method: string, path: string, status: number): Http
 export function problemExamples (method: string, path: string, status: number): Record<string, { summary: string, value: Record<string, unknown> }> {
   const kind = kindOf(path)
   const out: Record<string, { summary: string, value: Record<string, unknown> }> = {}
-  for (const problem of problemsFor(method, path, status)) {
+  for (const problem of problemsFor(method, path, status, kind)) {
     const slug = problem.type.slice(problem.type.lastIndexOf('/') + 1)
     const id = slug === 'invalid-id' ? 'a%3Ab' : typeof problem.extra.id === 'string' ? problem.extra.id : kind !== undefined ? DEMO_IDS[kind] : EX_JOB_ID
-    const instance = `${path.replace('{id}', id)} (request req-1)`
     let key = slug
     for (let i = 2; key in out; i++) key = `${slug}-${i}`
-    out[key] = { summary: problem.title, value: problemJson(problem, instance) }
+    out[key] = { summary: problem.title, value: problemJson(problem, `${path.replace('{id}', id)} (request req-1)`) }
   }
   return out
 }

@@ -5,21 +5,13 @@
  * /docs' asset requests to https would break the page there.
  */
 import helmet from '@fastify/helmet'
-import type { FastifyHelmetOptions } from '@fastify/helmet'
 import fp from 'fastify-plugin'
 
-export const HELMET_OPTIONS: FastifyHelmetOptions = {
-  global: true,
-  contentSecurityPolicy: {
-    useDefaults: true,
-    directives: {
-      'upgrade-insecure-requests': null
-    }
-  },
-  // API responses are JSON read by programs; Swagger UI needs nothing cross-origin.
-  crossOriginResourcePolicy: { policy: 'same-origin' }
-}
-
 export default fp(async (app) => {
-  await app.register(helmet, HELMET_OPTIONS)
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: true, directives: { 'upgrade-insecure-requests': null } },
+    // API responses are JSON read by programs; Swagger UI needs nothing cross-origin.
+    crossOriginResourcePolicy: { policy: 'same-origin' }
+  })
 }, { name: 'security' })

@@ -1,8 +1,8 @@
 /**
- * The OpenAPI 3.1 document, generated from the route schemas (@fastify/swagger, dynamic mode): $id'd schemas
- * keep their names as components, the bearer scheme applies to every operation except the public ones, and error
- * responses are documented as application/problem+json. Served at GET /openapi.json and rendered by Swagger UI
- * at /docs (both public).
+ * The shared $id'd schemas (addSchema: routes reference them by name, Ajv and fast-json-stringify resolve them) and
+ * the OpenAPI 3.1 document generated from the route schemas: the $id'd ones are its named components, the bearer
+ * scheme applies to every operation except the public ones, and error responses are application/problem+json.
+ * Served at GET /openapi.json and rendered by Swagger UI at /docs (both public).
  */
 import swagger from '@fastify/swagger'
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger'
@@ -10,23 +10,15 @@ import swaggerUi from '@fastify/swagger-ui'
 import { Type } from '@sinclair/typebox'
 import fp from 'fastify-plugin'
 import { problemExamples } from './problem.ts'
-import { PROBLEM_CONTENT_TYPE } from '#src/api/problem.ts'
+import { C1_SCHEMAS } from '#src/c1/model.ts'
+import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '#src/api/problem.ts'
+import { SYNC_SCHEMAS } from '#src/api/sync.ts'
 import { VERSION } from '#src/version.ts'
 
 const DOCS_PREFIX = '/docs'
 const OPENAPI_PATH = '/openapi.json'
-const SECURITY_SCHEME = 'bearerAuth'
 
-const PROBLEM_MEDIA_TYPE = PROBLEM_CONTENT_TYPE.split(';')[0] as string
-const PROBLEM_REF = '#/components/schemas/Problem'
-
-const TAGS = [
-  { name: 'resources', description: 'Users, roles and groups with their entitlements and grants, in c1.connector.v2 protojson' },
-  { name: 'sync', description: 'The whole snapshot, its diff since an earlier one, and sync jobs' },
-  { name: 'operations', description: 'Health, metrics and this document' }
-]
-
-export const SWAGGER_OPTIONS: FastifyDynamicSwaggerOptions = {
+const SWAGGER_OPTIONS: FastifyDynamicSwaggerOptions = {
   mode: 'dynamic',
   openapi: {
     openapi: '3.1.0',
@@ -41,28 +33,28 @@ export const SWAGGER_OPTIONS: FastifyDynamicSwaggerOptions = {
     },
     // Relative: Swagger UI's "Try it out" calls the origin that served the document (direct or behind a proxy).
     servers: [{ url: '/', description: 'This service' }],
-    tags: TAGS,
+    tags: [
+      { name: 'resources', description: 'Users, roles and groups with their entitlements and grants, in c1.connector.v2 protojson' },
+      { name: 'sync', description: 'The whole snapshot, its diff since an earlier one, and sync jobs' },
+      { name: 'operations', description: 'Health, metrics and this document' }
+    ],
     components: {
-      securitySchemes: {
-        [SECURITY_SCHEME]: {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'An API token configured in API_TOKENS (or API_TOKENS_FILE)'
-        }
-      }
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token configured in API_TOKENS (or API_TOKENS_FILE)' } }
     },
-    security: [{ [SECURITY_SCHEME]: [] }]
+    security: [{ bearerAuth: [] }]
   },
   refResolver: {
     buildLocalReference (json, _baseUri, _fragment, i) {
       return typeof json.$id === 'string' ? json.$id : `def-${i}`
     }
   },
-  transform: publicRoutesWithoutSecurity,
+  // Routes with `config.public` need no token: `security: []` overrides the global requirement.
+  transform: ({ schema, url, route }) => ({ schema: route.config?.public === true ? { ...schema, security: [] } : schema, url }),
   transformObject: (documentObject) => problemMediaTypes((documentObject as { openapiObject: OpenApiDocument }).openapiObject) as never
 }
 
 export default fp(async (app) => {
+  for (const schema of [...C1_SCHEMAS, ...SYNC_SCHEMAS, ProblemSchema]) app.addSchema(schema)
   // Swagger UI's own routes take no route config: mark them public as they are added.
   app.addHook('onRoute', (route) => {
     if (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`)) route.config = { ...route.config, public: true }
@@ -86,14 +78,7 @@ export default fp(async (app) => {
       }
     }
   }, async function () { return this.swagger() })
-}, { name: 'swagger', dependencies: ['schemas'] })
-
-type TransformArgs = Parameters<NonNullable<FastifyDynamicSwaggerOptions['transform']>>[0]
-
-/** Routes with `config.public` need no token: `security: []` overrides the global requirement. */
-function publicRoutesWithoutSecurity ({ schema, url, route }: TransformArgs) {
-  return { schema: route.config?.public === true ? { ...schema, security: [] } : schema, url }
-}
+}, { name: 'swagger' })
 
 /** The parts of the document `problemMediaTypes` reads. */
 interface OpenApiDocument {
@@ -109,10 +94,10 @@ function problemMediaTypes (doc: OpenApiDocument): OpenApiDocument {
     for (const [method, operation] of Object.entries(pathItem)) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const json = response.content?.['application/json']
-        if (!/^[45]/.test(status) || json?.schema?.$ref !== PROBLEM_REF || response.content === undefined) continue
+        if (!/^[45]/.test(status) || json?.schema?.$ref !== '#/components/schemas/Problem' || response.content === undefined) continue
         delete response.content['application/json']
         const examples = problemExamples(method, path, Number(status))
-        response.content[PROBLEM_MEDIA_TYPE] = Object.keys(examples).length > 0 ? { ...json, examples } : json
+        response.content[PROBLEM_CONTENT_TYPE.split(';')[0] as string] = Object.keys(examples).length > 0 ? { ...json, examples } : json
       }
     }
   }

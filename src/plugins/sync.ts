@@ -4,19 +4,16 @@
  */
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
-import { Gauge } from 'prom-client'
-import type { Registry } from 'prom-client'
 import type { Config } from '#src/config.ts'
 import type { FastifyInstance } from 'fastify'
 import { createFileSnapshotStore } from '#src/sync/file-snapshot-store.ts'
 import { Snapshot } from '#src/sync/snapshot.ts'
 import { createSyncEngine } from '#src/sync/sync-engine.ts'
-import type { LoadedSnapshots, PersistedSnapshot, SnapshotStore, SyncEngine } from '#src/sync/types.ts'
+import type { PersistedSnapshot, RejectedFile, SnapshotStore, SyncEngine } from '#src/sync/types.ts'
 import { createReplica } from '#src/sync/pg/pg-replica.ts'
 import { createLeaderEngine } from '#src/sync/leader-engine.ts'
 import type { LeaderEngine } from '#src/sync/leader-engine.ts'
 import { VERSION } from '#src/version.ts'
-import { METRIC_PREFIX } from './metrics.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,7 +25,7 @@ declare module 'fastify' {
 
 interface SyncPluginOptions {
   readonly store?: SnapshotStore
-  /** false: no start-up sync and no schedule (tests publish snapshots themselves). Default true. */
+  /** false: no start-up sync and no schedule. Default true. */
   readonly startSync?: boolean
   readonly now?: () => number
 }
@@ -45,7 +42,7 @@ export function snapshotSource (zuora: Pick<Config['zuora'], 'scimBaseUrl' | 'cl
  * Snapshots of another directory (`source` differs: the tenant or the client changed) are skipped.
  */
 async function restoreSnapshots (app: FastifyInstance, store: SnapshotStore, source: string): Promise<() => Promise<void>> {
-  const logRejected = (rejected: LoadedSnapshots['rejected']): void => {
+  const logRejected = (rejected: readonly RejectedFile[]): void => {
     for (const { file, reason } of rejected) app.log.warn({ file, reason }, 'ignoring a persisted snapshot that failed its integrity check')
   }
   const restore = (persisted: PersistedSnapshot | undefined, label: string, hold: (s: Snapshot) => void): boolean => {
@@ -65,38 +62,23 @@ async function restoreSnapshots (app: FastifyInstance, store: SnapshotStore, sou
   }
   const loaded = await store.load()
   logRejected(loaded.rejected)
-  const served = restore(loaded.current, 'current', (s) => { app.snapshots.publish(s) })
   const restorePrevious = async (): Promise<void> => {
     if (loaded.loadPrevious === undefined) return
     const { previous, rejected } = await loaded.loadPrevious()
     logRejected(rejected)
     restore(previous, 'previous', (s) => { app.snapshots.adopt(s) })
   }
-  if (served) return restorePrevious
+  if (restore(loaded.current, 'current', (s) => { app.snapshots.publish(s) })) return restorePrevious
   await restorePrevious()
   return async () => {}
 }
 
-function createEngine (app: FastifyInstance, store: SnapshotStore, opts: SyncPluginOptions, intervalSeconds = app.config.sync.intervalSeconds): SyncEngine {
-  return createSyncEngine({
-    zuora: app.zuora,
-    holder: app.snapshots,
-    store,
-    logger: app.log.child({ module: 'sync' }),
-    connectorVersion: VERSION,
-    source: snapshotSource(app.config.zuora),
-    intervalSeconds,
-    now: opts.now
-  })
-}
-
 /** Several replicas (DATABASE_URL): the shared store, and an engine that syncs only while this replica leads. */
-async function replicated (app: FastifyInstance, url: string, opts: SyncPluginOptions): Promise<{ store: SnapshotStore, engine: LeaderEngine }> {
+async function replicated (app: FastifyInstance, url: string, opts: SyncPluginOptions, engineOf: (store: SnapshotStore, intervalSeconds: number) => SyncEngine) {
   const { store, coordinator } = await createReplica(url, app.log.child({ module: 'replica' }))
-  // The local engine has no schedule of its own: the leader engine schedules, and only while leading.
-  const local = createEngine(app, store, opts, 0)
   const engine = createLeaderEngine({
-    local,
+    // The local engine has no schedule of its own: the leader engine schedules, and only while leading.
+    local: engineOf(store, 0),
     coordinator,
     store,
     holder: app.snapshots,
@@ -108,25 +90,22 @@ async function replicated (app: FastifyInstance, url: string, opts: SyncPluginOp
   return { store, engine }
 }
 
-/** zuora_c1_replica_*: this replica's role, the store's health and the publish lag (DATABASE_URL only). */
-function replicaMetrics (registry: Registry, replica: LeaderEngine): void {
-  const gauge = (name: string, help: string, value: () => number): void => {
-    registry.registerMetric(new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [], collect () { this.set(value()) } }))
-  }
-  gauge('replica_leader', '1 when this replica is the sync leader, 0 when it follows', () => replica.role() === 'leader' ? 1 : 0)
-  gauge('replica_store_up', '1 while PostgreSQL is reachable, 0 while degraded (held snapshots still served)', () => replica.storeHealthy() ? 1 : 0)
-  gauge('replica_lag_seconds', 'How long a newer published snapshot has waited to be served by this replica', () => replica.lagMs() / 1000)
-}
-
 export default fp<SyncPluginOptions>(async (app, opts) => {
+  const engineOf = (store: SnapshotStore, intervalSeconds: number): SyncEngine => createSyncEngine({
+    zuora: app.zuora,
+    holder: app.snapshots,
+    store,
+    logger: app.log.child({ module: 'sync' }),
+    connectorVersion: VERSION,
+    source: snapshotSource(app.config.zuora),
+    intervalSeconds,
+    now: opts.now
+  })
   const url = app.config.sync.databaseUrl
-  const replica = opts.store === undefined && url !== undefined ? await replicated(app, url.reveal(), opts) : undefined
+  const replica = opts.store === undefined && url !== undefined ? await replicated(app, url.reveal(), opts, engineOf) : undefined
   const store = replica?.store ?? opts.store ?? createFileSnapshotStore(app.config.sync.dataDir, { logger: app.log.child({ module: 'snapshot-store' }) })
-  const engine = replica?.engine ?? createEngine(app, store, opts)
-  if (replica !== undefined) {
-    app.decorate('replica', replica.engine)
-    replicaMetrics(app.metrics.registry, replica.engine)
-  }
+  const engine = replica?.engine ?? engineOf(store, app.config.sync.intervalSeconds)
+  if (replica !== undefined) app.decorate('replica', replica.engine)
   app.decorate('syncEngine', engine)
   // The previous snapshot is read in the background once the current one is served (a restart serves at once).
   let previousRestored: Promise<void> = Promise.resolve()
@@ -142,4 +121,4 @@ export default fp<SyncPluginOptions>(async (app, opts) => {
     await previousRestored
     await engine.close()
   })
-}, { name: 'sync', dependencies: ['zuora', 'snapshots', 'metrics'] })
+}, { name: 'sync', dependencies: ['zuora', 'snapshots'] })

@@ -1,7 +1,6 @@
 /**
- * `app.zuora`: the one connection to Zuora (token manager, rate-limit queue, SCIM client), shared by every caller
- * in the process and closed with the app. The metrics plugin counts its upstream requests, retries, 429 waits and
- * token refreshes.
+ * `app.zuora`: the one connection to Zuora (token manager, rate-limit queue, SCIM client), closed with the app; a
+ * ready-made one (tests) is not. The metrics plugin counts its upstream requests, retries, 429 waits and token refreshes.
  */
 import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
@@ -14,7 +13,6 @@ declare module 'fastify' {
   }
 }
 
-/** `dispatcher`: for the Zuora calls (tests: a MockAgent); `zuora`: a ready-made connection (tests), not closed here. */
 export default fp<{ dispatcher?: Dispatcher, zuora?: ZuoraConnection }>(async (app, opts) => {
   if (opts.zuora !== undefined) {
     app.decorate('zuora', opts.zuora)

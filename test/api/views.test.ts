@@ -6,8 +6,9 @@ import { userStatus } from '#src/c1/mapping.ts'
 import type { DirectoryUser } from '#src/directory/types.ts'
 import { seqFromArray, seqOf } from '#src/sync/seq.ts'
 import {
-  createViewCache, filterUserIndexes, isEmptyFilter, pickSeq, slicePage, userMatches, usersScope
+  createViewCache, isEmptyFilter, pickSeq, slicePage, userMatches, usersScope
 } from '#src/api/views.ts'
+import type { UserFilter } from '#src/api/views.ts'
 import { testSnapshot } from '../fixtures.ts'
 
 const user = (over: Partial<DirectoryUser>): DirectoryUser => ({
@@ -47,9 +48,10 @@ t.test('usersScope and isEmptyFilter', async (t) => {
   t.notOk(isEmptyFilter({ q: 'x' }))
 })
 
-t.test('filterUserIndexes on a seeded snapshot', async (t) => {
+t.test('filtered user indexes on a seeded snapshot', async (t) => {
   const snapshot = testSnapshot({ users: 50 })
   const users = snapshot.directory.users
+  const filterUserIndexes = (list: readonly DirectoryUser[], f: UserFilter) => createViewCache().userIndexes(snapshot.syncId, list, f)
   const enabled = filterUserIndexes(users, { status: 'enabled' })
   const disabled = filterUserIndexes(users, { status: 'disabled' })
   t.equal(enabled.length, snapshot.stats.usersByStatus.enabled)

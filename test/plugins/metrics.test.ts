@@ -5,7 +5,7 @@ import t from 'tap'
 import { createServiceMetrics } from '#src/plugins/metrics.ts'
 import { API_TOKEN } from '../helper.ts'
 import type { TestStack } from '../helper.ts'
-import { injectStack } from '../routes/inject.ts'
+import { injectStack, injectTestApp } from '../routes/inject.ts'
 
 /** The value of one sample (`name{labels}`); undefined when absent. Labels are matched as written by prom-client. */
 function sample (text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -104,5 +104,9 @@ t.test('createServiceMetrics: separate registries, observers never share state',
   t.equal(sample(ta, 'zuora_c1_upstream_requests_total', { endpoint: 'users', status: '200' }), 1)
   t.equal(sample(tb, 'zuora_c1_upstream_requests_total', { endpoint: 'users', status: '200' }), undefined)
   t.equal(sample(ta, 'zuora_c1_upstream_cache_requests_total', { outcome: 'hit' }), 0, 'nothing looks up a cache any more; the name stays (a contract)')
-  t.ok(Number.isNaN(sample(ta, 'zuora_c1_snapshot_age_seconds')), 'no snapshot: age is NaN')
+})
+
+t.test('no snapshot: age is NaN', async (t) => {
+  const app = await injectTestApp({ startSync: false, t })
+  t.ok(Number.isNaN(sample(await app.app.metrics.registry.metrics(), 'zuora_c1_snapshot_age_seconds')))
 })

@@ -9,7 +9,7 @@ import t from 'tap'
 import { genReqId } from '#src/api/logging.ts'
 import { HttpProblem, problemType } from '#src/api/problem.ts'
 import problem, { frameworkErrors } from '#src/plugins/problem.ts'
-import schemas from '#src/plugins/schemas.ts'
+import swagger from '#src/plugins/swagger.ts'
 import { problemResponses } from '#src/api/problem.ts'
 import { ZuoraError } from '#src/zuora/errors.ts'
 
@@ -25,7 +25,7 @@ async function start (t: Tap): Promise<{ app: FastifyInstance, url: string }> {
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false, useDefaults: true } }
   })
   await app.register(problem)
-  await app.register(schemas)
+  await app.register(swagger)
   app.get('/items', {
     schema: {
       querystring: Type.Object({

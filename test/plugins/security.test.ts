@@ -5,7 +5,6 @@
 import Fastify from 'fastify'
 import t from 'tap'
 import problem from '#src/plugins/problem.ts'
-import schemas from '#src/plugins/schemas.ts'
 import security from '#src/plugins/security.ts'
 import swagger from '#src/plugins/swagger.ts'
 
@@ -15,7 +14,6 @@ async function start (t: Tap): Promise<string> {
   const app = Fastify({ logger: false })
   await app.register(problem)
   await app.register(security)
-  await app.register(schemas)
   await app.register(swagger)
   app.get('/data', async () => ({ ok: true }))
   await app.listen({ port: 0, host: '127.0.0.1' })

@@ -9,7 +9,6 @@ import { ResourceSchema, ref } from '#src/c1/model.ts'
 import { loadConfig } from '#src/config.ts'
 import auth from '#src/plugins/auth.ts'
 import problem from '#src/plugins/problem.ts'
-import schemas from '#src/plugins/schemas.ts'
 import { problemResponses } from '#src/api/problem.ts'
 import security from '#src/plugins/security.ts'
 import swagger from '#src/plugins/swagger.ts'
@@ -28,7 +27,6 @@ async function start (t: Tap): Promise<string> {
   }))
   await app.register(problem)
   await app.register(security)
-  await app.register(schemas)
   await app.register(swagger)
   await app.register(auth)
   app.get('/things/:id', {
