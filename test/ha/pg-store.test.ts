@@ -4,7 +4,7 @@
  */
 import t from 'tap'
 import pg from 'pg'
-import { createPgCoordinator } from '#src/sync/pg/pg-coordinator.ts'
+import { createPgCoordinator } from '#src/sync/pg/pg-replica.ts'
 import { createPgStore, KEEP_SNAPSHOTS, poolConfig } from '#src/sync/pg/pg-store.ts'
 import { newSyncId } from '#src/sync/sync-id.ts'
 import { testSnapshot } from '../helper.ts'
