@@ -19,9 +19,8 @@ import { ITEMS_PER_STEP, runAtOnce } from './turns.ts'
 import type { Steps } from './turns.ts'
 import type { PersistedSnapshot, SnapshotMeta } from './types.ts'
 
-export type { Seq } from './seq.ts'
 export type SectionName = 'resourceTypes' | 'resources' | 'entitlements' | 'grants'
-export type ResourceKind = typeof USER_TYPE | typeof ROLE_TYPE | typeof GROUP_TYPE
+type ResourceKind = typeof USER_TYPE | typeof ROLE_TYPE | typeof GROUP_TYPE
 export type GrantingKind = typeof ROLE_TYPE | typeof GROUP_TYPE
 
 /** A snapshot that must not be published; src/sync/sync-errors.ts matches on the name 'SnapshotError'. */
@@ -45,8 +44,6 @@ export class Snapshot {
   readonly users: Seq<Resource>
   readonly roles: Seq<Resource>
   readonly groups: Seq<Resource>
-  readonly allEntitlements: Seq<Entitlement>
-  readonly allGrants: Seq<Grant>
 
   readonly #persisted: PersistedSnapshot
   readonly #parts: Parts
@@ -66,19 +63,17 @@ export class Snapshot {
     this.users = seqOf(users.length, (i) => userResource(users[i]))
     this.roles = seqOf(roles.length, (i) => roleResource(roles[i], roleMembers[i].length))
     this.groups = seqOf(groups.length, (i) => groupResource(groups[i]))
-    this.allEntitlements = concatSeqs<Entitlement>([
-      seqOf(roles.length, (i) => roleEntitlement(roles[i])),
-      seqOf(groups.length, (i) => groupEntitlementOf(groups[i]))
-    ])
-    this.allGrants = concatSeqs<Grant>([
-      groupedSeq(roleMembers.map((m) => m.length), (r, k) => roleGrant(roles[r], userIdAt(users, roleMembers[r], k))),
-      groupedSeq(groups.map((_, g) => groupNested[g].length + groupMembers[g].length), (g, k) => groupGrantAt(groups[g], groupNested[g], groupMembers[g], users, k))
-    ])
     this.#sections = {
       resourceTypes: seqFromArray(RESOURCE_TYPES),
       resources: concatSeqs<Resource>([this.users, this.roles, this.groups]),
-      entitlements: this.allEntitlements,
-      grants: this.allGrants
+      entitlements: concatSeqs<Entitlement>([
+        seqOf(roles.length, (i) => roleEntitlement(roles[i])),
+        seqOf(groups.length, (i) => groupEntitlementOf(groups[i]))
+      ]),
+      grants: concatSeqs<Grant>([
+        groupedSeq(roleMembers.map((m) => m.length), (r, k) => roleGrant(roles[r], users[roleMembers[r][k]].id)),
+        groupedSeq(groups.map((_, g) => groupNested[g].length + groupMembers[g].length), (g, k) => groupGrantAt(groups[g], groupNested[g], groupMembers[g], users, k))
+      ])
     }
     this.stats = statsOf(persisted, parts)
   }
@@ -124,7 +119,7 @@ export class Snapshot {
     const users = this.directory.users
     if (kind === ROLE_TYPE) {
       const members = this.#parts.roleMembers[i]
-      return seqOf(members.length, (k) => roleGrant(id, userIdAt(users, members, k)))
+      return seqOf(members.length, (k) => roleGrant(id, users[members[k]].id))
     }
     const members = this.#parts.groupMembers[i]
     const nested = this.#parts.groupNested[i]
@@ -133,17 +128,11 @@ export class Snapshot {
   }
 }
 
-/** What the constructor needs computed: indexes, memberships by position, and the enabled users. */
-interface Parts {
-  readonly index: Record<ResourceKind, ReadonlyMap<string, number>>
-  /** Per role (catalog order), the indexes of the users holding it, in user-id order. */
-  readonly roleMembers: readonly (readonly number[])[]
-  /** Per group, the indexes of its member users, in user-id order (unknown members left out). */
-  readonly groupMembers: readonly (readonly number[])[]
-  /** Per group, the ids of its nested groups that are in the directory, in id order. */
-  readonly groupNested: readonly (readonly string[])[]
-  readonly enabledUsers: number
-}
+/**
+ * What the constructor needs computed: id → position indexes; per role and per group the positions of its users
+ * (in user-id order, unknown members left out); per group its nested groups that are in the directory.
+ */
+type Parts = ReturnType<typeof partsOf> extends Steps<infer P> ? P : never
 
 function statsOf ({ directory: { users, roles, groups }, findings }: PersistedSnapshot, parts: Parts) {
   const enabled = parts.enabledUsers
@@ -166,7 +155,7 @@ function statsOf ({ directory: { users, roles, groups }, findings }: PersistedSn
   }
 }
 
-function * partsOf (persisted: PersistedSnapshot): Steps<Parts> {
+function * partsOf (persisted: PersistedSnapshot) {
   const { users, groups, roles } = persisted.directory
   const index = {
     user: yield * indexIds('user', users.map((u) => u.id)),
@@ -217,15 +206,11 @@ function * partsOf (persisted: PersistedSnapshot): Steps<Parts> {
 
 /** A group's k-th grant: nested groups first (principal type "group" sorts before "user"), then member users. */
 function groupGrantAt (g: DirectoryGroup, nested: readonly string[], members: readonly number[], users: readonly DirectoryUser[], k: number): Grant {
-  return k < nested.length ? nestedGroupGrant(g.id, nested[k]) : groupGrant(g.id, userIdAt(users, members, k - nested.length))
+  return k < nested.length ? nestedGroupGrant(g.id, nested[k]) : groupGrant(g.id, users[members[k - nested.length]].id)
 }
 
 function groupEntitlementOf (g: DirectoryGroup): Entitlement {
   return groupEntitlement(g.id, g.displayName, (g.nestedGroups ?? []).length > 0)
-}
-
-function userIdAt (users: readonly DirectoryUser[], members: readonly number[], k: number): string {
-  return users[members[k]].id
 }
 
 /** id → position; ids must be safe for C1, unique and in code-unit order (what the directory promises). */
