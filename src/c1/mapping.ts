@@ -188,19 +188,13 @@ export function wellFormed (s: string): string {
 
 /** `wellFormed` on every string of a freshly built object, in place (shared frozen parts have no surrogates). */
 function wellFormedDeep<T> (v: T): T {
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x = wellFormedDeep(v[i])
-      if (x !== v[i]) v[i] = x
-    }
-  } else if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>
+  if (typeof v === 'string') return wellFormed(v) as T
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown> // an array too: its keys are the indexes
     for (const k of Object.keys(o)) {
       const x = wellFormedDeep(o[k])
       if (x !== o[k]) o[k] = x
     }
-  } else if (typeof v === 'string') {
-    return wellFormed(v) as T
   }
   return v
 }
