@@ -12,8 +12,8 @@ import {
   groupEntitlement, groupGrant, groupResource, nestedGroupGrant, roleEntitlement, roleGrant, roleResource, userResource, userStatus
 } from '#src/c1/mapping.ts'
 import type { Entitlement, Grant, Resource, ResourceType } from '#src/c1/model.ts'
-import type { Directory, DirectoryFindings, DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
-import { concatSeqs, groupedSeq, seqFromArray, seqOf } from './seq.ts'
+import type { Directory, DirectoryFindings, DirectoryGroup } from '#src/directory/types.ts'
+import { concatSeqs, seqFromArray, seqOf } from './seq.ts'
 import type { Seq } from './seq.ts'
 import { ITEMS_PER_STEP, runAtOnce } from './turns.ts'
 import type { Steps } from './turns.ts'
@@ -46,7 +46,9 @@ export class Snapshot {
   readonly groups: Seq<Resource>
 
   readonly #persisted: PersistedSnapshot
-  readonly #parts: Parts
+  readonly #index: Parts['index']
+  /** Per role and per group (directory order), its grants in user-id order (a group's nested groups first). */
+  readonly #grants: Record<GrantingKind, readonly Seq<Grant>[]>
   readonly #sections: Record<SectionName, Seq<object>>
 
   private constructor (persisted: PersistedSnapshot, parts: Parts) {
@@ -58,11 +60,18 @@ export class Snapshot {
     this.findings = persisted.findings
     const { users, groups, roles } = persisted.directory
     const { roleMembers, groupMembers, groupNested } = parts
-    this.#parts = parts
-
+    this.#index = parts.index
     this.users = seqOf(users.length, (i) => userResource(users[i]))
     this.roles = seqOf(roles.length, (i) => roleResource(roles[i], roleMembers[i].length))
     this.groups = seqOf(groups.length, (i) => groupResource(groups[i]))
+    this.#grants = {
+      role: roles.map((role, r) => seqOf(roleMembers[r].length, (k) => roleGrant(role, users[roleMembers[r][k]].id))),
+      // Nested groups first: principal type "group" sorts before "user".
+      group: groups.map((g, i) => {
+        const [nested, members] = [groupNested[i], groupMembers[i]]
+        return seqOf(nested.length + members.length, (k) => k < nested.length ? nestedGroupGrant(g.id, nested[k]) : groupGrant(g.id, users[members[k - nested.length]].id))
+      })
+    }
     this.#sections = {
       resourceTypes: seqFromArray(RESOURCE_TYPES),
       resources: concatSeqs<Resource>([this.users, this.roles, this.groups]),
@@ -70,10 +79,7 @@ export class Snapshot {
         seqOf(roles.length, (i) => roleEntitlement(roles[i])),
         seqOf(groups.length, (i) => groupEntitlementOf(groups[i]))
       ]),
-      grants: concatSeqs<Grant>([
-        groupedSeq(roleMembers.map((m) => m.length), (r, k) => roleGrant(roles[r], users[roleMembers[r][k]].id)),
-        groupedSeq(groups.map((_, g) => groupNested[g].length + groupMembers[g].length), (g, k) => groupGrantAt(groups[g], groupNested[g], groupMembers[g], users, k))
-      ])
+      grants: concatSeqs<Grant>([...this.#grants.role, ...this.#grants.group])
     }
     this.stats = statsOf(persisted, parts)
   }
@@ -100,31 +106,22 @@ export class Snapshot {
   }
 
   resource (kind: ResourceKind, id: string): Resource | undefined {
-    const i = this.#parts.index[kind].get(id)
+    const i = this.#index[kind].get(id)
     if (i === undefined) return undefined
     return kind === USER_TYPE ? this.users.at(i) : kind === ROLE_TYPE ? this.roles.at(i) : this.groups.at(i)
   }
 
   /** The one entitlement of a role (`assigned`) or group (`member`); undefined for an unknown id. */
   entitlementsOf (kind: GrantingKind, id: string): Entitlement[] | undefined {
-    const i = this.#parts.index[kind].get(id)
+    const i = this.#index[kind].get(id)
     if (i === undefined) return undefined
     return kind === ROLE_TYPE ? [roleEntitlement(id)] : [groupEntitlementOf(this.directory.groups[i])]
   }
 
   /** Grants of a role or group, in user-id order; undefined for an unknown id. */
   grantsOf (kind: GrantingKind, id: string): Seq<Grant> | undefined {
-    const i = this.#parts.index[kind].get(id)
-    if (i === undefined) return undefined
-    const users = this.directory.users
-    if (kind === ROLE_TYPE) {
-      const members = this.#parts.roleMembers[i]
-      return seqOf(members.length, (k) => roleGrant(id, users[members[k]].id))
-    }
-    const members = this.#parts.groupMembers[i]
-    const nested = this.#parts.groupNested[i]
-    const group = this.directory.groups[i]
-    return seqOf(nested.length + members.length, (k) => groupGrantAt(group, nested, members, users, k))
+    const i = this.#index[kind].get(id)
+    return i === undefined ? undefined : this.#grants[kind][i]
   }
 }
 
@@ -202,11 +199,6 @@ function * partsOf (persisted: PersistedSnapshot) {
     throw new SnapshotError(`referential integrity failed: ${danglingEntitlements} grant(s) point at no entitlement and ${danglingPrincipals} at no principal`)
   }
   return { index, roleMembers, groupMembers, groupNested, enabledUsers }
-}
-
-/** A group's k-th grant: nested groups first (principal type "group" sorts before "user"), then member users. */
-function groupGrantAt (g: DirectoryGroup, nested: readonly string[], members: readonly number[], users: readonly DirectoryUser[], k: number): Grant {
-  return k < nested.length ? nestedGroupGrant(g.id, nested[k]) : groupGrant(g.id, users[members[k - nested.length]].id)
 }
 
 function groupEntitlementOf (g: DirectoryGroup): Entitlement {
