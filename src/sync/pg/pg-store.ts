@@ -24,11 +24,7 @@ const DDL_LOCK = 1
 export const LEADER_LOCK = 2
 
 /** Channels of NOTIFY. */
-export const CHANNEL = {
-  published: 'zuora_c1_published',
-  syncRequested: 'zuora_c1_sync_requested',
-  jobs: 'zuora_c1_jobs'
-} as const
+export const CHANNEL = { published: 'zuora_c1_published', syncRequested: 'zuora_c1_sync_requested', jobs: 'zuora_c1_jobs' } as const
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS zuora_c1_snapshots (
@@ -58,13 +54,12 @@ export function poolConfig (url: string): pg.PoolConfig {
   return { connectionString: url, max: 4, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, keepAlive: true, application_name: 'zuora-c1-facade' }
 }
 
-async function inTransaction<T> (pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+async function inTransaction (pool: Pool, fn: (client: PoolClient) => Promise<void>): Promise<void> {
   const client = await pool.connect()
   try {
     await client.query('BEGIN')
-    const result = await fn(client)
+    await fn(client)
     await client.query('COMMIT')
-    return result
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
     throw err
