@@ -7,7 +7,7 @@
 import { Type } from '@sinclair/typebox'
 import type { Static } from '@sinclair/typebox'
 import { ANNOTATION_PREFIX } from './model.ts'
-import type { Annotation, Grant, Resource } from './model.ts'
+import type { Grant, Resource } from './model.ts'
 
 export const LIST_VIEWS = ['protojson', 'flat'] as const
 export type ListView = typeof LIST_VIEWS[number]
@@ -49,28 +49,13 @@ export const FlatGrantSchema = Type.Object({
   principalId: Type.String({ description: 'The user id' })
 }, { additionalProperties: false, description: 'A grant in the flat view' })
 
-function trait (r: Resource, name: string): Annotation | undefined {
-  return r.annotations.find((a) => a['@type'] === `${ANNOTATION_PREFIX}${name}`)
-}
-
-function profileField (r: Resource, key: string): unknown {
-  return (r.profile as Record<string, unknown> | undefined)?.[key]
-}
-
-function str (v: unknown): string {
-  return typeof v === 'string' ? v : ''
-}
-
-function count (v: unknown): number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0
-}
-
-function flatStatus (r: Resource): 'enabled' | 'disabled' {
-  return r.status?.status === 'RESOURCE_STATUS_ENABLED' ? 'enabled' : 'disabled'
-}
+const str = (v: unknown): string => typeof v === 'string' ? v : ''
+const count = (v: unknown): number => typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0
+const profileField = (r: Resource, key: string): unknown => (r.profile as Record<string, unknown> | undefined)?.[key]
+const flatStatus = (r: Resource): 'enabled' | 'disabled' => r.status?.status === 'RESOURCE_STATUS_ENABLED' ? 'enabled' : 'disabled'
 
 export function flatUser (r: Resource): Static<typeof FlatUserSchema> {
-  const t = trait(r, 'UserTrait')
+  const t = r.annotations.find((a) => a['@type'] === `${ANNOTATION_PREFIX}UserTrait`)
   const emails = Array.isArray(t?.emails) ? t.emails as Array<{ address: string, isPrimary?: boolean }> : []
   const email = emails.find((e) => e.isPrimary === true) ?? emails[0]
   return {

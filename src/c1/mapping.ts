@@ -1,15 +1,10 @@
 /**
- * Pure, deterministic mapping of the normalised Zuora directory onto C1's protojson shapes
- * (c1-model.md §7). No I/O, no clock: the same input always gives byte-identical JSON.
- *
- * - user  → Resource with UserTrait + RawId; explicit status on Resource.status AND UserTrait.status.
- * - role  → Resource with an empty RoleTrait + RawId; the id is the role value (ADMIN, USER, …).
- * - group → Resource with GroupTrait + RawId.
- * - role `assigned` / group `member` ASSIGNMENT entitlements, grantable to users.
- * - grants with ids byte-identical to baton-sdk's NewEntitlementID / NewGrantID.
- * - a nested group (RFC 7643 member of type Group) holds its parent's `member` entitlement through a grant to the
- *   group, annotated GrantExpandable{entitlementIds:[group:<child>:member]} so C1 expands it to the child's
- *   members (transitively); it is never flattened into user grants (c1-model.md §1.8, §1.10).
+ * Pure, deterministic mapping of the normalised Zuora directory onto C1's protojson shapes (c1-model.md §7):
+ * the same input always gives byte-identical JSON. Users, roles (the id is the role value) and groups are Resources
+ * with their trait and RawId; roles offer `assigned` and groups `member` ASSIGNMENT entitlements; grant ids are
+ * baton-sdk's NewEntitlementID / NewGrantID. A nested group (RFC 7643 member of type Group) holds its parent's
+ * `member` entitlement through a grant annotated GrantExpandable, so C1 expands it to the child's members
+ * (transitively); it is never flattened into user grants (c1-model.md §1.8, §1.10).
  */
 import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
 import { entitlementId, grantId } from './ids.ts'
@@ -34,32 +29,15 @@ function deepFreeze<T> (value: T): T {
   return value
 }
 
-const USER_RT: ResourceType = deepFreeze({
-  id: USER_TYPE,
-  displayName: 'User',
-  traits: ['TRAIT_USER'],
-  annotations: [annotation('SkipEntitlementsAndGrants')],
-  description: 'A Zuora OneID user (SCIM User)'
-})
+/** The resource types, in /sync order. */
+export const RESOURCE_TYPES: readonly ResourceType[] = deepFreeze([
+  { id: USER_TYPE, displayName: 'User', traits: ['TRAIT_USER'], annotations: [annotation('SkipEntitlementsAndGrants')], description: 'A Zuora OneID user (SCIM User)' },
+  { id: ROLE_TYPE, displayName: 'Role', traits: ['TRAIT_ROLE'], description: 'A Zuora organization role (a value of the SCIM user roles[]); assignment = `assigned`' },
+  { id: GROUP_TYPE, displayName: 'Group', traits: ['TRAIT_GROUP'], description: 'A Zuora OneID user group (SCIM Group); membership = `member`' }
+])
+const [USER_RT, , GROUP_RT] = RESOURCE_TYPES
 
-const ROLE_RT: ResourceType = deepFreeze({
-  id: ROLE_TYPE,
-  displayName: 'Role',
-  traits: ['TRAIT_ROLE'],
-  description: 'A Zuora organization role (a value of the SCIM user roles[]); assignment = `assigned`'
-})
-
-const GROUP_RT: ResourceType = deepFreeze({
-  id: GROUP_TYPE,
-  displayName: 'Group',
-  traits: ['TRAIT_GROUP'],
-  description: 'A Zuora OneID user group (SCIM Group); membership = `member`'
-})
-
-/** The resource types, in /sync order: user (SkipEntitlementsAndGrants), role, group. */
-export const RESOURCE_TYPES: readonly ResourceType[] = Object.freeze([USER_RT, ROLE_RT, GROUP_RT])
-
-/** Known Zuora organization roles (the two OneID user types). */
+/** The two OneID user types. */
 const KNOWN_ROLES = new Map([['ADMIN', 'Organization Admin'], ['USER', 'Standard User']])
 
 // Protobuf limits (bytes) that the SDK validates.
@@ -89,8 +67,6 @@ export function clipBytes (s: string, maxBytes: number): string {
 function nonBlank (s: string | undefined): string | undefined {
   return s !== undefined && s.trim() !== '' ? s : undefined
 }
-
-// --- users ---------------------------------------------------------------------------------------
 
 const ENABLED = { resource: 'RESOURCE_STATUS_ENABLED', trait: 'STATUS_ENABLED' } as const
 const DISABLED = { resource: 'RESOURCE_STATUS_DISABLED', trait: 'STATUS_DISABLED' } as const
@@ -144,10 +120,7 @@ export function isValidEmail (address: string): boolean {
   return host.split('.').every((label) => HOST_LABEL.test(label))
 }
 
-/**
- * UserTrait emails: valid addresses only (the SDK validates them), de-duplicated case-insensitively,
- * at most one primary (the first flagged one), in the directory's order.
- */
+/** UserTrait emails: valid only (the SDK validates them), de-duplicated case-insensitively, at most one primary. */
 export function traitEmails (u: DirectoryUser): { emails: Array<{ address: string, isPrimary: boolean }>, invalid: string[] } {
   const emails: Array<{ address: string, isPrimary: boolean }> = []
   const invalid: string[] = []
@@ -213,24 +186,15 @@ export function wellFormed (s: string): string {
   return ANY_SURROGATE.test(s) ? s.replace(LONE_SURROGATES, '\uFFFD') : s
 }
 
-/**
- * `wellFormed` on every string inside a freshly built object, changed in place where a string changes (shared
- * frozen parts such as the user resource type have no surrogates and are never written).
- */
+/** `wellFormed` on every string of a freshly built object, in place (shared frozen parts have no surrogates). */
 function wellFormedDeep<T> (v: T): T {
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x = wellFormedDeep(v[i])
-      if (x !== v[i]) v[i] = x
-    }
-  } else if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>
+  if (typeof v === 'string') return wellFormed(v) as T
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown> // an array too: its keys are the indexes
     for (const k of Object.keys(o)) {
       const x = wellFormedDeep(o[k])
       if (x !== o[k]) o[k] = x
     }
-  } else if (typeof v === 'string') {
-    return wellFormed(v) as T
   }
   return v
 }
@@ -282,9 +246,6 @@ export function userResource (u: DirectoryUser): Resource {
   }) as Resource)
 }
 
-// --- roles and groups ----------------------------------------------------------------------------
-
-/** The ASSIGNMENT entitlement `<type>:<id>:<slug>` of a role or group. */
 function entitlement (type: string, id: string, slug: string, displayName: string, description: string, grantableTo: ResourceType[]): Entitlement {
   return {
     id: entitlementId(type, id, slug),
@@ -297,7 +258,6 @@ function entitlement (type: string, id: string, slug: string, displayName: strin
   }
 }
 
-/** The grant of the entitlement `<type>:<id>:<slug>` to `principal`. */
 function grant (type: string, id: string, slug: string, principal: ResourceIdRef): Grant {
   const entId = entitlementId(type, id, slug)
   return {

@@ -1,9 +1,8 @@
 /**
  * TypeBox schemas of the protojson of c1.connector.v2 that we emit (camelCase fields, enum names as strings,
- * RFC 3339 timestamps, annotations as `{"@type": "type.googleapis.com/c1.connector.v2.<Msg>", …}`).
- * They double as the OpenAPI components: every exported schema has an `$id` (the component name),
- * a description and an example. Composite schemas point at the others with `Type.Ref`, so register
- * all of `C1_SCHEMAS` (fastify.addSchema) before using them.
+ * RFC 3339 timestamps, annotations as `{"@type": "type.googleapis.com/c1.connector.v2.<Msg>", …}`), doubling as
+ * the OpenAPI components ($id = component name). Composite schemas `Type.Ref` the others: register all of
+ * `C1_SCHEMAS` (fastify.addSchema) before using them.
  */
 import { Type } from '@sinclair/typebox'
 import type { Static, TSchema, TUnsafe } from '@sinclair/typebox'
@@ -14,11 +13,7 @@ export function ref<T extends TSchema> (schema: T): TUnsafe<Static<T>> {
   return Type.Unsafe<Static<T>>(Type.Ref(schema.$id))
 }
 
-/**
- * A string enum rendered as `{type: 'string', enum: [...]}` (what OpenAPI and fast-json-stringify like best).
- * At runtime it is a TypeBox String (so Value.Check and TypeCompiler accept it; Ajv checks the enum);
- * statically it is the union of the values.
- */
+/** A string enum as `{type: 'string', enum: [...]}` (best for OpenAPI and fast-json-stringify), typed as the union. */
 function StringEnum<const T extends readonly string[]> (values: T, options: { description?: string } = {}): TUnsafe<T[number]> {
   return Type.String({ enum: [...values], ...options }) as unknown as TUnsafe<T[number]>
 }
@@ -39,24 +34,17 @@ export const PURPOSES = [
   'PURPOSE_VALUE_UNSPECIFIED', 'PURPOSE_VALUE_ASSIGNMENT', 'PURPOSE_VALUE_PERMISSION', 'PURPOSE_VALUE_OWNERSHIP'
 ] as const
 
-// Example ids (Zuora SCIM ids are UUIDs; role ids are the values of user.roles[]).
 const EX_USER_ID = 'eb48a32d-2fe6-48d1-8a18-797919f3810a'
 const EX_GROUP_ID = '7f5c248e-44e8-48d3-bacc-b5bd1253c2e4'
 const EX_ORG_ID = '5619df2e-fa8c-47fa-9c1e-16ab5af4936e'
 
-const EX_SKIP = { '@type': `${ANNOTATION_PREFIX}SkipEntitlementsAndGrants` }
 const EX_USER_TYPE = {
-  id: 'user',
-  displayName: 'User',
-  traits: ['TRAIT_USER'],
-  annotations: [EX_SKIP],
-  description: 'A Zuora OneID user (SCIM User)'
+  id: 'user', displayName: 'User', traits: ['TRAIT_USER'], annotations: [{ '@type': `${ANNOTATION_PREFIX}SkipEntitlementsAndGrants` }], description: 'A Zuora OneID user (SCIM User)'
 }
 
-/** Static shape of an annotation: '@type' plus the message's own fields. */
+/** '@type' plus the message's own fields (the schema is an open object typed as this, so literals may carry them). */
 export interface Annotation { '@type': string, [field: string]: unknown }
 
-// Runtime: a TypeBox Object (open); static: `Annotation` (so literals may carry the message fields).
 export const AnnotationSchema = Type.Object({
   '@type': Type.String({
     description: 'Fully qualified type of the annotation message, e.g. type.googleapis.com/c1.connector.v2.UserTrait',

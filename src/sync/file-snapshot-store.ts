@@ -8,24 +8,19 @@
  * or fails its checksum is reported in `rejected` and never served. `load()` reads only the newest good snapshot;
  * the one before it is read when `loadPrevious()` is called (after the service is serving).
  */
-import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
-import type { FileHandle } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { decodeSnapshotFileV1 } from './snapshot-file-v1.ts'
-import { decodeSnapshotStream, snapshotLines, trailerLine } from './snapshot-file.ts'
+import { decodeSnapshotFileV1, decodeSnapshotStream, loadNewest, snapshotFileChunks } from './snapshot-file.ts'
 import { isSyncId } from './sync-id.ts'
-import type { LoadedSnapshots, PersistedSnapshot, RejectedFile, SnapshotStore } from './types.ts'
+import type { PersistedSnapshot, SnapshotStore } from './types.ts'
 
 const NAME = /^snapshot-([0-9A-Za-z]{27})\.(nd)?json$/
 /** Temp files of writes by this store: `<snapshot file name>.<pid>.<ms>.tmp`. */
 const TEMP_NAME = /^snapshot-[0-9A-Za-z]{27}\.(nd)?json\.\d+\.\d+\.tmp$/
 const KEEP = 2
-/** Read size of the file stream. */
-const READ_CHUNK = 1 << 20
 
-export interface StoreLogger {
+interface StoreLogger {
   warn(obj: object, msg?: string): void
   info?(obj: object, msg?: string): void
   debug?(obj: object, msg?: string): void
@@ -35,24 +30,10 @@ export function snapshotFileName (syncId: string): string {
   return `snapshot-${syncId}.ndjson`
 }
 
-/** Streams the snapshot into an open file, hashing as it writes, then the trailer. */
-async function writeSnapshotFile (handle: FileHandle, snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Promise<void> {
-  const hash = createHash('sha256')
-  let position = 0
-  for (const chunk of snapshotLines(snapshot, lines)) {
-    const bytes = Buffer.from(chunk, 'utf8')
-    hash.update(bytes)
-    await handle.write(bytes, 0, bytes.length, position)
-    position += bytes.length
-  }
-  const trailer = Buffer.from(trailerLine(hash.digest('hex'), position), 'utf8')
-  await handle.write(trailer, 0, trailer.length, position)
-}
-
 /** Reads and verifies one snapshot file (v2 streamed, v1 whole); throws an Error saying what is wrong. */
 export async function readSnapshotFile (file: string): Promise<PersistedSnapshot> {
   if (file.endsWith('.json')) return decodeSnapshotFileV1(await readFile(file))
-  return await decodeSnapshotStream(createReadStream(file, { highWaterMark: READ_CHUNK }))
+  return await decodeSnapshotStream(createReadStream(file, { highWaterMark: 1 << 20 }))
 }
 
 export function createFileSnapshotStore (dir: string, options: { logger?: StoreLogger } = {}): SnapshotStore {
@@ -72,50 +53,31 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
     return (await listDir()).filter((n) => NAME.test(n)).sort().reverse()
   }
 
-  async function removeStaleTemps (): Promise<void> {
-    const stale = (await listDir()).filter((n) => TEMP_NAME.test(n))
-    for (const name of stale) await rm(join(root, name), { force: true })
-    if (stale.length > 0) options.logger?.info?.({ dir: root, removed: stale.length }, 'removed temp files left by interrupted snapshot writes')
-  }
-
-  /** The newest good snapshot among `names` (newest first), with the files rejected on the way. */
-  async function firstGood (names: readonly string[]): Promise<{ snapshot?: PersistedSnapshot, name?: string, rejected: RejectedFile[] }> {
-    const rejected: RejectedFile[] = []
-    for (const name of names) {
-      const file = join(root, name)
-      try {
-        const snapshot = await readSnapshotFile(file)
-        const syncId = NAME.exec(name)?.[1]
-        if (snapshot.meta?.syncId !== syncId || !isSyncId(syncId)) throw new Error('the file name does not match the snapshot it holds')
-        return { snapshot, name, rejected }
-      } catch (err) {
-        const reason = (err as Error).message
-        rejected.push({ file, reason })
-        options.logger?.warn({ file, reason }, 'snapshot file rejected; it will not be served')
-      }
+  async function read (name: string): Promise<PersistedSnapshot | string> {
+    const file = join(root, name)
+    try {
+      const snapshot = await readSnapshotFile(file)
+      const syncId = NAME.exec(name)?.[1]
+      if (snapshot.meta?.syncId !== syncId || !isSyncId(syncId)) throw new Error('the file name does not match the snapshot it holds')
+      return snapshot
+    } catch (err) {
+      const reason = (err as Error).message
+      options.logger?.warn({ file, reason }, 'snapshot file rejected; it will not be served')
+      return reason
     }
-    return { rejected }
   }
 
   return {
     description: `files in ${root}`,
 
-    async load (): Promise<LoadedSnapshots> {
-      await removeStaleTemps()
-      const names = await snapshotFiles()
-      const current = await firstGood(names)
-      if (current.snapshot === undefined) return { rejected: current.rejected }
-      const older = names.slice(names.indexOf(current.name ?? '') + 1)
-      return {
-        current: current.snapshot,
-        rejected: current.rejected,
-        loadPrevious: older.length > 0
-          ? async () => { const p = await firstGood(older); return { previous: p.snapshot, rejected: p.rejected } }
-          : undefined
-      }
+    async load () {
+      const stale = (await listDir()).filter((n) => TEMP_NAME.test(n))
+      for (const name of stale) await rm(join(root, name), { force: true })
+      if (stale.length > 0) options.logger?.info?.({ dir: root, removed: stale.length }, 'removed temp files left by interrupted snapshot writes')
+      return await loadNewest(await snapshotFiles(), read, (name) => join(root, name))
     },
 
-    async save (snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Promise<void> {
+    async save (snapshot, lines) {
       if (!isSyncId(snapshot.meta.syncId)) throw new Error(`refusing to save a snapshot with the malformed sync id ${JSON.stringify(snapshot.meta.syncId)}`)
       await mkdir(root, { recursive: true })
       const target = join(root, snapshotFileName(snapshot.meta.syncId))
@@ -124,7 +86,8 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
       options.logger?.debug?.({ file: temp }, 'writing a snapshot file')
       try {
         try {
-          await writeSnapshotFile(handle, snapshot, lines)
+          // Chunk by chunk: serialising one chunk is a short turn of the event loop.
+          for (const chunk of snapshotFileChunks(snapshot, lines)) await handle.write(chunk)
           await handle.sync()
         } finally {
           await handle.close()
@@ -136,7 +99,6 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
       }
       await syncDirectory(root)
       options.logger?.debug?.({ file: target }, 'snapshot file renamed into place')
-      // Keep the two newest snapshot files.
       for (const stale of (await snapshotFiles()).slice(KEEP)) await rm(join(root, stale), { force: true })
     }
   }

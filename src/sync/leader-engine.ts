@@ -12,7 +12,7 @@ import { SyncUnavailableError } from './types.ts'
 import type { Coordinator, SharedSnapshotStore, SyncEngine, SyncJob, SyncListener, SyncTrigger } from './types.ts'
 
 export interface LeaderEngineDeps {
-  /** The engine that runs syncs in this process (its schedule only runs while leading). */
+  /** The engine that runs syncs in this process (it has no schedule: this engine schedules, while leading). */
   readonly local: SyncEngine
   readonly coordinator: Coordinator
   readonly store: SharedSnapshotStore
@@ -24,11 +24,6 @@ export interface LeaderEngineDeps {
   readonly intervalSeconds: number
   /** false: never sync on its own, only on request (tests). */
   readonly startSync: boolean
-  readonly historySize?: number
-  /** Milliseconds between polls of the newest snapshot and the jobs (a fallback for lost notifications). */
-  readonly pollMs?: number
-  /** Seconds a client is told to wait while no replica leads. */
-  readonly retryAfterSeconds?: number
 }
 
 export interface LeaderEngine extends SyncEngine {
@@ -41,14 +36,18 @@ export interface LeaderEngine extends SyncEngine {
   storeHealthy(): boolean
 }
 
+const HISTORY_SIZE = 50
 /** Progress updates of a running job written to the store at most this often. */
 const PROGRESS_WRITE_MS = 1000
 /** After a failed sync the leader waits this long before the schedule tries again. */
 const FAILED_RETRY_MS = 30_000
+/** Polls of the newest snapshot and the jobs (a fallback for lost notifications). */
+const POLL_MS = 5000
+/** Seconds a client is told to wait while no replica leads. */
+const RETRY_AFTER_SECONDS = 5
 
 export function createLeaderEngine (deps: LeaderEngineDeps): LeaderEngine {
   const { local, coordinator, store, holder, logger } = deps
-  const historySize = deps.historySize ?? 50
   let shared: readonly SyncJob[] = []
   let newest: { syncId: string, seenAt: number } | undefined
   let lastProgressWrite = 0
@@ -67,7 +66,7 @@ export function createLeaderEngine (deps: LeaderEngineDeps): LeaderEngine {
 
   async function refreshJobs (): Promise<void> {
     try {
-      shared = await store.recentJobs(historySize)
+      shared = await store.recentJobs(HISTORY_SIZE)
     } catch (err) {
       logger.warn({ err: String(err) }, 'could not read the sync jobs from PostgreSQL; showing the last ones read')
     }
@@ -128,7 +127,7 @@ export function createLeaderEngine (deps: LeaderEngineDeps): LeaderEngine {
     const ids = new Set(localJobs.map((j) => j.id))
     return [...localJobs, ...shared.filter((j) => !ids.has(j.id))]
       .sort((a, b) => a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0)
-      .slice(0, historySize)
+      .slice(0, HISTORY_SIZE)
   }
 
   const engine: LeaderEngine = {
@@ -140,8 +139,8 @@ export function createLeaderEngine (deps: LeaderEngineDeps): LeaderEngine {
         syncRequested: (jobId) => { if (!closed) joinRequest(jobId) },
         jobsChanged: () => { refreshJobs().catch(() => {}) }
       })
-      const tickPoll = (): void => { follow(undefined); refreshJobs().catch(() => {}); maybeSync('schedule'); poll = setTimeout(tickPoll, deps.pollMs ?? 5000).unref() }
-      poll = setTimeout(tickPoll, deps.pollMs ?? 5000).unref()
+      const tickPoll = (): void => { follow(undefined); refreshJobs().catch(() => {}); maybeSync('schedule'); poll = setTimeout(tickPoll, POLL_MS).unref() }
+      poll = setTimeout(tickPoll, POLL_MS).unref()
     },
     trigger (trigger: SyncTrigger, jobId?: string): SyncJob {
       if (closed) throw new Error('sync engine is closed')
@@ -149,7 +148,7 @@ export function createLeaderEngine (deps: LeaderEngineDeps): LeaderEngine {
       const running = engine.running()
       if (running !== undefined) return running
       if (!coordinator.healthy() || !coordinator.leaderSeen()) {
-        throw new SyncUnavailableError('No replica leads the syncs right now (failover, or the database is unreachable); retry shortly.', deps.retryAfterSeconds ?? 5)
+        throw new SyncUnavailableError('No replica leads the syncs right now (failover, or the database is unreachable); retry shortly.', RETRY_AFTER_SECONDS)
       }
       const job = newJob(trigger, Date.now(), jobId)
       shared = [job, ...shared]

@@ -1,23 +1,18 @@
 /**
  * Lazy, read-only sequences: a length and an indexer. Snapshot sections are Seqs so that a 100k-user snapshot
  * keeps only its compact directory in memory; C1 objects are mapped when a page or a stream line needs them.
+ * `at` throws a RangeError outside 0..length-1; `slice` clamps like Array's.
  */
-export interface Seq<T> {
-  readonly length: number
-  /** The item at `index` (0 ≤ index < length); throws RangeError otherwise. */
-  at(index: number): T
-  /** Items [start, end) clamped to the sequence, as a new array. */
-  slice(start?: number, end?: number): T[]
-}
+export type Seq<T> = ReturnType<typeof seqOf<T>>
 
-export function seqOf<T> (length: number, get: (index: number) => T): Seq<T> {
+export function seqOf<T> (length: number, get: (index: number) => T) {
   return {
     length,
-    at (index) {
+    at (index: number): T {
       if (!Number.isInteger(index) || index < 0 || index >= length) throw new RangeError(`index ${index} is outside 0..${length - 1}`)
       return get(index)
     },
-    slice (start = 0, end = length) {
+    slice (start = 0, end = length): T[] {
       const from = Math.max(0, Math.min(length, start))
       const to = Math.max(from, Math.min(length, end))
       const out: T[] = new Array(to - from)

@@ -12,10 +12,10 @@
  */
 import { createHash } from 'node:crypto'
 import type { DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
-import type { PersistedSnapshot } from './types.ts'
+import type { LoadedSnapshots, PersistedSnapshot, RejectedFile } from './types.ts'
 
-export const FILE_FORMAT = 'zuora-c1-snapshot-file'
-export const FILE_VERSION = 2
+const FILE_FORMAT = 'zuora-c1-snapshot-file'
+const FILE_VERSION = 2
 /**
  * Lines are batched into chunks of about this many characters when written: small enough that serialising one
  * chunk is a short turn of the event loop (the store awaits each write), large enough to keep writes few.
@@ -30,35 +30,35 @@ interface Header {
 }
 
 /**
- * The header and record lines of a snapshot (no trailer), batched into chunks of about CHUNK_CHARS. `lines` holds
- * records serialised earlier (the sync engine serialises users while the read waits for Zuora).
+ * The file's bytes in chunks of about CHUNK_CHARS: header, records, then the trailer hashed on the way. `lines`
+ * holds records serialised earlier (the sync engine serialises them while the read waits for Zuora).
  */
-export function * snapshotLines (snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Generator<string> {
+export function * snapshotFileChunks (snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Generator<Buffer> {
   const { directory: { users, groups, roles }, ...rest } = snapshot
-  const header: Header = {
-    format: FILE_FORMAT,
-    version: FILE_VERSION,
-    counts: { users: users.length, groups: groups.length },
-    snapshot: { ...rest, directory: { roles } }
-  }
+  const header: Header = { format: FILE_FORMAT, version: FILE_VERSION, counts: { users: users.length, groups: groups.length }, snapshot: { ...rest, directory: { roles } } }
+  const hash = createHash('sha256')
+  let bytes = 0
   let chunk = `${JSON.stringify(header)}\n`
+  const flush = (): Buffer => {
+    const b = Buffer.from(chunk, 'utf8')
+    hash.update(b)
+    bytes += b.length
+    chunk = ''
+    return b
+  }
   for (const records of [users, groups] as const) {
     for (const record of records) {
       chunk += `${lines?.get(record) ?? JSON.stringify(record)}\n`
-      if (chunk.length >= CHUNK_CHARS) { yield chunk; chunk = '' }
+      if (chunk.length >= CHUNK_CHARS) yield flush()
     }
   }
-  yield chunk
+  yield flush()
+  yield Buffer.from(`${JSON.stringify({ sha256: hash.digest('hex'), bytes })}\n`, 'utf8')
 }
 
-export function trailerLine (sha256: string, bytes: number): string {
-  return `${JSON.stringify({ sha256, bytes })}\n`
-}
-
-/** The whole file in memory (tests and small snapshots; the store streams the same bytes). */
+/** The whole file in memory (the PostgreSQL store and tests; the file store streams the same bytes). */
 export function encodeSnapshotFile (snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Buffer {
-  const body = Buffer.from([...snapshotLines(snapshot, lines)].join(''), 'utf8')
-  return Buffer.concat([body, Buffer.from(trailerLine(createHash('sha256').update(body).digest('hex'), body.length))])
+  return Buffer.concat([...snapshotFileChunks(snapshot, lines)])
 }
 
 function parseLine (line: Buffer, what: string): unknown {
@@ -95,7 +95,6 @@ export async function decodeSnapshotStream (chunks: AsyncIterable<Buffer>): Prom
 
   const onLine = (line: Buffer): void => {
     if (trailer !== undefined) throw new Error('data after the trailer (not a snapshot file written by this service)')
-    const withNewline = line.length + 1
     if (header === undefined) {
       header = checkHeader(parseLine(line, 'the header line'))
       expected = header.counts.users + header.counts.groups
@@ -108,7 +107,7 @@ export async function decodeSnapshotStream (chunks: AsyncIterable<Buffer>): Prom
       return
     }
     hash.update(line).update('\n')
-    hashed += withNewline
+    hashed += line.length + 1
   }
 
   for await (const chunk of chunks) {
@@ -131,4 +130,58 @@ export async function decodeSnapshotStream (chunks: AsyncIterable<Buffer>): Prom
   if (hash.digest('hex') !== trailer.sha256) throw new Error('checksum mismatch (the file is corrupt)')
   const { directory: { roles }, ...fields } = header.snapshot
   return { ...fields, directory: { users, groups, roles } }
+}
+
+/**
+ * Version 1 files (`snapshot-<syncId>.json`, written before the NDJSON format) are still read, so that an upgrade
+ * serves the snapshot the old version saved at once. A v1 file is a checksum line
+ * `{"format":"zuora-c1-snapshot-file","sha256":"<hex>","bytes":<n>}` padded with spaces to 127 bytes plus a newline,
+ * then the snapshot JSON. For a body of 10,000,000 bytes or more the JSON filled all 128 bytes and the newline was
+ * cut off: the body then starts at byte 128. (A body of 100 MB or more lost the closing brace too: rejected.)
+ */
+export function decodeSnapshotFileV1 (data: Buffer): PersistedSnapshot {
+  const newline = data.indexOf(0x0a)
+  const headerEnd = newline >= 0 && newline < 128 ? newline : 128
+  let header: { format?: unknown, sha256?: unknown, bytes?: unknown }
+  try {
+    header = JSON.parse(data.subarray(0, headerEnd).toString('utf8'))
+  } catch {
+    throw new Error('no v1 checksum line (file truncated, not a snapshot file, or a v1 file of 100 MB or more)')
+  }
+  if (header.format !== FILE_FORMAT || typeof header.sha256 !== 'string' || typeof header.bytes !== 'number') {
+    throw new Error('the checksum line is not a zuora-c1 snapshot header')
+  }
+  const body = data.subarray(headerEnd === newline ? newline + 1 : 128)
+  if (body.length !== header.bytes) throw new Error(`expected ${header.bytes} bytes of snapshot, found ${body.length} (truncated?)`)
+  if (createHash('sha256').update(body).digest('hex') !== header.sha256) throw new Error('checksum mismatch (the file is corrupt)')
+  const parsed = JSON.parse(body.toString('utf8')) as PersistedSnapshot
+  if (parsed?.format !== 'zuora-c1-snapshot' || parsed.version !== 1) throw new Error('not a zuora-c1-snapshot v1 document')
+  return parsed
+}
+
+/**
+ * What a store's load() answers: the first of `ids` (newest first) that `read` accepts, and the one after it on
+ * demand. `read` gives a snapshot, undefined (none under that id) or why it rejects one; `where` names the id.
+ */
+export async function loadNewest (
+  ids: readonly string[],
+  read: (id: string) => Promise<PersistedSnapshot | string | undefined>,
+  where: (id: string) => string
+): Promise<LoadedSnapshots> {
+  const firstGood = async (from: number): Promise<{ snapshot?: PersistedSnapshot, next: number, rejected: RejectedFile[] }> => {
+    const rejected: RejectedFile[] = []
+    for (let i = from; i < ids.length; i++) {
+      const r = await read(ids[i])
+      if (typeof r === 'string') rejected.push({ file: where(ids[i]), reason: r })
+      else if (r !== undefined) return { snapshot: r, next: i + 1, rejected }
+    }
+    return { next: ids.length, rejected }
+  }
+  const current = await firstGood(0)
+  if (current.snapshot === undefined) return { rejected: current.rejected }
+  const loadPrevious = async (): Promise<{ previous?: PersistedSnapshot, rejected: RejectedFile[] }> => {
+    const p = await firstGood(current.next)
+    return { previous: p.snapshot, rejected: p.rejected }
+  }
+  return { current: current.snapshot, rejected: current.rejected, loadPrevious: current.next < ids.length ? loadPrevious : undefined }
 }

@@ -12,14 +12,13 @@ import {
   groupEntitlement, groupGrant, groupResource, nestedGroupGrant, roleEntitlement, roleGrant, roleResource, userResource, userStatus
 } from '#src/c1/mapping.ts'
 import type { Entitlement, Grant, Resource, ResourceType } from '#src/c1/model.ts'
-import type { Directory, DirectoryFindings, DirectoryGroup, DirectoryUser } from '#src/directory/types.ts'
-import { concatSeqs, groupedSeq, seqFromArray, seqOf } from './seq.ts'
+import type { Directory, DirectoryFindings, DirectoryGroup } from '#src/directory/types.ts'
+import { concatSeqs, seqFromArray, seqOf } from './seq.ts'
 import type { Seq } from './seq.ts'
 import { ITEMS_PER_STEP, runAtOnce } from './turns.ts'
 import type { Steps } from './turns.ts'
 import type { PersistedSnapshot, SnapshotMeta } from './types.ts'
 
-export type { Seq } from './seq.ts'
 export type SectionName = 'resourceTypes' | 'resources' | 'entitlements' | 'grants'
 export type ResourceKind = typeof USER_TYPE | typeof ROLE_TYPE | typeof GROUP_TYPE
 export type GrantingKind = typeof ROLE_TYPE | typeof GROUP_TYPE
@@ -45,11 +44,11 @@ export class Snapshot {
   readonly users: Seq<Resource>
   readonly roles: Seq<Resource>
   readonly groups: Seq<Resource>
-  readonly allEntitlements: Seq<Entitlement>
-  readonly allGrants: Seq<Grant>
 
   readonly #persisted: PersistedSnapshot
-  readonly #parts: Parts
+  readonly #index: Parts['index']
+  /** Per role and per group (directory order), its grants in user-id order (a group's nested groups first). */
+  readonly #grants: Record<GrantingKind, readonly Seq<Grant>[]>
   readonly #sections: Record<SectionName, Seq<object>>
 
   private constructor (persisted: PersistedSnapshot, parts: Parts) {
@@ -61,24 +60,26 @@ export class Snapshot {
     this.findings = persisted.findings
     const { users, groups, roles } = persisted.directory
     const { roleMembers, groupMembers, groupNested } = parts
-    this.#parts = parts
-
+    this.#index = parts.index
     this.users = seqOf(users.length, (i) => userResource(users[i]))
     this.roles = seqOf(roles.length, (i) => roleResource(roles[i], roleMembers[i].length))
     this.groups = seqOf(groups.length, (i) => groupResource(groups[i]))
-    this.allEntitlements = concatSeqs<Entitlement>([
-      seqOf(roles.length, (i) => roleEntitlement(roles[i])),
-      seqOf(groups.length, (i) => groupEntitlementOf(groups[i]))
-    ])
-    this.allGrants = concatSeqs<Grant>([
-      groupedSeq(roleMembers.map((m) => m.length), (r, k) => roleGrant(roles[r], userIdAt(users, roleMembers[r], k))),
-      groupedSeq(groups.map((_, g) => groupNested[g].length + groupMembers[g].length), (g, k) => groupGrantAt(groups[g], groupNested[g], groupMembers[g], users, k))
-    ])
+    this.#grants = {
+      role: roles.map((role, r) => seqOf(roleMembers[r].length, (k) => roleGrant(role, users[roleMembers[r][k]].id))),
+      // Nested groups first: principal type "group" sorts before "user".
+      group: groups.map((g, i) => {
+        const [nested, members] = [groupNested[i], groupMembers[i]]
+        return seqOf(nested.length + members.length, (k) => k < nested.length ? nestedGroupGrant(g.id, nested[k]) : groupGrant(g.id, users[members[k - nested.length]].id))
+      })
+    }
     this.#sections = {
       resourceTypes: seqFromArray(RESOURCE_TYPES),
       resources: concatSeqs<Resource>([this.users, this.roles, this.groups]),
-      entitlements: this.allEntitlements,
-      grants: this.allGrants
+      entitlements: concatSeqs<Entitlement>([
+        seqOf(roles.length, (i) => roleEntitlement(roles[i])),
+        seqOf(groups.length, (i) => groupEntitlementOf(groups[i]))
+      ]),
+      grants: concatSeqs<Grant>([...this.#grants.role, ...this.#grants.group])
     }
     this.stats = statsOf(persisted, parts)
   }
@@ -105,45 +106,30 @@ export class Snapshot {
   }
 
   resource (kind: ResourceKind, id: string): Resource | undefined {
-    const i = this.#parts.index[kind].get(id)
+    const i = this.#index[kind].get(id)
     if (i === undefined) return undefined
     return kind === USER_TYPE ? this.users.at(i) : kind === ROLE_TYPE ? this.roles.at(i) : this.groups.at(i)
   }
 
   /** The one entitlement of a role (`assigned`) or group (`member`); undefined for an unknown id. */
   entitlementsOf (kind: GrantingKind, id: string): Entitlement[] | undefined {
-    const i = this.#parts.index[kind].get(id)
+    const i = this.#index[kind].get(id)
     if (i === undefined) return undefined
     return kind === ROLE_TYPE ? [roleEntitlement(id)] : [groupEntitlementOf(this.directory.groups[i])]
   }
 
   /** Grants of a role or group, in user-id order; undefined for an unknown id. */
   grantsOf (kind: GrantingKind, id: string): Seq<Grant> | undefined {
-    const i = this.#parts.index[kind].get(id)
-    if (i === undefined) return undefined
-    const users = this.directory.users
-    if (kind === ROLE_TYPE) {
-      const members = this.#parts.roleMembers[i]
-      return seqOf(members.length, (k) => roleGrant(id, userIdAt(users, members, k)))
-    }
-    const members = this.#parts.groupMembers[i]
-    const nested = this.#parts.groupNested[i]
-    const group = this.directory.groups[i]
-    return seqOf(nested.length + members.length, (k) => groupGrantAt(group, nested, members, users, k))
+    const i = this.#index[kind].get(id)
+    return i === undefined ? undefined : this.#grants[kind][i]
   }
 }
 
-/** What the constructor needs computed: indexes, memberships by position, and the enabled users. */
-interface Parts {
-  readonly index: Record<ResourceKind, ReadonlyMap<string, number>>
-  /** Per role (catalog order), the indexes of the users holding it, in user-id order. */
-  readonly roleMembers: readonly (readonly number[])[]
-  /** Per group, the indexes of its member users, in user-id order (unknown members left out). */
-  readonly groupMembers: readonly (readonly number[])[]
-  /** Per group, the ids of its nested groups that are in the directory, in id order. */
-  readonly groupNested: readonly (readonly string[])[]
-  readonly enabledUsers: number
-}
+/**
+ * What the constructor needs computed: id → position indexes; per role and per group the positions of its users
+ * (in user-id order, unknown members left out); per group its nested groups that are in the directory.
+ */
+type Parts = ReturnType<typeof partsOf> extends Steps<infer P> ? P : never
 
 function statsOf ({ directory: { users, roles, groups }, findings }: PersistedSnapshot, parts: Parts) {
   const enabled = parts.enabledUsers
@@ -166,7 +152,7 @@ function statsOf ({ directory: { users, roles, groups }, findings }: PersistedSn
   }
 }
 
-function * partsOf (persisted: PersistedSnapshot): Steps<Parts> {
+function * partsOf (persisted: PersistedSnapshot) {
   const { users, groups, roles } = persisted.directory
   const index = {
     user: yield * indexIds('user', users.map((u) => u.id)),
@@ -215,17 +201,8 @@ function * partsOf (persisted: PersistedSnapshot): Steps<Parts> {
   return { index, roleMembers, groupMembers, groupNested, enabledUsers }
 }
 
-/** A group's k-th grant: nested groups first (principal type "group" sorts before "user"), then member users. */
-function groupGrantAt (g: DirectoryGroup, nested: readonly string[], members: readonly number[], users: readonly DirectoryUser[], k: number): Grant {
-  return k < nested.length ? nestedGroupGrant(g.id, nested[k]) : groupGrant(g.id, userIdAt(users, members, k - nested.length))
-}
-
 function groupEntitlementOf (g: DirectoryGroup): Entitlement {
   return groupEntitlement(g.id, g.displayName, (g.nestedGroups ?? []).length > 0)
-}
-
-function userIdAt (users: readonly DirectoryUser[], members: readonly number[], k: number): string {
-  return users[members[k]].id
 }
 
 /** id → position; ids must be safe for C1, unique and in code-unit order (what the directory promises). */

@@ -26,44 +26,30 @@ export type SyncSections = Record<SectionName, object[]>
 /** Items [offset, offset + size) of the global sequence, split back into their sections. */
 export function sliceSections (snapshot: Snapshot, offset: number, size: number): { sections: SyncSections, end: number, total: number } {
   const sections: SyncSections = { resourceTypes: [], resources: [], entitlements: [], grants: [] }
-  let start = 0
-  let remaining = size
-  let cursor = offset
+  let start = 0 // of the section in the global sequence
+  let end = offset
   for (const name of SECTIONS) {
     const seq = snapshot.section(name)
-    const stop = start + seq.length
-    while (remaining > 0 && cursor < stop) {
-      sections[name].push(seq.at(cursor - start))
-      cursor++
-      remaining--
-    }
-    start = stop
+    sections[name] = seq.slice(end - start, offset + size - start)
+    end += sections[name].length
+    start += seq.length
   }
-  return { sections, end: cursor, total: start }
+  return { sections, end, total: start }
 }
 
 /**
  * The snapshot as NDJSON: a header line, one line per object, and a closing line with the count.
  * A consumer that does not see the `end` line must treat the stream as incomplete (never as a full sync).
- * Lines are produced lazily, so memory stays constant per line whatever the snapshot size.
+ * Lines are produced lazily, `batch` at a time, so memory stays constant whatever the snapshot size.
  */
 export function * ndjsonLines (snapshot: Snapshot, batch = 256): Generator<string> {
   yield JSON.stringify({ snapshot: syncHeader(snapshot) }) + '\n'
   let count = 0
-  let chunk = ''
-  let inChunk = 0
   for (const name of SECTIONS) {
     const seq = snapshot.section(name)
     const key = name.slice(0, -1) // each line is keyed by its section's name in the singular
-    for (let i = 0; i < seq.length; i++) {
-      chunk += `{"${key}":${JSON.stringify(seq.at(i))}}\n`
-      count++
-      if (++inChunk === batch) {
-        yield chunk
-        chunk = ''
-        inChunk = 0
-      }
-    }
+    for (let i = 0; i < seq.length; i += batch) yield seq.slice(i, i + batch).map((o) => `{"${key}":${JSON.stringify(o)}}\n`).join('')
+    count += seq.length
   }
-  yield chunk + JSON.stringify({ end: { syncId: snapshot.syncId, items: count } }) + '\n'
+  yield JSON.stringify({ end: { syncId: snapshot.syncId, items: count } }) + '\n'
 }

@@ -21,6 +21,9 @@ export interface SyncLogger {
   error(obj: object, msg?: string): void
 }
 
+/** Timer functions (tests record the delays); default: unref'd Node timers. */
+type Timers = { set(fn: () => void, ms: number): unknown, clear(handle: unknown): void }
+
 export interface SyncEngineDeps {
   readonly zuora: Pick<ZuoraConnection, 'readDirectory' | 'tenant'>
   readonly holder: SnapshotHolder
@@ -32,26 +35,11 @@ export interface SyncEngineDeps {
   /** Seconds between scheduled syncs; 0 = no schedule. */
   readonly intervalSeconds: number
   readonly now?: () => number
-  /** Finished jobs kept for GET /sync/jobs. */
-  readonly historySize?: number
-  /** Timer functions (tests record the delays); default: unref'd Node timers. */
   readonly timers?: Timers
-  /** Minimum milliseconds between two progress log lines. */
-  readonly progressLogIntervalMs?: number
 }
 
 const EMPTY_READ: ReadProgress = {
   phase: 'token', pagesDone: 0, pagesTotal: null, usersRead: 0, groupsRead: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0
-}
-
-export interface Timers {
-  set(fn: () => void, ms: number): unknown
-  clear(handle: unknown): void
-}
-
-const NODE_TIMERS: Timers = {
-  set: (fn, ms) => setTimeout(fn, ms).unref(),
-  clear: (handle) => { clearTimeout(handle as NodeJS.Timeout | undefined) }
 }
 
 /**
@@ -59,7 +47,10 @@ const NODE_TIMERS: Timers = {
  * reuses them): 16 M covers a 25k-user directory, and bounds what a larger one holds meanwhile.
  */
 const EARLY_LINE_CHARS = 16_000_000
-
+/** Finished jobs kept for GET /sync/jobs. */
+const HISTORY_SIZE = 50
+/** Minimum milliseconds between two progress log lines. */
+const PROGRESS_LOG_MS = 5000
 /** A failed sync is retried after 30 s, 60 s, 120 s… (at most 15 minutes, never later than the interval). */
 const FAILED_RETRY_FIRST_SECONDS = 30
 const FAILED_RETRY_MAX_SECONDS = 900
@@ -78,12 +69,13 @@ interface RunningSync {
 
 export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
   const now = deps.now ?? Date.now
-  const historySize = deps.historySize ?? 50
-  const progressLogIntervalMs = deps.progressLogIntervalMs ?? 5000
   const listeners = new Set<SyncListener>()
   const history: SyncJob[] = []
   let running: RunningSync | undefined
-  const timers = deps.timers ?? NODE_TIMERS
+  const timers = deps.timers ?? {
+    set: (fn, ms) => setTimeout(fn, ms).unref(),
+    clear: (handle) => { clearTimeout(handle as NodeJS.Timeout | undefined) }
+  }
   let timer: unknown
   let closed = false
   let lastProgressLog = 0
@@ -110,7 +102,7 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
 
   function logProgress (job: SyncJob): void {
     const t = now()
-    if (t - lastProgressLog < progressLogIntervalMs) return
+    if (t - lastProgressLog < PROGRESS_LOG_MS) return
     lastProgressLog = t
     deps.logger.info({ syncJob: job.id, progress: job.progress }, 'sync progress')
   }
@@ -202,7 +194,7 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
       progress: progressOf(read, 'finished', startedMs)
     }
     history.unshift(run.job)
-    history.length = Math.min(history.length, historySize)
+    history.length = Math.min(history.length, HISTORY_SIZE)
     emit('finished', run.job)
   }
 

@@ -9,7 +9,6 @@ export interface SnapshotMeta {
   readonly syncId: string
   /** RFC 3339, UTC, second precision. */
   readonly snapshotAt: string
-  /** Host of the tenant (app.tenant). */
   readonly tenant: string
   readonly connectorVersion: string
   /**
@@ -28,21 +27,17 @@ export interface PersistedSnapshot {
   readonly findings: DirectoryFindings
 }
 
-export interface RejectedFile {
-  readonly file: string
-  readonly reason: string
-}
+/** A stored snapshot that was present but rejected (corrupt, truncated, wrong checksum), with the reason. */
+export interface RejectedFile { readonly file: string, readonly reason: string }
 
 export interface LoadedSnapshots {
   /** The newest snapshot that passed its integrity check. */
   readonly current?: PersistedSnapshot
   /** Reads the snapshot before `current` (absent when there is none to read): called once the service serves. */
   readonly loadPrevious?: () => Promise<{ readonly previous?: PersistedSnapshot, readonly rejected: readonly RejectedFile[] }>
-  /** Files that were present but rejected (corrupt, truncated, wrong checksum), with the reason. */
   readonly rejected: readonly RejectedFile[]
 }
 
-/** Where snapshots live. Files today; a shared store (object storage, Redis, Postgres) later. */
 export interface SnapshotStore {
   /** The current snapshot (the previous one on demand); also clears what an interrupted write left behind. */
   load(): Promise<LoadedSnapshots>
@@ -52,7 +47,6 @@ export interface SnapshotStore {
   readonly description: string
 }
 
-export type SyncStatus = 'running' | 'succeeded' | 'failed' | 'aborted'
 export type SyncTrigger = 'startup' | 'schedule' | 'api'
 
 export interface SyncProgress extends Omit<ReadProgress, 'phase'> {
@@ -74,13 +68,12 @@ export interface SyncJobError {
 
 export interface SyncJob {
   readonly id: string
-  readonly status: SyncStatus
+  readonly status: 'running' | 'succeeded' | 'failed' | 'aborted'
   readonly trigger: SyncTrigger
   readonly startedAt: string
   readonly finishedAt?: string
   readonly durationMs?: number
   readonly progress: SyncProgress
-  /** Where the time went, per phase (token, first-pages, pages, done, building, persisting). */
   readonly phases?: SyncPhaseTimes
   /** The snapshot published by this job (succeeded only). */
   readonly syncId?: string
@@ -108,9 +101,8 @@ export type SyncEvent = 'started' | 'progress' | 'finished'
 export type SyncListener = (event: SyncEvent, job: SyncJob) => void
 
 /**
- * Several replicas as one service: who may sync (one leader), and what the others announce. The file store needs
- * none (one process syncs alone); the PostgreSQL one elects a leader with an advisory lock and relays LISTEN/NOTIFY
- * (src/sync/pg/).
+ * Several replicas as one service (src/sync/pg/): who may sync (one leader, an advisory lock), and what the others
+ * announce (LISTEN/NOTIFY).
  */
 export interface Coordinator {
   isLeader(): boolean
@@ -132,28 +124,24 @@ export interface CoordinatorEvents {
   jobsChanged(): void
 }
 
-/** Jobs shared by every replica (PostgreSQL); the leader writes, everyone reads. */
-export interface JobStore {
+/** A store several replicas share: snapshots by id, the newest id, and the jobs (the leader writes them). */
+export interface SharedSnapshotStore extends SnapshotStore {
+  loadSnapshot(syncId: string): Promise<PersistedSnapshot | undefined>
+  latestSyncId(): Promise<string | undefined>
   saveJob(job: SyncJob): Promise<void>
   /** Newest first, at most `limit`. */
   recentJobs(limit: number): Promise<SyncJob[]>
   /** Marks jobs still 'running' but not in `keep` as aborted (their replica died). */
   abortOrphans(keep: readonly string[]): Promise<void>
-}
-
-/** A store several replicas share: snapshots by id, the newest id, and the jobs. */
-export interface SharedSnapshotStore extends SnapshotStore, JobStore {
-  loadSnapshot(syncId: string): Promise<PersistedSnapshot | undefined>
-  latestSyncId(): Promise<string | undefined>
   close(): Promise<void>
 }
 
 /** Thrown by SyncEngine.trigger when no replica can run a sync now (routes answer 503 with Retry-After). */
 export class SyncUnavailableError extends Error {
+  override name = 'SyncUnavailableError'
   readonly retryAfterSeconds: number
   constructor (message: string, retryAfterSeconds: number) {
     super(message)
-    this.name = 'SyncUnavailableError'
     this.retryAfterSeconds = retryAfterSeconds
   }
 }

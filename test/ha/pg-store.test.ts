@@ -4,7 +4,7 @@
  */
 import t from 'tap'
 import pg from 'pg'
-import { createPgCoordinator } from '#src/sync/pg/pg-coordinator.ts'
+import { createPgCoordinator } from '#src/sync/pg/pg-replica.ts'
 import { createPgStore, KEEP_SNAPSHOTS, poolConfig } from '#src/sync/pg/pg-store.ts'
 import { newSyncId } from '#src/sync/sync-id.ts'
 import { testSnapshot } from '../helper.ts'
@@ -13,12 +13,13 @@ import { waitFor } from './replicas-helper.ts'
 
 t.test('pg store', async t => {
   const server = await startPgServer()
-  t.teardown(() => server.close())
   const url = await server.database('ha_store')
   const pool = new pg.Pool(poolConfig(url))
   const coordinator = createPgCoordinator({ url, retryMs: 200 })
   const store = await createPgStore(pool, { leaderPid: coordinator.leaderPid })
-  t.teardown(async () => { await coordinator.close(); await store.close() })
+  // One teardown, in order: tap runs teardowns first-registered first, and a server stopped under the pool's idle
+  // clients makes them emit errors.
+  t.teardown(async () => { await coordinator.close(); await store.close(); await server.close() })
   const persisted = (i: number) => {
     const p = testSnapshot().toPersisted()
     return { ...p, meta: { ...p.meta, syncId: newSyncId(Date.now() + i * 1000) } }

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import t from 'tap'
-import { decodeSnapshotStream, encodeSnapshotFile, snapshotLines } from '#src/sync/snapshot-file.ts'
-import { testSnapshot } from '../fixtures.ts'
+import { decodeSnapshotFileV1, decodeSnapshotStream, encodeSnapshotFile } from '#src/sync/snapshot-file.ts'
+import { testSnapshot, v1SnapshotFile } from '../fixtures.ts'
 
 const decodeSnapshotFile = async (data: Buffer) => await decodeSnapshotStream((async function * () { yield data })())
 
@@ -18,7 +18,7 @@ t.test('decodes the encoding whatever the chunk boundaries', async t => {
 t.test('an empty directory is a header and a trailer', async t => {
   const p = testSnapshot({ users: 1, groups: 0 }).toPersisted()
   const empty = { ...p, directory: { ...p.directory, users: [], groups: [] } }
-  t.equal([...snapshotLines(empty)].join('').split('\n').length, 2)
+  t.equal(encodeSnapshotFile(empty).toString().split('\n').length, 3, 'two lines and the final newline')
   t.same(await decodeSnapshotFile(encodeSnapshotFile(empty)), empty)
 })
 
@@ -41,4 +41,27 @@ t.test('records serialised earlier are reused as they are: the same bytes', asyn
   // what is in the map is what is written: the engine only puts JSON.stringify of the very object there
   const marked = new Map<object, string>([[users[0], '{"marked":1}']])
   t.match(encodeSnapshotFile(persisted, marked).toString('utf8').split('\n')[1], '{"marked":1}')
+})
+
+t.test('reads a version 1 file, says what is wrong with a bad one', async t => {
+  const persisted = testSnapshot({ users: 4 }).toPersisted()
+  const file = v1SnapshotFile(persisted)
+  t.equal(file.indexOf(0x0a), 127, 'the old fixed-width checksum line')
+  t.same(decodeSnapshotFileV1(file), persisted)
+  t.throws(() => decodeSnapshotFileV1(file.subarray(0, -3)), /expected \d+ bytes of snapshot, found \d+/)
+  const flipped = Buffer.from(file)
+  flipped[flipped.length - 3] ^= 1
+  t.throws(() => decodeSnapshotFileV1(flipped), /checksum mismatch/)
+  t.throws(() => decodeSnapshotFileV1(Buffer.from('garbage')), /no v1 checksum line/)
+  t.throws(() => decodeSnapshotFileV1(Buffer.from('{"x":1}\n{}')), /not a zuora-c1 snapshot header/)
+})
+
+t.test('a checksum line that lost its newline (10 MB or more) is read; one that lost more (100 MB) is rejected', async t => {
+  const persisted = testSnapshot({ users: 2 }).toPersisted()
+  const body = JSON.stringify(persisted)
+  const line = (bytes: number): string => JSON.stringify({ format: 'zuora-c1-snapshot-file', sha256: 'x'.repeat(64), bytes })
+  t.equal(line(10_000_000).length, 128, 'an 8-digit size fills the 128 bytes')
+  t.equal(line(100_000_000).length, 129, 'a 9-digit size overflows them')
+  const overflowed = Buffer.from(JSON.stringify({ format: 'zuora-c1-snapshot-file', sha256: 'y'.repeat(64), bytes: 100_000_000 }).slice(0, 128) + body)
+  t.throws(() => decodeSnapshotFileV1(overflowed), /a v1 file of 100 MB or more/)
 })

@@ -1,23 +1,142 @@
 /**
- * One replica's connections to PostgreSQL: a small pool for the store, and the coordinator's own connection
- * (leader lock + LISTEN). The store's publishes are fenced by the coordinator's lock.
+ * One replica's connections to PostgreSQL: a small pool for the store (src/sync/pg/pg-store.ts), and the
+ * coordinator's own connection, whose lock also fences the store's publishes.
+ *
+ * Leader election and announcements run on that one dedicated connection: the replica whose connection holds the
+ * session-level advisory lock is the leader (PostgreSQL frees it when that connection ends, including a killed
+ * process or a terminated backend); the same connection LISTENs for publishes, sync requests and job changes.
+ * Every `retryMs` the coordinator reconnects if needed and, as a follower, tries the lock again. TCP keepalives on
+ * both sides (client option, server `tcp_keepalives_*` for this session) end the session of a vanished peer quickly.
  */
 import pg from 'pg'
-import { createPgCoordinator } from './pg-coordinator.ts'
-import type { PgCoordinator, PgCoordinatorOptions } from './pg-coordinator.ts'
-import { createPgStore, poolConfig } from './pg-store.ts'
-import type { SharedSnapshotStore } from '#src/sync/types.ts'
+import type { Coordinator, CoordinatorEvents, SharedSnapshotStore } from '#src/sync/types.ts'
+import { CHANNEL, createPgStore, LEADER_LOCK, LEADER_LOCK_HOLDER, LOCK_CLASS, poolConfig } from './pg-store.ts'
 
-export async function createReplica (url: string, logger: NonNullable<PgCoordinatorOptions['logger']>, options: { retryMs?: number } = {}): Promise<{ store: SharedSnapshotStore, coordinator: PgCoordinator }> {
+export async function createReplica (url: string, logger: Logger): Promise<{ store: SharedSnapshotStore, coordinator: PgCoordinator }> {
   const pool = new pg.Pool(poolConfig(url))
   // An idle client's error (database restarted) must not crash the process; the next query reconnects.
   pool.on('error', (err) => { logger.warn({ err: String(err) }, 'a pooled PostgreSQL connection failed') })
-  const coordinator = createPgCoordinator({ url, logger, retryMs: options.retryMs })
+  const coordinator = createPgCoordinator({ url, logger })
   try {
-    const store = await createPgStore(pool, { leaderPid: coordinator.leaderPid })
-    return { store, coordinator }
+    return { store: await createPgStore(pool, { leaderPid: coordinator.leaderPid }), coordinator }
   } catch (err) {
     await pool.end().catch(() => {})
     throw err
+  }
+}
+
+type Logger = { info(obj: object, msg?: string): void, warn(obj: object, msg?: string): void }
+
+export interface PgCoordinator extends Coordinator {
+  /** Backend pid of the lock-holding connection while leader (fences the store's publish). */
+  leaderPid(): number | undefined
+}
+
+const KEEPALIVE_SESSION = '-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3'
+
+/** `retryMs`: between lock attempts and reconnects. */
+export function createPgCoordinator (options: { url: string, retryMs?: number, logger?: Logger }): PgCoordinator {
+  const retryMs = options.retryMs ?? 2000
+  let client: pg.Client | undefined
+  let pid: number | undefined
+  let leader = false
+  let seen = false
+  let healthy = false
+  let closed = false
+  let timer: NodeJS.Timeout | undefined
+  let events: CoordinatorEvents | undefined
+  let ticking: Promise<void> = Promise.resolve()
+
+  function setLeader (value: boolean): void {
+    if (leader === value) return
+    leader = value
+    options.logger?.info({ leader }, value ? 'this replica is now the sync leader' : 'this replica is no longer the sync leader')
+    events?.leadership(value)
+  }
+
+  function dropConnection (err?: unknown): void {
+    if (client === undefined) return
+    const old = client
+    client = undefined
+    pid = undefined
+    healthy = false
+    setLeader(false)
+    if (err !== undefined) options.logger?.warn({ err: String(err) }, 'lost the coordination connection to PostgreSQL; retrying')
+    old.end().catch(() => {})
+  }
+
+  async function connect (): Promise<pg.Client> {
+    const c = new pg.Client({ connectionString: options.url, keepAlive: true, keepAliveInitialDelayMillis: 5000, options: KEEPALIVE_SESSION, connectionTimeoutMillis: 5000, application_name: 'zuora-c1-facade leader' })
+    c.on('error', (err) => { if (client === c) dropConnection(err) })
+    c.on('end', () => { if (client === c) dropConnection(new Error('connection ended')) })
+    c.on('notification', (n) => {
+      if (n.channel === CHANNEL.published) events?.published(n.payload)
+      else if (n.channel === CHANNEL.syncRequested && leader && n.payload !== undefined) events?.syncRequested(n.payload)
+      else if (n.channel === CHANNEL.jobs) events?.jobsChanged()
+    })
+    await c.connect()
+    for (const channel of Object.values(CHANNEL)) await c.query(`LISTEN ${channel}`)
+    const { rows } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+    pid = rows[0]?.pid
+    return c
+  }
+
+  async function tick (): Promise<void> {
+    if (closed) return
+    try {
+      let reconnected = false
+      if (client === undefined) {
+        const c = await connect()
+        if (closed) { await c.end(); return }
+        client = c
+        reconnected = true
+      }
+      let won = false
+      if (!leader) {
+        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LOCK_CLASS, LEADER_LOCK])
+        won = rows[0]?.locked === true
+      }
+      seen = leader || won || (await client.query(LEADER_LOCK_HOLDER, [LOCK_CLASS, LEADER_LOCK])).rowCount !== 0
+      // Healthy only once the leader is known again: a follower never refuses a sync for want of a fresh look.
+      healthy = true
+      if (won) setLeader(true)
+      if (reconnected) {
+        events?.published(undefined) // what was published while we were away
+        events?.jobsChanged()
+      }
+    } catch (err) {
+      seen = false
+      dropConnection(err)
+    }
+  }
+
+  function loop (): void {
+    if (closed) return
+    ticking = tick().finally(() => { if (!closed) timer = setTimeout(loop, retryMs).unref() })
+  }
+
+  return {
+    isLeader: () => leader,
+    leaderSeen: () => seen || leader,
+    healthy: () => healthy,
+    leaderPid: () => leader ? pid : undefined,
+    async start (handlers) {
+      events = handlers
+      await tick()
+      timer = setTimeout(loop, retryMs).unref()
+    },
+    async requestSync (jobId) {
+      if (client === undefined) throw new Error('no connection to PostgreSQL')
+      await client.query('SELECT pg_notify($1, $2)', [CHANNEL.syncRequested, jobId])
+    },
+    async close () {
+      closed = true
+      clearTimeout(timer)
+      await ticking
+      const c = client
+      client = undefined
+      leader = false
+      await c?.end().catch(() => {})
+    }
   }
 }

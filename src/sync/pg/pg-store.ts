@@ -12,9 +12,9 @@ import { constants, createGunzip, gzip } from 'node:zlib'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import type { Pool, PoolClient } from 'pg'
-import { decodeSnapshotStream, encodeSnapshotFile } from '#src/sync/snapshot-file.ts'
+import { decodeSnapshotStream, encodeSnapshotFile, loadNewest } from '#src/sync/snapshot-file.ts'
 import { isSyncId } from '#src/sync/sync-id.ts'
-import type { LoadedSnapshots, PersistedSnapshot, RejectedFile, SharedSnapshotStore, SyncJob } from '#src/sync/types.ts'
+import type { PersistedSnapshot, SharedSnapshotStore, SyncJob } from '#src/sync/types.ts'
 
 const gzipAsync = promisify(gzip)
 
@@ -24,11 +24,7 @@ const DDL_LOCK = 1
 export const LEADER_LOCK = 2
 
 /** Channels of NOTIFY. */
-export const CHANNEL = {
-  published: 'zuora_c1_published',
-  syncRequested: 'zuora_c1_sync_requested',
-  jobs: 'zuora_c1_jobs'
-} as const
+export const CHANNEL = { published: 'zuora_c1_published', syncRequested: 'zuora_c1_sync_requested', jobs: 'zuora_c1_jobs' } as const
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS zuora_c1_snapshots (
@@ -51,29 +47,19 @@ export const LEADER_LOCK_HOLDER = "SELECT pid FROM pg_locks WHERE locktype = 'ad
 
 /** Snapshots kept: as many as a replica holds in memory (current + 2 older), so every held page token resolves everywhere. */
 export const KEEP_SNAPSHOTS = 3
-/** Finished jobs kept. */
-export const KEEP_JOBS = 50
+const KEEP_JOBS = 50
 
 /** Pool options from a URL: pg parses sslmode etc.; short connect timeout so a down database fails fast. */
 export function poolConfig (url: string): pg.PoolConfig {
   return { connectionString: url, max: 4, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, keepAlive: true, application_name: 'zuora-c1-facade' }
 }
 
-async function decode (syncId: string, encoding: string, body: Buffer): Promise<PersistedSnapshot> {
-  if (encoding !== 'ndjson-v2+gzip') throw new Error(`unknown encoding ${encoding}`)
-  // Streamed: zlib inflates on the thread pool while the lines are parsed here.
-  const snapshot = await decodeSnapshotStream(Readable.from([body]).pipe(createGunzip({ chunkSize: 1 << 20 })))
-  if (snapshot.meta?.syncId !== syncId) throw new Error('the row does not hold the snapshot its id names')
-  return snapshot
-}
-
-async function inTransaction<T> (pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+async function inTransaction (pool: Pool, fn: (client: PoolClient) => Promise<void>): Promise<void> {
   const client = await pool.connect()
   try {
     await client.query('BEGIN')
-    const result = await fn(client)
+    await fn(client)
     await client.query('COMMIT')
-    return result
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
     throw err
@@ -89,49 +75,31 @@ export async function createPgStore (pool: Pool, options: { leaderPid: () => num
     await client.query(DDL)
   })
 
-  async function read (syncId: string): Promise<{ snapshot?: PersistedSnapshot, rejected: RejectedFile[] }> {
+  /** The snapshot under `syncId`, undefined when there is none, or why its row is rejected. */
+  async function read (syncId: string): Promise<PersistedSnapshot | string | undefined> {
     const { rows } = await pool.query<{ encoding: string, body: Buffer }>('SELECT encoding, body FROM zuora_c1_snapshots WHERE sync_id = $1', [syncId])
     const row = rows[0]
-    if (row === undefined) return { rejected: [] }
+    if (row === undefined) return undefined
     try {
-      return { snapshot: await decode(syncId, row.encoding, row.body), rejected: [] }
+      if (row.encoding !== 'ndjson-v2+gzip') throw new Error(`unknown encoding ${row.encoding}`)
+      // Streamed: zlib inflates on the thread pool while the lines are parsed here.
+      const snapshot = await decodeSnapshotStream(Readable.from([row.body]).pipe(createGunzip({ chunkSize: 1 << 20 })))
+      if (snapshot.meta?.syncId !== syncId) throw new Error('the row does not hold the snapshot its id names')
+      return snapshot
     } catch (err) {
-      return { rejected: [{ file: `zuora_c1_snapshots/${syncId}`, reason: (err as Error).message }] }
+      return (err as Error).message
     }
-  }
-
-  async function ids (): Promise<string[]> {
-    const { rows } = await pool.query<{ sync_id: string }>('SELECT sync_id FROM zuora_c1_snapshots ORDER BY sync_id DESC')
-    return rows.map((r) => r.sync_id)
-  }
-
-  /** The first good snapshot among `candidates` (newest first). */
-  async function firstGood (candidates: readonly string[]): Promise<{ snapshot?: PersistedSnapshot, index: number, rejected: RejectedFile[] }> {
-    const rejected: RejectedFile[] = []
-    for (const [index, id] of candidates.entries()) {
-      const r = await read(id)
-      rejected.push(...r.rejected)
-      if (r.snapshot !== undefined) return { snapshot: r.snapshot, index, rejected }
-    }
-    return { index: candidates.length, rejected }
   }
 
   return {
     description: 'PostgreSQL',
 
-    async load (): Promise<LoadedSnapshots> {
-      const all = await ids()
-      const current = await firstGood(all)
-      if (current.snapshot === undefined) return { rejected: current.rejected }
-      const older = all.slice(current.index + 1)
-      const loadPrevious = async (): Promise<{ previous?: PersistedSnapshot, rejected: RejectedFile[] }> => {
-        const p = await firstGood(older)
-        return { previous: p.snapshot, rejected: p.rejected }
-      }
-      return { current: current.snapshot, rejected: current.rejected, loadPrevious: older.length > 0 ? loadPrevious : undefined }
+    async load () {
+      const { rows } = await pool.query<{ sync_id: string }>('SELECT sync_id FROM zuora_c1_snapshots ORDER BY sync_id DESC')
+      return await loadNewest(rows.map((r) => r.sync_id), read, (syncId) => `zuora_c1_snapshots/${syncId}`)
     },
 
-    async save (snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Promise<void> {
+    async save (snapshot, lines) {
       const syncId = snapshot.meta.syncId
       if (!isSyncId(syncId)) throw new Error(`refusing to save a snapshot with the malformed sync id ${JSON.stringify(syncId)}`)
       // Level 1: a sixth of the raw size at a fraction of the default level's time.
@@ -148,8 +116,8 @@ export async function createPgStore (pool: Pool, options: { leaderPid: () => num
 
     async loadSnapshot (syncId) {
       const r = await read(syncId)
-      if (r.rejected.length > 0) throw new Error(r.rejected[0]?.reason)
-      return r.snapshot
+      if (typeof r === 'string') throw new Error(r)
+      return r
     },
 
     async latestSyncId () {
