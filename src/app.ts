@@ -24,7 +24,7 @@ import swagger from './plugins/swagger.ts'
 import syncPlugin from './plugins/sync.ts'
 import zuora from './plugins/zuora.ts'
 import type { SnapshotStore } from './sync/types.ts'
-import type { ZuoraConnection } from './zuora/types.ts'
+import type { ZuoraConnection } from './zuora/connection.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -4,8 +4,7 @@
  */
 import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
-import { createZuoraConnection } from '#src/zuora/connection.ts'
-import type { ZuoraConnection } from '#src/zuora/types.ts'
+import { createZuoraConnection, type ZuoraConnection } from '#src/zuora/connection.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

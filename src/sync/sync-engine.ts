@@ -5,7 +5,8 @@
  * persists it, and only then publishes it. Any failure on the way leaves the current snapshot in place:
  * C1 reads a full sync as the truth, so a partial snapshot must never be served.
  */
-import type { DirectoryRead, ReadProgress, ZuoraConnection } from '#src/zuora/types.ts'
+import type { ZuoraConnection } from '#src/zuora/connection.ts'
+import type { DirectoryRead, ReadProgress } from '#src/zuora/types.ts'
 import type { SnapshotStore, SyncEngine, SyncJob, SyncJobError, SyncListener, SyncPhaseTimes, SyncProgress, SyncTrigger } from './types.ts'
 import { directorySteps } from './snapshot-build.ts'
 import { Snapshot } from './snapshot.ts'

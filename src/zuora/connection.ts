@@ -1,8 +1,8 @@
-/** The one connection to Zuora (ZuoraConnection in types.ts): the upstream client, the token manager and the SCIM client. */
+/** The one connection to Zuora: the upstream client, the token manager and the SCIM client. */
 import { ZuoraError } from './errors.ts'
 import { createScimClient } from './scim-client.ts'
 import { createTokenManager } from './token-manager.ts'
-import type { ZuoraConnection, ZuoraSettings } from './types.ts'
+import type { DirectoryRead, ReadOptions, ZuoraSettings } from './types.ts'
 import { createUpstream, type UpstreamOptions } from './upstream.ts'
 
 /** `deps.dispatcher` (tests: MockAgent) is not closed by close(): its owner closes it. `tuning`: what tests may shrink. */
@@ -10,7 +10,7 @@ export function createZuoraConnection (
   config: ZuoraSettings,
   deps: Pick<UpstreamOptions, 'dispatcher' | 'logger' | 'observer'> = {},
   tuning: Pick<UpstreamOptions, 'maxResponseBytes' | 'backoff' | 'maxRetryAfterMs' | 'clock'> = {}
-): ZuoraConnection {
+) {
   const { logger, observer } = deps
   const upstream = createUpstream({
     ...tuning,
@@ -25,8 +25,10 @@ export function createZuoraConnection (
   let closed = false
 
   return {
+    /** Host of the tenant base URL (e.g. rest.eu.zuora.com), shown as app.tenant. */
     tenant: new URL(config.tenantBaseUrl).host,
-    async readDirectory (options = {}) {
+    /** Throws a ZuoraError (never returns a partial read). */
+    async readDirectory (options: ReadOptions = {}): Promise<DirectoryRead> {
       if (closed) throw new ZuoraError('The Zuora connection is closed', { kind: 'aborted', endpoint: 'users' })
       return await scim.readDirectory(options)
     },
@@ -39,3 +41,5 @@ export function createZuoraConnection (
     }
   }
 }
+
+export type ZuoraConnection = ReturnType<typeof createZuoraConnection>

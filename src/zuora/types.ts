@@ -116,23 +116,3 @@ export interface UpstreamObserver {
   rateLimitWait?(event: { waitMs: number }): void
   tokenRefresh?(event: { outcome: 'ok' | 'error' }): void
 }
-
-export interface QueueStats {
-  readonly active: number
-  readonly queued: number
-  readonly paused: boolean
-  readonly pausedUntil: number | null
-  readonly requests: number
-  readonly retries: number
-  readonly rateLimitWaits: number
-  readonly rateLimitWaitMs: number
-}
-
-export interface ZuoraConnection {
-  /** Host of the tenant base URL (e.g. rest.eu.zuora.com), shown as app.tenant. */
-  readonly tenant: string
-  /** Throws a ZuoraError (never returns a partial read). */
-  readDirectory(options?: ReadOptions): Promise<DirectoryRead>
-  stats(): QueueStats
-  close(): Promise<void>
-}

@@ -3,8 +3,7 @@
  * sync engine with an in-memory store, and a way to compare snapshots without their identity fields.
  */
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '#simulator/index.ts'
-import { createZuoraConnection } from '#src/zuora/connection.ts'
-import type { ZuoraConnection } from '#src/zuora/types.ts'
+import { createZuoraConnection, type ZuoraConnection } from '#src/zuora/connection.ts'
 import { createSyncEngine } from '#src/sync/sync-engine.ts'
 import { createSnapshotHolder } from '#src/sync/snapshot-holder.ts'
 import type { Snapshot } from '#src/sync/snapshot.ts'

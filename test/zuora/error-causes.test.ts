@@ -7,9 +7,9 @@ import t from 'tap'
 import type { MockAgent } from 'undici'
 import type { Config } from '#src/config.ts'
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '#simulator/index.ts'
-import { createZuoraConnection } from '#src/zuora/connection.ts'
+import { createZuoraConnection, type ZuoraConnection } from '#src/zuora/connection.ts'
 import { isZuoraError, type ZuoraError } from '#src/zuora/errors.ts'
-import type { ReadProgress, ZuoraConnection } from '#src/zuora/types.ts'
+import type { ReadProgress } from '#src/zuora/types.ts'
 import { BASE, JSON_HEADERS, listResponse, mockAgent, scimGroup, scimUser, simZuoraConfig, tokenBody, zuoraConfig, type Tap } from './helpers.ts'
 
 async function sim (t: Tap, options: SimulatorOptions): Promise<RunningSimulator> {
