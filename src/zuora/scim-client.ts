@@ -1,17 +1,10 @@
 /**
- * Zuora SCIM reads: list pages and the full directory read.
- * Every call carries a token from the token manager; a 401 invalidates it, refreshes once and retries once (a
- * token revoked after Zuora had accepted it may be refreshed again, boundedly: see authorisedGet).
- *
- * readDirectory: the first page of Users and of Groups in parallel, then every remaining page in parallel
- * through the upstream gate (see pagePlan: item-semantics pages overlap by one resource; a multi-page page-semantics
- * listing is read twice), and verify the listing held still (same totalResults on every page, every page full,
- * overlaps matching, both passes equal, as many distinct ids as totalResults). If it moved, that resource is
- * re-read from the start (bounded); a read that stays unstable fails — never a partial read. Group pages queue
- * ahead of user pages: the groups' second pass then runs alongside the users' pages instead of after them (it still
- * starts only once the first pass is complete, which is what makes it a check).
- * With a start-index setting of 'auto', how the server reads startIndex is detected per read and resource by one
- * small probe after the first page, before the rest is planned (see start-index.ts).
+ * Zuora SCIM reads: list pages and the full directory read, never a partial one. Every call carries a token from
+ * the token manager; a 401 invalidates it and retries (see authorisedGet). readDirectory reads the first page of
+ * Users and of Groups in parallel, then every remaining page in parallel through the upstream gate (pagePlan),
+ * checks the listing held still (instability) and re-reads a resource that moved, boundedly. Group pages queue ahead
+ * of user pages so that the groups' verify pass runs alongside the users' pages. With a start-index setting of
+ * 'auto', a probe sent with the first pages tells how the server reads startIndex (start-index.ts).
  */
 import { setMaxListeners } from 'node:events'
 import { AUTH_HINT, ZuoraError, errorFromResponse, requestIdSuffix } from './errors.ts'
@@ -19,7 +12,7 @@ import type { ZuoraLogger } from './logger.ts'
 import { compareIds, normaliseGroup, normaliseUser } from './normalise.ts'
 import { checkGroup, checkListResponse, checkUser, parseJson, type PageContext } from './scim-schemas.ts'
 import type { TokenManager } from './token-manager.ts'
-import { classifyProbe, PROBE_COUNT, PROBE_START_INDEX, probeProblemMessage, startIndexSetting } from './start-index.ts'
+import { classifyProbe, PROBE_COUNT, PROBE_START_INDEX, probeProblemMessage, START_INDEX_SETTING } from './start-index.ts'
 import type { Upstream, UpstreamResponse } from './upstream.ts'
 import type { DirectoryGroup, DirectoryRead, DirectoryUser, ReadOptions, ReadProgress, StartIndexSemantics, ZuoraSettings } from './types.ts'
 
@@ -226,12 +219,10 @@ export function createScimClient (options: {
     const read: Record<ScimResource, number> = { users: 0, groups: 0 }
     /** totalResults of the latest first page, per resource: progress never counts above it. */
     const totals: Record<ScimResource, number> = { users: Infinity, groups: Infinity }
-    const configured: Record<ScimResource, StartIndexSemantics | 'auto'> = { users: config.usersStartIndex, groups: config.groupsStartIndex }
+    const configured = { users: config.usersStartIndex, groups: config.groupsStartIndex }
+    const fixed = (setting: StartIndexSemantics | 'auto'): StartIndexSemantics | undefined => setting === 'auto' ? undefined : setting
     /** startIndex semantics: configured, or detected by this read's probe ('auto'). */
-    const known: Record<ScimResource, StartIndexSemantics | undefined> = {
-      users: configured.users === 'auto' ? undefined : configured.users,
-      groups: configured.groups === 'auto' ? undefined : configured.groups
-    }
+    const known = { users: fixed(configured.users), groups: fixed(configured.groups) }
 
     const report = (): void => {
       if (readOptions.onProgress === undefined) return
@@ -291,9 +282,8 @@ export function createScimClient (options: {
       const n = first.items.length
       // one page, or pages of one resource (both semantics then ask for the same pages): nothing to tell apart
       if (first.totalResults <= n || n < 2) return 'item'
-      const probeOnce = (): Promise<string[]> => probe(resource)
       let firstIds = idsOf([first])
-      let probeIds = await (sent ?? probeOnce())
+      let probeIds = await (sent ?? probe(resource))
       let verdict = classifyProbe(firstIds, probeIds)
       if ('problem' in verdict && verdict.problem === 'neither') {
         // the listing may have changed between the two answers: look once more (first page and probe together)
@@ -301,7 +291,7 @@ export function createScimClient (options: {
         const [again, ids] = await Promise.all([
           listAt<{ id: string }>(resource, 1, first.count, `SCIM ${RESOURCE_PATH[resource]} page 1 again (start-index detection)`, reqOpts)
             .then(p => { pagesDone++; return p }),
-          probeOnce()
+          probe(resource)
         ])
         firstIds = idsOf([again])
         probeIds = ids
@@ -309,7 +299,7 @@ export function createScimClient (options: {
       }
       if ('semantics' in verdict) {
         known[resource] = verdict.semantics
-        options.logger?.info({ resource, semantics: verdict.semantics, setting: startIndexSetting(resource) }, 'zuora startIndex semantics detected')
+        options.logger?.info({ resource, semantics: verdict.semantics, setting: START_INDEX_SETTING[resource] }, 'zuora startIndex semantics detected')
         return verdict.semantics
       }
       throw new ZuoraError(probeProblemMessage({ resource, verdict: verdict.problem, firstIds, firstCount: first.count, probeIds, totalResults: first.totalResults }), { kind: 'upstream', endpoint: resource })
@@ -334,7 +324,7 @@ export function createScimClient (options: {
         }
         if (problem === undefined) return [...byId.values()].sort((a, b) => compareIds(a.id, b.id))
         if (round >= MAX_REREADS) {
-          const setting = startIndexSetting(resource)
+          const setting = START_INDEX_SETTING[resource]
           const cause = configured[resource] !== 'auto'
             ? `If this happens on every sync, ${setting}=${configured[resource]} may not match how the server reads startIndex: set ${setting}=auto to detect it. `
             : ''

@@ -16,9 +16,7 @@ export type ProbeVerdict =
   | { readonly problem: 'ignores-start-index' | 'ignores-count' | 'neither' }
 
 /** The env variable that sets a resource's semantics. */
-export function startIndexSetting (resource: 'users' | 'groups'): string {
-  return resource === 'users' ? 'ZUORA_USERS_START_INDEX' : 'ZUORA_GROUPS_START_INDEX'
-}
+export const START_INDEX_SETTING = { users: 'ZUORA_USERS_START_INDEX', groups: 'ZUORA_GROUPS_START_INDEX' } as const
 
 /**
  * `firstIds`: the first page's ids (startIndex=1), at least 2 of them, from a listing longer than that page;
@@ -53,7 +51,7 @@ export function probeProblemMessage (args: {
   totalResults: number
 }): string {
   const path = args.resource === 'users' ? 'Users' : 'Groups'
-  const setting = startIndexSetting(args.resource)
+  const setting = START_INDEX_SETTING[args.resource]
   const evidence = `startIndex=1&count=${args.firstCount} returned ${idList(args.firstIds)}; ` +
     `startIndex=${PROBE_START_INDEX}&count=${PROBE_COUNT} returned ${idList(args.probeIds)}`
   const intro = `SCIM ${path}: could not tell how the server reads startIndex (${setting}=auto; totalResults ${args.totalResults}): ${evidence}`

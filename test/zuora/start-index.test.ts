@@ -1,5 +1,5 @@
 import t from 'tap'
-import { classifyProbe, probeProblemMessage, startIndexSetting } from '#src/zuora/start-index.ts'
+import { classifyProbe, probeProblemMessage, START_INDEX_SETTING } from '#src/zuora/start-index.ts'
 
 const first = ['a', 'b', 'c', 'd', 'e']
 
@@ -17,7 +17,7 @@ t.test('classifyProbe: item index, page number, and what fits neither', async t 
 })
 
 t.test('probeProblemMessage names the setting and the evidence', async t => {
-  t.equal(startIndexSetting('groups'), 'ZUORA_GROUPS_START_INDEX')
+  t.equal(START_INDEX_SETTING.groups, 'ZUORA_GROUPS_START_INDEX')
   const msg = probeProblemMessage({ resource: 'groups', verdict: 'neither', firstIds: ['g1', 'g2', 'g3', 'g4', 'g5'], firstCount: 100, probeIds: ['x'], totalResults: 250 })
   t.match(msg, /SCIM Groups: could not tell how the server reads startIndex \(ZUORA_GROUPS_START_INDEX=auto; totalResults 250\)/)
   t.match(msg, /startIndex=1&count=100 returned \["g1", "g2", "g3", "g4", … \(5 in all\)\]; startIndex=2&count=2 returned \["x"\]/)
