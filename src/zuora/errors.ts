@@ -166,11 +166,11 @@ export const ENDPOINT_LABEL: Readonly<Record<UpstreamEndpoint, string>> = {
   groups: 'SCIM Groups list'
 }
 
-/** The ZuoraError for a non-2xx answer; `secrets` are scrubbed from the body's excerpt. */
+/** The ZuoraError for a non-2xx answer (`secrets` scrubbed from the excerpt); `note` and `hint` replace the defaults. */
 export function errorFromResponse (
   endpoint: UpstreamEndpoint,
   res: { status: number, contentType: string | undefined, text: string, requestId: string | undefined },
-  { secrets, what, attempts = 1, retryAfterMs }: { secrets: readonly string[], what?: string | undefined, attempts?: number, retryAfterMs?: number | undefined }
+  { secrets, what, attempts = 1, retryAfterMs, note, hint }: { secrets: readonly string[], what?: string, attempts?: number, retryAfterMs?: number, note?: string, hint?: string }
 ): ZuoraError {
   const { status, requestId } = res
   const body = parseUpstreamErrorBody(res.contentType, res.text, secrets)
@@ -178,8 +178,9 @@ export function errorFromResponse (
   let message = `${what ?? ENDPOINT_LABEL[endpoint]} failed: HTTP ${status}`
   if (body.code !== undefined) message += ` (${body.code})`
   if (body.detail !== undefined) message += `: ${body.detail}`
-  if (attempts > 1) message += ` (after ${attempts} attempts)`
-  if (kind === 'auth') message += `. Hint: ${AUTH_HINT}`
+  message += note ?? (attempts > 1 ? ` (after ${attempts} attempts)` : '')
+  hint ??= kind === 'auth' ? AUTH_HINT : undefined
+  if (hint !== undefined) message += `. Hint: ${hint}`
   message += requestIdSuffix(requestId)
   return new ZuoraError(message, { kind, endpoint, upstreamStatus: status, code: body.code, requestId, processId: body.processId, retryAfterMs })
 }

@@ -7,7 +7,7 @@
  * 'auto', a probe sent with the first pages tells how the server reads startIndex (start-index.ts).
  */
 import { setMaxListeners } from 'node:events'
-import { AUTH_HINT, ZuoraError, errorFromResponse, requestIdSuffix } from './errors.ts'
+import { AUTH_HINT, ZuoraError, errorFromResponse } from './errors.ts'
 import type { ZuoraLogger } from './logger.ts'
 import { compareIds, normaliseGroup, normaliseUser } from './normalise.ts'
 import { checkGroup, checkListResponse, checkUser, parseJson, type PageContext } from './scim-schemas.ts'
@@ -165,14 +165,13 @@ export function createScimClient (options: {
       tokens.invalidate(used)
       const wasAccepted = accepted.has(used)
       if (round > MAX_AUTH_REFRESHES || (round >= 2 && !wasAccepted)) {
-        const e = failure(endpoint, res, what, used)
         const why = wasAccepted ? ` after ${round - 1} token refreshes` : ' even with a freshly issued token'
         // the token endpoint accepted the client, so the usual cause is a SCIM host of another data center
         const hint = wasAccepted
           ? AUTH_HINT
           : `${AUTH_HINT}; here the token endpoint (${new URL(config.tokenUrl).host}) issued the token and the SCIM API (${new URL(base).host}) refused it: ` +
             'ZUORA_TOKEN_URL and ZUORA_SCIM_BASE_URL probably belong to different data centers (or one to OneID, https://one.zuora.com), or the client may not use SCIM'
-        throw e.withMessage(e.message.replace(`. Hint: ${AUTH_HINT}`, `${why}. Hint: ${hint}`))
+        throw errorFromResponse(endpoint, res, { secrets: [used], what, note: why, hint })
       }
       options.logger?.info({ endpoint, requestId: res.requestId, round, revoked: wasAccepted }, 'zuora answered 401: refreshing the token and retrying')
     }
@@ -180,11 +179,9 @@ export function createScimClient (options: {
 
   /** The error for a listing that did not answer 200; a 404 means the SCIM base URL is wrong (not a missing resource). */
   function failure (resource: ScimResource, res: UpstreamResponse, what: string, token: string): ZuoraError {
-    const e = errorFromResponse(resource, res, { secrets: [token], what })
-    if (res.status !== 404) return e
-    const hint = `. Hint: no SCIM ${RESOURCE_PATH[resource]} endpoint at ${base}/${RESOURCE_PATH[resource]}: check ZUORA_SCIM_BASE_URL ` +
+    const hint = `no SCIM ${RESOURCE_PATH[resource]} endpoint at ${base}/${RESOURCE_PATH[resource]}: check ZUORA_SCIM_BASE_URL ` +
       '(it must end in the SCIM root, e.g. https://one.zuora.com/scim/v2, without /Users) and the data center of ZUORA_TENANT_BASE_URL'
-    return e.withMessage(`${e.message.replace(requestIdSuffix(res.requestId), '')}${hint}${requestIdSuffix(res.requestId)}`)
+    return errorFromResponse(resource, res, { secrets: [token], what, hint: res.status === 404 ? hint : undefined })
   }
 
   async function listAt<T> (resource: ScimResource, startIndex: number, count: number, what: string, opts: RequestOptions): Promise<ScimPage<T>> {
