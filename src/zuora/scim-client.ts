@@ -136,7 +136,6 @@ export function createScimClient (options: {
    */
   const accepted = new Set<string>()
   function accept (token: string): void {
-    if (accepted.has(token)) return
     accepted.add(token)
     if (accepted.size > 8) accepted.delete(accepted.values().next().value as string)
   }
@@ -200,12 +199,10 @@ export function createScimClient (options: {
   async function readDirectory (readOptions: ReadOptions = {}): Promise<DirectoryRead> {
     if (readOptions.signal?.aborted === true) throw new ZuoraError('Directory read aborted', { kind: 'aborted', endpoint: 'users' })
     const controller = new AbortController()
-    const signal = controller.signal
+    const outer = readOptions.signal
+    const signal = outer === undefined ? controller.signal : AbortSignal.any([outer, controller.signal])
     // every queued page listens to this signal: hundreds of listeners are expected, not a leak
     setMaxListeners(0, signal)
-    const outer = readOptions.signal
-    const onOuterAbort = (): void => { controller.abort(outer?.reason) }
-    outer?.addEventListener('abort', onOuterAbort, { once: true })
     const startStats = upstream.stats()
     let requests = 0
     const reqOpts: RequestOptions = { signal, onSend: () => { requests++ } }
@@ -366,8 +363,6 @@ export function createScimClient (options: {
       controller.abort()
       if (outer?.aborted === true) throw new ZuoraError('Directory read aborted', { kind: 'aborted', endpoint: 'users', cause: err })
       throw err
-    } finally {
-      outer?.removeEventListener('abort', onOuterAbort)
     }
   }
 
