@@ -141,10 +141,11 @@ export function createScimClient (options: {
   }
 
   /**
-   * One GET with a bearer token. A second 401 on a token Zuora never accepted is a hard auth error (credentials or
-   * data center); one on a token it had accepted (revoked mid-read) refreshes again, at most MAX_AUTH_REFRESHES times.
+   * One GET with a bearer token; any answer but 200 throws. A second 401 on a token Zuora never accepted is a hard
+   * auth error (credentials or data center); one on a token it had accepted (revoked mid-read) refreshes again, at
+   * most MAX_AUTH_REFRESHES times.
    */
-  async function authorisedGet (endpoint: ScimResource, url: string, what: string, opts: RequestOptions): Promise<{ res: UpstreamResponse, token: string }> {
+  async function authorisedGet (endpoint: ScimResource, url: string, what: string, opts: RequestOptions): Promise<UpstreamResponse> {
     for (let round = 1; ; round++) {
       const used = await tokens.getToken({ signal: opts.signal })
       const res = await upstream.send({
@@ -160,7 +161,13 @@ export function createScimClient (options: {
         // recorded as soon as the status line arrives, before the body is read
         onStatus: status => { if ((status >= 200 && status < 300) || status === 404) accept(used) }
       })
-      if (res.status !== 401) return { res, token: used }
+      if (res.status === 200) return res
+      if (res.status !== 401) {
+        // a 404 means the SCIM base URL is wrong, not a missing resource
+        const hint = `no SCIM ${RESOURCE_PATH[endpoint]} endpoint at ${base}/${RESOURCE_PATH[endpoint]}: check ZUORA_SCIM_BASE_URL ` +
+          '(it must end in the SCIM root, e.g. https://one.zuora.com/scim/v2, without /Users) and the data center of ZUORA_TENANT_BASE_URL'
+        throw errorFromResponse(endpoint, res, { secrets: [used], what, hint: res.status === 404 ? hint : undefined })
+      }
       tokens.invalidate(used)
       const wasAccepted = accepted.has(used)
       if (round > MAX_AUTH_REFRESHES || (round >= 2 && !wasAccepted)) {
@@ -176,17 +183,9 @@ export function createScimClient (options: {
     }
   }
 
-  /** The error for a listing that did not answer 200; a 404 means the SCIM base URL is wrong (not a missing resource). */
-  function failure (resource: ScimResource, res: UpstreamResponse, what: string, token: string): ZuoraError {
-    const hint = `no SCIM ${RESOURCE_PATH[resource]} endpoint at ${base}/${RESOURCE_PATH[resource]}: check ZUORA_SCIM_BASE_URL ` +
-      '(it must end in the SCIM root, e.g. https://one.zuora.com/scim/v2, without /Users) and the data center of ZUORA_TENANT_BASE_URL'
-    return errorFromResponse(resource, res, { secrets: [token], what, hint: res.status === 404 ? hint : undefined })
-  }
-
   async function listAt<T> (resource: ScimResource, startIndex: number, count: number, what: string, opts: RequestOptions): Promise<ScimPage<T>> {
     const url = `${base}/${RESOURCE_PATH[resource]}?startIndex=${startIndex}&count=${count}`
-    const { res, token } = await authorisedGet(resource, url, what, opts)
-    if (res.status !== 200) throw failure(resource, res, what, token)
+    const res = await authorisedGet(resource, url, what, opts)
     await parseTurn()
     const ctx: PageContext = { endpoint: resource, where: what, requestId: res.requestId }
     const page = checkListResponse(parseJson(res.text, ctx), ctx)
