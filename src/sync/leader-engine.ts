@@ -9,7 +9,8 @@ import type { SnapshotHolder } from './snapshot-holder.ts'
 import { newJob } from './sync-engine.ts'
 import type { SyncLogger } from './sync-engine.ts'
 import { SyncUnavailableError } from './types.ts'
-import type { Coordinator, SharedSnapshotStore, SyncEngine, SyncJob, SyncListener, SyncTrigger } from './types.ts'
+import type { SharedSnapshotStore, SyncEngine, SyncJob, SyncListener, SyncTrigger } from './types.ts'
+import type { Coordinator } from './pg/pg-replica.ts'
 
 export interface LeaderEngineDeps {
   /** The engine that runs syncs in this process (it has no schedule: this engine schedules, while leading). */
