@@ -9,6 +9,7 @@
  * both sides (client option, server `tcp_keepalives_*` for this session) end the session of a vanished peer quickly.
  */
 import pg from 'pg'
+import type { ZuoraLogger } from '#src/zuora/logger.ts'
 import type { SharedSnapshotStore } from '#src/sync/types.ts'
 import { CHANNEL, createPgStore, LEADER_LOCK, LEADER_LOCK_HOLDER, LOCK_CLASS, poolConfig } from './pg-store.ts'
 
@@ -25,7 +26,7 @@ export async function createReplica (url: string, logger: Logger): Promise<{ sto
   }
 }
 
-type Logger = { info(obj: object, msg?: string): void, warn(obj: object, msg?: string): void }
+type Logger = Pick<ZuoraLogger, 'info' | 'warn'>
 
 /** Who may sync (one leader, an advisory lock), and what the other replicas announce (LISTEN/NOTIFY). */
 export type Coordinator = ReturnType<typeof createPgCoordinator>
