@@ -41,8 +41,7 @@ export interface LoadedSnapshots {
 export interface SnapshotStore {
   /** The current snapshot (the previous one on demand); also clears what an interrupted write left behind. */
   load(): Promise<LoadedSnapshots>
-  /** Atomically makes `snapshot` current and the old current previous. */
-  /** `lines`: records already serialised (JSON.stringify of that very object), reused as they are. */
+  /** Atomically makes `snapshot` current and the old current previous; `lines`: records already serialised, reused. */
   save(snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Promise<void>
   readonly description: string
 }
