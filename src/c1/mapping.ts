@@ -117,7 +117,7 @@ export function isValidEmail (address: string): boolean {
 export function traitEmails (u: DirectoryUser): { emails: Array<{ address: string, isPrimary: boolean }>, invalid: string[] } {
   const emails: Array<{ address: string, isPrimary: boolean }> = []
   const invalid: string[] = []
-  const seen = new Set<string>()
+  const seen = new Map<string, { address: string, isPrimary: boolean } | undefined>() // lower-cased → its valid entry
   let primaryTaken = false
   for (const e of u.emails) {
     const address = typeof e.value === 'string' ? e.value.trim() : ''
@@ -125,17 +125,15 @@ export function traitEmails (u: DirectoryUser): { emails: Array<{ address: strin
     const key = address.toLowerCase()
     if (seen.has(key)) {
       // A later duplicate flagged primary promotes the earlier entry when no primary is set yet.
-      if (e.primary && !primaryTaken) {
-        const prev = emails.find((x) => x.address.toLowerCase() === key)
-        if (prev !== undefined) { prev.isPrimary = true; primaryTaken = true }
-      }
+      const prev = seen.get(key)
+      if (e.primary && !primaryTaken && prev !== undefined) { prev.isPrimary = true; primaryTaken = true }
       continue
     }
-    seen.add(key)
-    if (!isValidEmail(address)) { invalid.push(address); continue }
-    const isPrimary = e.primary && !primaryTaken
-    if (isPrimary) primaryTaken = true
-    emails.push({ address, isPrimary })
+    const email = isValidEmail(address) ? { address, isPrimary: e.primary && !primaryTaken } : undefined
+    seen.set(key, email)
+    if (email === undefined) { invalid.push(address); continue }
+    emails.push(email)
+    if (email.isPrimary) primaryTaken = true
   }
   return { emails, invalid }
 }
