@@ -44,8 +44,8 @@ const EMPTY_READ: ReadProgress = {
  * reuses them): 16 M covers a 25k-user directory, and bounds what a larger one holds meanwhile.
  */
 const EARLY_LINE_CHARS = 16_000_000
-/** Finished jobs kept for GET /sync/jobs. */
-const HISTORY_SIZE = 50
+/** Finished jobs kept for GET /sync/jobs (the leader engine shows as many). */
+export const HISTORY_SIZE = 50
 /** Minimum milliseconds between two progress log lines. */
 const PROGRESS_LOG_MS = 5000
 /** A failed sync is retried after 30 s, 60 s, 120 s… (at most 15 minutes, never later than the interval). */
