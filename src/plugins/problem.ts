@@ -12,15 +12,22 @@ import { DEMO_IDS, EX_JOB_ID, EX_SYNC_ID } from '#src/api/examples.ts'
 import { REQUEST_ID_HEADER, pathOnly } from '#src/api/logging.ts'
 import { invalidId, invalidPageToken, notFound, snapshotExpired, snapshotNotReady } from '#src/api/paging.ts'
 import { unsafeIdReason } from '#src/c1/ids.ts'
-import { HttpProblem, PROBLEM_CONTENT_TYPE, checkRepeatedQuery, problemFromError, problemJson, problemType } from '#src/api/problem.ts'
+import { HttpProblem, PROBLEM_CONTENT_TYPE, parameterProblem, problemFromError, problemJson, problemType } from '#src/api/problem.ts'
 import { badQuery, diffNotAcceptable, syncJobNotFound, syncUnavailable } from '#src/api/sync.ts'
 import { isZuoraError } from '#src/zuora/errors.ts'
 
 export default fp(async (app) => {
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
-  // No query parameter of this API repeats: `?pageSize=5&pageSize=6` gets a clear answer, not "must be integer".
-  app.addHook('preValidation', async (request) => { checkRepeatedQuery(request.query) })
+  // No query parameter of this API repeats: `?pageSize=5&pageSize=6` (an array to the querystring parser) gets a
+  // clear answer, not "must be integer".
+  app.addHook('preValidation', async (request) => {
+    for (const [name, value] of Object.entries(request.query ?? {})) {
+      if (!Array.isArray(value)) continue
+      const message = `is given ${value.length} times; send it once`
+      throw parameterProblem('querystring', name, 'Invalid request', `The query parameter '${name}' ${message}.`, { type: 'invalid-request', message })
+    }
+  })
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header(REQUEST_ID_HEADER, request.id)
     done(null, payload)
