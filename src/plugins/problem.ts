@@ -106,14 +106,6 @@ function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: Htt
 
 // OpenAPI examples of the error answers, made by the builders the routes throw with: one per problem type.
 
-const KINDS: Readonly<Record<string, keyof typeof DEMO_IDS>> = { users: 'user', groups: 'group', roles: 'role' }
-
-/** The resource kind of a `/<kind>s/{id}…` path, if any. */
-function kindOf (path: string): keyof typeof DEMO_IDS | undefined {
-  const [, first, second] = path.split('/')
-  return second === '{id}' && first !== undefined ? KINDS[first] : undefined
-}
-
 function validation (context: string, field: string, keyword: string, message: string): HttpProblem {
   return problemFromError({ validation: [{ instancePath: `/${field}`, keyword, message, params: {} }], validationContext: context })
 }
@@ -161,7 +153,9 @@ function problemsFor (method: string, path: string, status: number, kind: keyof 
 
 /** Named OpenAPI examples (Example Objects) for `method path` at `status`, keyed by problem slug. */
 export function problemExamples (method: string, path: string, status: number): Record<string, { summary: string, value: Record<string, unknown> }> {
-  const kind = kindOf(path)
+  // The resource kind of a `/<kind>s/{id}…` path, if any.
+  const [, first = '', second] = path.split('/')
+  const kind = second === '{id}' && ['users', 'groups', 'roles'].includes(first) ? first.slice(0, -1) as keyof typeof DEMO_IDS : undefined
   const out: Record<string, { summary: string, value: Record<string, unknown> }> = {}
   for (const problem of problemsFor(method, path, status, kind)) {
     const slug = problem.type.slice(problem.type.lastIndexOf('/') + 1)
