@@ -7,7 +7,6 @@ import { resourceRoutes } from './resource-routes.ts'
 
 export default resourceRoutes({
   kind: 'group',
-  name: 'Group',
   id: 'Immutable Zuora id of the user group',
   flat: flatGroup,
   flatSchema: FlatGroupSchema,

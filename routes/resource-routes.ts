@@ -18,8 +18,6 @@ import { isEmptyFilter, pickSeq, usersScope } from '#src/api/views.ts'
 
 export interface ResourceRoutes {
   readonly kind: 'user' | GrantingKind
-  /** `User` / `Role` / `Group`: the operationIds are list<Name>s, get<Name>, list<Name>Entitlements, list<Name>Grants. */
-  readonly name: string
   /** Description of the `:id` path parameter. */
   readonly id: string
   readonly flat: (resource: Resource) => object
@@ -29,7 +27,8 @@ export interface ResourceRoutes {
 }
 
 export function resourceRoutes (r: ResourceRoutes): FastifyPluginAsyncTypebox {
-  const { kind, name } = r
+  const { kind } = r
+  const name = kind[0]!.toUpperCase() + kind.slice(1) // of the operationIds: listUsers, getRole, listGroupGrants…
   const plural = `${kind}s` as const
   const example = EXAMPLES[kind]
   const params = idParams(r.id, DEMO_IDS[kind])

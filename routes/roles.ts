@@ -7,7 +7,6 @@ import { resourceRoutes } from './resource-routes.ts'
 
 export default resourceRoutes({
   kind: 'role',
-  name: 'Role',
   id: 'The role value, URL-encoded (e.g. ADMIN, USER or a custom role)',
   flat: flatRole,
   flatSchema: FlatRoleSchema,

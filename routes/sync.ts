@@ -113,7 +113,7 @@ const sync: FastifyPluginAsyncTypebox = async (app) => {
 export default sync
 
 /**
- * Every branch awaits the reply (a thenable that settles when the answer is written): Fastify must not answer again
+ * Each answer is awaited (a reply is a thenable that settles once written): Fastify must not answer again
  * while the NDJSON stream still flows after this handler returns.
  */
 async function getSync (this: FastifyInstance, request: FastifyRequest<{ Querystring: SyncQuery }>, reply: FastifyReply): Promise<void> {
@@ -124,15 +124,15 @@ async function getSync (this: FastifyInstance, request: FastifyRequest<{ Queryst
     if (ndjson) throw diffNotAcceptable()
     const diff = diffSince(this, since)
     const tag = etag(diff.toSyncId, 'sync-diff', diff.fromSyncId)
-    await (notModified(request, reply, tag) ? reply.code(304).send() : sendJson(reply, diff))
+    if (!notModified(request, reply, tag)) await sendJson(reply, diff)
   } else if (ndjson) {
     if (pageToken !== undefined) throw badQuery('pageToken', 'The NDJSON stream is the whole snapshot; it takes no pageToken.')
     const snapshot = currentSnapshot(this)
     const tag = etag(snapshot.syncId, 'sync-ndjson')
-    await (notModified(request, reply, tag) ? reply.code(304).send() : sendNdjson(reply, snapshot))
+    if (!notModified(request, reply, tag)) await sendNdjson(reply, snapshot)
   } else {
     const { snapshot, offset } = pageStart(this, SYNC_SCOPE, pageToken)
     const tag = etag(snapshot.syncId, 'sync-page', String(offset), String(pageSize))
-    await (notModified(request, reply, tag) ? reply.code(304).send() : sendJson(reply, page(snapshot, offset, pageSize)))
+    if (!notModified(request, reply, tag)) await sendJson(reply, page(snapshot, offset, pageSize))
   }
 }

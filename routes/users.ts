@@ -4,7 +4,6 @@ import { resourceRoutes } from './resource-routes.ts'
 
 export default resourceRoutes({
   kind: 'user',
-  name: 'User',
   id: 'Immutable Zuora id of the user',
   flat: flatUser,
   flatSchema: FlatUserSchema,

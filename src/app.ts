@@ -5,7 +5,6 @@
  */
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
-import type { Dispatcher } from 'undici'
 import health from '../routes/health.ts'
 import meta from '../routes/meta.ts'
 import roles from '../routes/roles.ts'
@@ -22,9 +21,9 @@ import security from './plugins/security.ts'
 import snapshots from './plugins/snapshots.ts'
 import swagger from './plugins/swagger.ts'
 import syncPlugin from './plugins/sync.ts'
+import type { SyncPluginOptions } from './plugins/sync.ts'
 import zuora from './plugins/zuora.ts'
-import type { SnapshotStore } from './sync/types.ts'
-import type { ZuoraConnection } from './zuora/connection.ts'
+import type { ZuoraPluginOptions } from './plugins/zuora.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,17 +35,9 @@ declare module 'fastify' {
   }
 }
 
-export interface BuildOptions {
+/** The config, the zuora and sync plugins' options (passed to them as they are), and Fastify overrides. */
+export type BuildOptions = ZuoraPluginOptions & SyncPluginOptions & {
   readonly config: Config
-  /** For the Zuora calls (tests: a MockAgent). */
-  readonly dispatcher?: Dispatcher
-  /** A ready-made Zuora connection (tests); not closed by the app. */
-  readonly zuora?: ZuoraConnection
-  /** Default: files in DATA_DIR. */
-  readonly store?: SnapshotStore
-  /** false: no start-up sync and no schedule (tests publish snapshots themselves). */
-  readonly startSync?: boolean
-  readonly now?: () => number
   /** Overrides of the Fastify options (https, a logger instance for tests…). */
   readonly fastify?: FastifyServerOptions & { loggerInstance?: FastifyBaseLogger }
 }

@@ -13,14 +13,16 @@ export function etag (...parts: string[]): string {
 }
 
 /**
- * Sets `ETag: tag`; true when the request's If-None-Match names it (or is `*`), i.e. the handler answers
- * `reply.code(304).send()`. Weak comparison, as RFC 9110 §13.1.2 requires for If-None-Match.
+ * Sets `ETag: tag`; when the request's If-None-Match names it (or is `*`), answers 304 and returns true (the
+ * handler sends nothing more). Weak comparison, as RFC 9110 §13.1.2 requires for If-None-Match.
  */
 export function notModified (request: FastifyRequest, reply: FastifyReply, tag: string): boolean {
   reply.header('etag', tag)
   const opaque = (t: string): string => t.startsWith('W/') ? t.slice(2) : t
-  return (request.headers['if-none-match'] ?? '').split(',').some((candidate) => {
+  const hit = (request.headers['if-none-match'] ?? '').split(',').some((candidate) => {
     const c = candidate.trim()
     return c === '*' || (c !== '' && opaque(c) === opaque(tag))
   })
+  if (hit) reply.code(304).send()
+  return hit
 }

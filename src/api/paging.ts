@@ -131,10 +131,7 @@ export function sendListPage<T> (app: FastifyInstance, request: FastifyRequest, 
   // The flat view adds its name to the tag and the cache key; the protojson ones are unchanged.
   const viewPart = flat !== undefined ? ['flat'] : []
   const tag = etag(snapshot.syncId, req.scope, String(offset), String(pageSize), ...viewPart)
-  if (notModified(request, reply, tag)) {
-    reply.code(304).send()
-    return
-  }
+  if (notModified(request, reply, tag)) return
   const body = app.views.page(snapshot.syncId, [req.scope, offset, pageSize, ...viewPart].join('\u0000'), () => {
     const { items: list, end, total } = slicePage(items, offset, pageSize)
     const page = { list, nextPageToken: nextPageToken(snapshot.syncId, req.scope, end, total), syncId: snapshot.syncId, snapshotAt: snapshot.snapshotAt }
@@ -150,11 +147,7 @@ export function sendOne (app: FastifyInstance, request: FastifyRequest, reply: F
   const snapshot = currentSnapshot(app)
   const resource = snapshot.resource(kind, id)
   if (resource === undefined) throw notFound(kind, id)
-  if (notModified(request, reply, etag(snapshot.syncId, `${kind}s`, id))) {
-    reply.code(304).send()
-    return
-  }
-  reply.send({ resource, syncId: snapshot.syncId, snapshotAt: snapshot.snapshotAt })
+  if (!notModified(request, reply, etag(snapshot.syncId, `${kind}s`, id))) reply.send({ resource, syncId: snapshot.syncId, snapshotAt: snapshot.snapshotAt })
 }
 
 /**

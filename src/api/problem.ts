@@ -122,16 +122,6 @@ export function problemResponses<const S extends keyof typeof PROBLEM_DESCRIPTIO
   return Object.fromEntries(statuses.map((status) => [status, response(status)])) as { [K in S]: ReturnType<typeof response> }
 }
 
-/** Throws a 400 problem when a query parameter is given more than once (the querystring parser makes it an array). */
-export function checkRepeatedQuery (query: unknown): void {
-  if (query === null || typeof query !== 'object') return
-  for (const [name, value] of Object.entries(query)) {
-    if (!Array.isArray(value)) continue
-    const message = `is given ${value.length} times; send it once`
-    throw parameterProblem('querystring', name, 'Invalid request', `The query parameter '${name}' ${message}.`, { type: 'invalid-request', message })
-  }
-}
-
 /** The problem a thrown error becomes. Messages of unexpected errors never reach the caller. */
 export function problemFromError (err: unknown): HttpProblem {
   if (err instanceof HttpProblem) return err

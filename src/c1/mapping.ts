@@ -52,16 +52,9 @@ function rid (resourceType: string, resource: string): ResourceIdRef {
 /** Clips `s` to at most `maxBytes` UTF-8 bytes, on a code point boundary (ids are never clipped). */
 export function clipBytes (s: string, maxBytes: number): string {
   if (s.length * 3 <= maxBytes || Buffer.byteLength(s, 'utf8') <= maxBytes) return s
-  let bytes = 0
-  let end = 0
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0
-    const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4
-    if (bytes + n > maxBytes - 3) break
-    bytes += n
-    end += ch.length
-  }
-  return `${s.slice(0, end)}…`
+  // encodeInto stops before the first code point that does not fit; `read` counts the UTF-16 units it took.
+  const { read } = new TextEncoder().encodeInto(s, new Uint8Array(maxBytes - 3))
+  return `${s.slice(0, read)}…`
 }
 
 function nonBlank (s: string | undefined): string | undefined {
@@ -124,7 +117,7 @@ export function isValidEmail (address: string): boolean {
 export function traitEmails (u: DirectoryUser): { emails: Array<{ address: string, isPrimary: boolean }>, invalid: string[] } {
   const emails: Array<{ address: string, isPrimary: boolean }> = []
   const invalid: string[] = []
-  const seen = new Set<string>()
+  const seen = new Map<string, { address: string, isPrimary: boolean } | undefined>() // lower-cased → its valid entry
   let primaryTaken = false
   for (const e of u.emails) {
     const address = typeof e.value === 'string' ? e.value.trim() : ''
@@ -132,30 +125,21 @@ export function traitEmails (u: DirectoryUser): { emails: Array<{ address: strin
     const key = address.toLowerCase()
     if (seen.has(key)) {
       // A later duplicate flagged primary promotes the earlier entry when no primary is set yet.
-      if (e.primary && !primaryTaken) {
-        const prev = emails.find((x) => x.address.toLowerCase() === key)
-        if (prev !== undefined) { prev.isPrimary = true; primaryTaken = true }
-      }
+      const prev = seen.get(key)
+      if (e.primary && !primaryTaken && prev !== undefined) { prev.isPrimary = true; primaryTaken = true }
       continue
     }
-    seen.add(key)
-    if (!isValidEmail(address)) { invalid.push(address); continue }
-    const isPrimary = e.primary && !primaryTaken
-    if (isPrimary) primaryTaken = true
-    emails.push({ address, isPrimary })
+    const email = isValidEmail(address) ? { address, isPrimary: e.primary && !primaryTaken } : undefined
+    seen.set(key, email)
+    if (email === undefined) { invalid.push(address); continue }
+    emails.push(email)
+    if (email.isPrimary) primaryTaken = true
   }
   return { emails, invalid }
 }
 
 // RFC 3339 date-time: date, 'T', time, optional fraction, 'Z' or a numeric offset.
 const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d{1,9})?([Zz]|[+-](\d\d):(\d\d))$/
-
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-
-function daysInMonth (year: number, month: number): number {
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
-  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1]
-}
 
 /**
  * protojson Timestamp: RFC 3339 in UTC, or undefined when `s` is not a real instant. Strict where Date.parse is
@@ -168,7 +152,8 @@ export function timestamp (s: string | undefined): string | undefined {
   if (m === null) return undefined
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
   if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined
-  if (day > daysInMonth(year, month)) return undefined
+  // A day past the month's end rolls over (Date.UTC maps years 1-99 to 1901-1999: the same leap years).
+  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined
   if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return undefined
   if (m[8] === 'Z') return s
   const ms = Date.parse(s.toUpperCase())

@@ -12,15 +12,22 @@ import { DEMO_IDS, EX_JOB_ID, EX_SYNC_ID } from '#src/api/examples.ts'
 import { REQUEST_ID_HEADER, pathOnly } from '#src/api/logging.ts'
 import { invalidId, invalidPageToken, notFound, snapshotExpired, snapshotNotReady } from '#src/api/paging.ts'
 import { unsafeIdReason } from '#src/c1/ids.ts'
-import { HttpProblem, PROBLEM_CONTENT_TYPE, checkRepeatedQuery, problemFromError, problemJson, problemType } from '#src/api/problem.ts'
+import { HttpProblem, PROBLEM_CONTENT_TYPE, parameterProblem, problemFromError, problemJson, problemType } from '#src/api/problem.ts'
 import { badQuery, diffNotAcceptable, syncJobNotFound, syncUnavailable } from '#src/api/sync.ts'
 import { isZuoraError } from '#src/zuora/errors.ts'
 
 export default fp(async (app) => {
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
-  // No query parameter of this API repeats: `?pageSize=5&pageSize=6` gets a clear answer, not "must be integer".
-  app.addHook('preValidation', async (request) => { checkRepeatedQuery(request.query) })
+  // No query parameter of this API repeats: `?pageSize=5&pageSize=6` (an array to the querystring parser) gets a
+  // clear answer, not "must be integer".
+  app.addHook('preValidation', async (request) => {
+    for (const [name, value] of Object.entries(request.query ?? {})) {
+      if (!Array.isArray(value)) continue
+      const message = `is given ${value.length} times; send it once`
+      throw parameterProblem('querystring', name, 'Invalid request', `The query parameter '${name}' ${message}.`, { type: 'invalid-request', message })
+    }
+  })
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header(REQUEST_ID_HEADER, request.id)
     done(null, payload)
@@ -99,14 +106,6 @@ function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: Htt
 
 // OpenAPI examples of the error answers, made by the builders the routes throw with: one per problem type.
 
-const KINDS: Readonly<Record<string, keyof typeof DEMO_IDS>> = { users: 'user', groups: 'group', roles: 'role' }
-
-/** The resource kind of a `/<kind>s/{id}…` path, if any. */
-function kindOf (path: string): keyof typeof DEMO_IDS | undefined {
-  const [, first, second] = path.split('/')
-  return second === '{id}' && first !== undefined ? KINDS[first] : undefined
-}
-
 function validation (context: string, field: string, keyword: string, message: string): HttpProblem {
   return problemFromError({ validation: [{ instancePath: `/${field}`, keyword, message, params: {} }], validationContext: context })
 }
@@ -154,7 +153,9 @@ function problemsFor (method: string, path: string, status: number, kind: keyof 
 
 /** Named OpenAPI examples (Example Objects) for `method path` at `status`, keyed by problem slug. */
 export function problemExamples (method: string, path: string, status: number): Record<string, { summary: string, value: Record<string, unknown> }> {
-  const kind = kindOf(path)
+  // The resource kind of a `/<kind>s/{id}…` path, if any.
+  const [, first = '', second] = path.split('/')
+  const kind = second === '{id}' && ['users', 'groups', 'roles'].includes(first) ? first.slice(0, -1) as keyof typeof DEMO_IDS : undefined
   const out: Record<string, { summary: string, value: Record<string, unknown> }> = {}
   for (const problem of problemsFor(method, path, status, kind)) {
     const slug = problem.type.slice(problem.type.lastIndexOf('/') + 1)

@@ -23,9 +23,10 @@ declare module 'fastify' {
   }
 }
 
-interface SyncPluginOptions {
+export interface SyncPluginOptions {
+  /** Default: files in DATA_DIR (or PostgreSQL with DATABASE_URL). */
   readonly store?: SnapshotStore
-  /** false: no start-up sync and no schedule. Default true. */
+  /** false: no start-up sync and no schedule (tests publish snapshots themselves). Default true. */
   readonly startSync?: boolean
   readonly now?: () => number
 }

@@ -12,7 +12,10 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ dispatcher?: Dispatcher, zuora?: ZuoraConnection }>(async (app, opts) => {
+/** `dispatcher`: for the Zuora calls (tests: a MockAgent); `zuora`: a ready-made connection (tests). */
+export interface ZuoraPluginOptions { readonly dispatcher?: Dispatcher, readonly zuora?: ZuoraConnection }
+
+export default fp<ZuoraPluginOptions>(async (app, opts) => {
   if (opts.zuora !== undefined) {
     app.decorate('zuora', opts.zuora)
     return

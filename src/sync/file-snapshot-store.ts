@@ -13,18 +13,13 @@ import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { decodeSnapshotFileV1, decodeSnapshotStream, loadNewest, snapshotFileChunks } from './snapshot-file.ts'
 import { isSyncId } from './sync-id.ts'
+import type { SyncLogger } from './sync-engine.ts'
 import type { PersistedSnapshot, SnapshotStore } from './types.ts'
 
 const NAME = /^snapshot-([0-9A-Za-z]{27})\.(nd)?json$/
 /** Temp files of writes by this store: `<snapshot file name>.<pid>.<ms>.tmp`. */
 const TEMP_NAME = /^snapshot-[0-9A-Za-z]{27}\.(nd)?json\.\d+\.\d+\.tmp$/
 const KEEP = 2
-
-interface StoreLogger {
-  warn(obj: object, msg?: string): void
-  info?(obj: object, msg?: string): void
-  debug?(obj: object, msg?: string): void
-}
 
 export function snapshotFileName (syncId: string): string {
   return `snapshot-${syncId}.ndjson`
@@ -36,7 +31,7 @@ export async function readSnapshotFile (file: string): Promise<PersistedSnapshot
   return await decodeSnapshotStream(createReadStream(file, { highWaterMark: 1 << 20 }))
 }
 
-export function createFileSnapshotStore (dir: string, options: { logger?: StoreLogger } = {}): SnapshotStore {
+export function createFileSnapshotStore (dir: string, options: { logger?: Partial<SyncLogger> } = {}): SnapshotStore {
   const root = resolve(dir)
 
   async function listDir (): Promise<string[]> {
@@ -62,7 +57,7 @@ export function createFileSnapshotStore (dir: string, options: { logger?: StoreL
       return snapshot
     } catch (err) {
       const reason = (err as Error).message
-      options.logger?.warn({ file, reason }, 'snapshot file rejected; it will not be served')
+      options.logger?.warn?.({ file, reason }, 'snapshot file rejected; it will not be served')
       return reason
     }
   }

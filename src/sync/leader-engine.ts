@@ -6,10 +6,11 @@
  */
 import { Snapshot } from './snapshot.ts'
 import type { SnapshotHolder } from './snapshot-holder.ts'
-import { newJob } from './sync-engine.ts'
+import { HISTORY_SIZE, newJob } from './sync-engine.ts'
 import type { SyncLogger } from './sync-engine.ts'
 import { SyncUnavailableError } from './types.ts'
-import type { Coordinator, SharedSnapshotStore, SyncEngine, SyncJob, SyncListener, SyncTrigger } from './types.ts'
+import type { SharedSnapshotStore, SyncEngine, SyncJob, SyncListener, SyncTrigger } from './types.ts'
+import type { Coordinator } from './pg/pg-replica.ts'
 
 export interface LeaderEngineDeps {
   /** The engine that runs syncs in this process (it has no schedule: this engine schedules, while leading). */
@@ -36,7 +37,6 @@ export interface LeaderEngine extends SyncEngine {
   storeHealthy(): boolean
 }
 
-const HISTORY_SIZE = 50
 /** Progress updates of a running job written to the store at most this often. */
 const PROGRESS_WRITE_MS = 1000
 /** After a failed sync the leader waits this long before the schedule tries again. */

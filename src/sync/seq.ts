@@ -26,22 +26,14 @@ export function seqFromArray<T> (items: readonly T[]): Seq<T> {
   return seqOf(items.length, (i) => items[i])
 }
 
-/** The sequences one after the other. */
+/** The sequences one after the other (empty ones skipped). */
 export function concatSeqs<T> (parts: readonly Seq<T>[]): Seq<T> {
-  return groupedSeq(parts.map((p) => p.length), (part, k) => parts[part].at(k))
-}
-
-/**
- * Groups of items, flattened: `sizes[g]` items in group g, the item (g, k) built by `get(g, k)`.
- * Used for grants (role after role, each role's members in user-id order).
- */
-export function groupedSeq<T> (sizes: readonly number[], get: (group: number, k: number) => T): Seq<T> {
   const starts: number[] = []
   let total = 0
-  for (const n of sizes) { starts.push(total); total += n }
+  for (const p of parts) { starts.push(total); total += p.length }
   return seqOf(total, (index) => {
-    // Binary search for the last start ≤ index. Empty groups share their start with the next group, so the
-    // last one wins: it is the group that holds the item.
+    // Binary search for the last start ≤ index. Empty parts share their start with the next part, so the
+    // last one wins: it is the part that holds the item.
     let lo = 0
     let hi = starts.length - 1
     while (lo < hi) {
@@ -49,6 +41,6 @@ export function groupedSeq<T> (sizes: readonly number[], get: (group: number, k:
       if (starts[mid] <= index) lo = mid
       else hi = mid - 1
     }
-    return get(lo, index - starts[lo])
+    return parts[lo].at(index - starts[lo])
   })
 }

@@ -10,18 +10,9 @@ import type { Entitlement, Grant, Resource, ResourceIdRef } from '#src/c1/model.
 import type { Seq } from './seq.ts'
 import type { Snapshot } from './snapshot.ts'
 
-export interface SnapshotDiff {
-  readonly fromSyncId: string
-  readonly toSyncId: string
-  readonly upserts: { readonly resources: Resource[], readonly entitlements: Entitlement[], readonly grants: Grant[] }
-  readonly deletions: {
-    readonly resources: ResourceIdRef[]
-    readonly entitlements: Array<{ id: string }>
-    readonly grants: Array<{ id: string }>
-  }
-}
+export type SnapshotDiff = ReturnType<typeof diffSnapshots>
 
-export function diffSnapshots (from: Snapshot, to: Snapshot): SnapshotDiff {
+export function diffSnapshots (from: Snapshot, to: Snapshot) {
   // Resource types rank in /sync order (user, role, group), not alphabetically.
   const rank = new Map<string, string>()
   for (const t of [...from.resourceTypes, ...to.resourceTypes]) if (!rank.has(t.id)) rank.set(t.id, String(rank.size).padStart(4, '0'))

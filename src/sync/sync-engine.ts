@@ -6,6 +6,7 @@
  * C1 reads a full sync as the truth, so a partial snapshot must never be served.
  */
 import type { ZuoraConnection } from '#src/zuora/connection.ts'
+import type { ZuoraLogger } from '#src/zuora/logger.ts'
 import type { DirectoryRead, ReadProgress } from '#src/zuora/types.ts'
 import type { SnapshotStore, SyncEngine, SyncJob, SyncJobError, SyncListener, SyncPhaseTimes, SyncProgress, SyncTrigger } from './types.ts'
 import { directorySteps } from './snapshot-build.ts'
@@ -15,12 +16,8 @@ import { newSyncId } from './sync-id.ts'
 import { describeSyncError } from './sync-errors.ts'
 import { runInTurns } from './turns.ts'
 
-export interface SyncLogger {
-  debug?(obj: object, msg?: string): void
-  info(obj: object, msg?: string): void
-  warn(obj: object, msg?: string): void
-  error(obj: object, msg?: string): void
-}
+/** The pino subset the sync side logs through (debug optional: tests pass loggers without it). */
+export type SyncLogger = Omit<ZuoraLogger, 'debug'> & Partial<Pick<ZuoraLogger, 'debug'>>
 
 /** Timer functions (tests record the delays); default: unref'd Node timers. */
 type Timers = { set(fn: () => void, ms: number): unknown, clear(handle: unknown): void }
@@ -48,8 +45,8 @@ const EMPTY_READ: ReadProgress = {
  * reuses them): 16 M covers a 25k-user directory, and bounds what a larger one holds meanwhile.
  */
 const EARLY_LINE_CHARS = 16_000_000
-/** Finished jobs kept for GET /sync/jobs. */
-const HISTORY_SIZE = 50
+/** Finished jobs kept for GET /sync/jobs (the leader engine shows as many). */
+export const HISTORY_SIZE = 50
 /** Minimum milliseconds between two progress log lines. */
 const PROGRESS_LOG_MS = 5000
 /** A failed sync is retried after 30 s, 60 s, 120 s… (at most 15 minutes, never later than the interval). */
@@ -96,18 +93,6 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
     return { ...read, phase, elapsedMs, estimatedRemainingMs }
   }
 
-  function update (run: RunningSync, patch: Partial<SyncJob>): void {
-    run.job = { ...run.job, ...patch }
-    emit('progress', run.job)
-  }
-
-  function logProgress (job: SyncJob): void {
-    const t = now()
-    if (t - lastProgressLog < PROGRESS_LOG_MS) return
-    lastProgressLog = t
-    deps.logger.info({ syncJob: job.id, progress: job.progress }, 'sync progress')
-  }
-
   async function execute (run: RunningSync, startedMs: number): Promise<void> {
     let read = EMPTY_READ
     // Milliseconds spent in each phase so far: entering a phase closes the one before it.
@@ -123,7 +108,8 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
       return phases
     }
     const advance = (next: SyncProgress['phase']): void => {
-      update(run, { progress: progressOf(read, next, startedMs), phases: enter(next) })
+      run.job = { ...run.job, progress: progressOf(read, next, startedMs), phases: enter(next) }
+      emit('progress', run.job)
     }
     const setPhase = (next: SyncProgress['phase']): void => {
       advance(next)
@@ -146,7 +132,10 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
         onProgress: (p) => {
           read = p
           advance(p.phase)
-          logProgress(run.job)
+          const t = now()
+          if (t - lastProgressLog < PROGRESS_LOG_MS) return
+          lastProgressLog = t
+          deps.logger.info({ syncJob: run.job.id, progress: run.job.progress }, 'sync progress')
         }
       })
       setPhase('building')

@@ -21,12 +21,6 @@ function base62 (n: bigint): string {
   return out.padStart(27, '0')
 }
 
-export function encodeBase62 (bytes: Uint8Array): string {
-  let n = 0n
-  for (const b of bytes) n = (n << 8n) | BigInt(b)
-  return base62(n)
-}
-
 /** A new sync id for the time `now` (milliseconds since the Unix epoch). */
 export function newSyncId (now: number = Date.now()): string {
   if (!Number.isFinite(now)) throw new RangeError(`invalid time: ${now}`)

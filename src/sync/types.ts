@@ -41,8 +41,7 @@ export interface LoadedSnapshots {
 export interface SnapshotStore {
   /** The current snapshot (the previous one on demand); also clears what an interrupted write left behind. */
   load(): Promise<LoadedSnapshots>
-  /** Atomically makes `snapshot` current and the old current previous. */
-  /** `lines`: records already serialised (JSON.stringify of that very object), reused as they are. */
+  /** Atomically makes `snapshot` current and the old current previous; `lines`: records already serialised, reused. */
   save(snapshot: PersistedSnapshot, lines?: ReadonlyMap<object, string>): Promise<void>
   readonly description: string
 }
@@ -99,30 +98,6 @@ export interface SyncEngine {
 
 export type SyncEvent = 'started' | 'progress' | 'finished'
 export type SyncListener = (event: SyncEvent, job: SyncJob) => void
-
-/**
- * Several replicas as one service (src/sync/pg/): who may sync (one leader, an advisory lock), and what the others
- * announce (LISTEN/NOTIFY).
- */
-export interface Coordinator {
-  isLeader(): boolean
-  /** Some replica (this one or another) held the leader lock when last looked at. */
-  leaderSeen(): boolean
-  /** The coordination connection works (false while the database is unreachable). */
-  healthy(): boolean
-  start(events: CoordinatorEvents): Promise<void>
-  /** Asks the leader to run a sync whose job is `jobId` (it joins a running one instead). */
-  requestSync(jobId: string): Promise<void>
-  close(): Promise<void>
-}
-
-export interface CoordinatorEvents {
-  leadership(leader: boolean): void
-  /** A replica published `syncId` (or the connection came back: look at what is newest). */
-  published(syncId: string | undefined): void
-  syncRequested(jobId: string): void
-  jobsChanged(): void
-}
 
 /** A store several replicas share: snapshots by id, the newest id, and the jobs (the leader writes them). */
 export interface SharedSnapshotStore extends SnapshotStore {

@@ -16,7 +16,7 @@ t.test('etag', async (t) => {
 
 t.test('If-None-Match matching', async (t) => {
   const tag = 'W/"abc"'
-  const reply = { header () { return this } } as unknown as FastifyReply
+  const reply = { header () { return this }, code () { return this }, send () {} } as unknown as FastifyReply
   const hits = (inm: string): boolean => notModified({ headers: { 'if-none-match': inm } } as unknown as FastifyRequest, reply, tag)
   t.ok(hits('W/"abc"'))
   t.ok(hits('"abc"'), 'weak comparison ignores W/')
@@ -26,14 +26,17 @@ t.test('If-None-Match matching', async (t) => {
   t.notOk(hits(' , '))
 })
 
-t.test('notModified sets the ETag header', async (t) => {
+t.test('notModified sets the ETag header and answers 304 on a match', async (t) => {
   const headers: Record<string, string> = {}
-  const reply = { header (k: string, v: string) { headers[k] = v; return this } } as unknown as FastifyReply
+  let sent = 0
+  const reply = { header (k: string, v: string) { headers[k] = v; return this }, code (c: number) { headers.status = String(c); return this }, send () { sent++ } } as unknown as FastifyReply
   const req = (inm?: string) => ({ headers: inm === undefined ? {} : { 'if-none-match': inm } }) as unknown as FastifyRequest
   const tag = etag('s', 'q')
   t.equal(notModified(req(), reply, tag), false)
   t.equal(headers.etag, tag)
   t.equal(notModified(req(tag), reply, tag), true)
+  t.equal(headers.status, '304')
   t.equal(notModified(req('W/"other"'), reply, tag), false)
   t.equal(notModified(req(''), reply, tag), false)
+  t.equal(sent, 1, 'only the match was answered')
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { concatSeqs, groupedSeq, seqFromArray, seqOf } from '#src/sync/seq.ts'
+import { concatSeqs, seqFromArray, seqOf } from '#src/sync/seq.ts'
 
 t.test('seqOf maps lazily and checks bounds', async t => {
   let calls = 0
@@ -14,11 +14,11 @@ t.test('seqOf maps lazily and checks bounds', async t => {
   t.throws(() => s.at(0.5), RangeError)
 })
 
-t.test('concatSeqs and groupedSeq skip empty parts', async t => {
+t.test('concatSeqs skips empty parts', async t => {
   const s = concatSeqs([seqFromArray(['a']), seqFromArray<string>([]), seqFromArray<string>([]), seqFromArray(['b', 'c']), seqFromArray<string>([])])
   t.equal(s.length, 3)
   t.same(s.slice(), ['a', 'b', 'c'])
-  const g = groupedSeq([0, 2, 0, 1], (group, k) => `${group}.${k}`)
+  const g = concatSeqs([seqOf(0, () => ''), seqOf(2, (k) => `1.${k}`), seqOf(0, () => ''), seqOf(1, (k) => `3.${k}`)])
   t.same(g.slice(), ['1.0', '1.1', '3.0'])
-  t.equal(groupedSeq([], () => 1).length, 0)
+  t.equal(concatSeqs([]).length, 0)
 })

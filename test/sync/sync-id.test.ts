@@ -1,5 +1,5 @@
 import t from 'tap'
-import { SYNC_ID_EPOCH_SECONDS, encodeBase62, isSyncId, newSyncId } from '#src/sync/sync-id.ts'
+import { SYNC_ID_EPOCH_SECONDS, isSyncId, newSyncId } from '#src/sync/sync-id.ts'
 
 const T0 = Date.UTC(2026, 8, 1, 12, 0, 0)
 
@@ -20,9 +20,8 @@ t.test('27 base62 characters, KSUID layout', async t => {
   const bytes = bytesOf(id)
   t.equal(bytes.length, 20)
   t.equal(bytes.readUInt32BE(0), T0 / 1000 - SYNC_ID_EPOCH_SECONDS)
-  t.equal(encodeBase62(bytes), id, 'round trip')
-  t.equal(encodeBase62(new Uint8Array(20)), '0'.repeat(27))
-  t.equal(encodeBase62(new Uint8Array(20).fill(255)), 'aWgEPTl1tmebfsQzFP4bxwgy80V', 'the largest KSUID')
+  t.same(bytesOf('0'.repeat(27)), Buffer.alloc(20))
+  t.same(bytesOf('aWgEPTl1tmebfsQzFP4bxwgy80V'), Buffer.alloc(20, 255), 'the largest KSUID')
 })
 
 t.test('unique and strictly increasing, within a second and across seconds', async t => {

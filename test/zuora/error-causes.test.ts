@@ -102,6 +102,16 @@ t.test('a listing that moved between the first page and the probe: detection loo
   t.same(read.users.map(u => u.id), all)
 })
 
+t.test('auto: the start-index probe goes out with the first page, not a round after it', async t => {
+  const agent = mockAgent(t)
+  commonMocks(agent)
+  agent.get(BASE).intercept({ path: '/scim/v2/Users?startIndex=1&count=4', method: 'GET' }).reply(200, 'not json', { headers: JSON_HEADERS })
+  serve(agent, '/scim/v2/Users?startIndex=2&count=2', listResponse(users(ids('u', 10).slice(1, 3)), 10))
+  const err = await failure(mockConnect(t, agent).readDirectory())
+  t.match(err, { kind: 'payload', endpoint: 'users' })
+  t.same(agent.pendingInterceptors().map(i => i.path), [], 'the probe was asked for although the first page never became usable')
+})
+
 t.test('a server that ignores startIndex is named as such (no setting can fix it)', async t => {
   const agent = mockAgent(t)
   commonMocks(agent)

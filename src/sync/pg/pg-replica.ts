@@ -9,10 +9,11 @@
  * both sides (client option, server `tcp_keepalives_*` for this session) end the session of a vanished peer quickly.
  */
 import pg from 'pg'
-import type { Coordinator, CoordinatorEvents, SharedSnapshotStore } from '#src/sync/types.ts'
+import type { ZuoraLogger } from '#src/zuora/logger.ts'
+import type { SharedSnapshotStore } from '#src/sync/types.ts'
 import { CHANNEL, createPgStore, LEADER_LOCK, LEADER_LOCK_HOLDER, LOCK_CLASS, poolConfig } from './pg-store.ts'
 
-export async function createReplica (url: string, logger: Logger): Promise<{ store: SharedSnapshotStore, coordinator: PgCoordinator }> {
+export async function createReplica (url: string, logger: Logger): Promise<{ store: SharedSnapshotStore, coordinator: Coordinator }> {
   const pool = new pg.Pool(poolConfig(url))
   // An idle client's error (database restarted) must not crash the process; the next query reconnects.
   pool.on('error', (err) => { logger.warn({ err: String(err) }, 'a pooled PostgreSQL connection failed') })
@@ -25,17 +26,23 @@ export async function createReplica (url: string, logger: Logger): Promise<{ sto
   }
 }
 
-type Logger = { info(obj: object, msg?: string): void, warn(obj: object, msg?: string): void }
+type Logger = Pick<ZuoraLogger, 'info' | 'warn'>
 
-export interface PgCoordinator extends Coordinator {
-  /** Backend pid of the lock-holding connection while leader (fences the store's publish). */
-  leaderPid(): number | undefined
+/** Who may sync (one leader, an advisory lock), and what the other replicas announce (LISTEN/NOTIFY). */
+export type Coordinator = ReturnType<typeof createPgCoordinator>
+
+export interface CoordinatorEvents {
+  leadership(leader: boolean): void
+  /** A replica published `syncId` (or the connection came back: look at what is newest). */
+  published(syncId: string | undefined): void
+  syncRequested(jobId: string): void
+  jobsChanged(): void
 }
 
 const KEEPALIVE_SESSION = '-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3'
 
 /** `retryMs`: between lock attempts and reconnects. */
-export function createPgCoordinator (options: { url: string, retryMs?: number, logger?: Logger }): PgCoordinator {
+export function createPgCoordinator (options: { url: string, retryMs?: number, logger?: Logger }) {
   const retryMs = options.retryMs ?? 2000
   let client: pg.Client | undefined
   let pid: number | undefined
@@ -117,19 +124,23 @@ export function createPgCoordinator (options: { url: string, retryMs?: number, l
 
   return {
     isLeader: () => leader,
+    /** Some replica (this one or another) held the leader lock when last looked at. */
     leaderSeen: () => seen || leader,
+    /** The coordination connection works (false while the database is unreachable). */
     healthy: () => healthy,
+    /** Backend pid of the lock-holding connection while leader (fences the store's publish). */
     leaderPid: () => leader ? pid : undefined,
-    async start (handlers) {
+    async start (handlers: CoordinatorEvents): Promise<void> {
       events = handlers
       await tick()
       timer = setTimeout(loop, retryMs).unref()
     },
-    async requestSync (jobId) {
+    /** Asks the leader to run a sync whose job is `jobId` (it joins a running one instead). */
+    async requestSync (jobId: string): Promise<void> {
       if (client === undefined) throw new Error('no connection to PostgreSQL')
       await client.query('SELECT pg_notify($1, $2)', [CHANNEL.syncRequested, jobId])
     },
-    async close () {
+    async close (): Promise<void> {
       closed = true
       clearTimeout(timer)
       await ticking
