@@ -135,7 +135,7 @@ export function createTokenManager (options: TokenManagerOptions) {
       const why = setting === 'auto'
         ? `${METHOD_LABEL[method]} worked earlier in this process`
         : `ZUORA_OAUTH_CLIENT_AUTH=${setting} sends ${METHOD_LABEL[method]}`
-      throw refused.withMessage(`${refused.message.replace(/\. Hint: .*$/, '')}. Hint: ${AUTH_HINT}; ${why}: if the token endpoint only accepts ${METHOD_LABEL[other]}, set ZUORA_OAUTH_CLIENT_AUTH=${other} (or auto)` +
+      throw refused.withMessage(`${refused.message.replace(requestIdSuffix(refused.requestId), '').replace(/\. Hint: .*$/, '')}. Hint: ${AUTH_HINT}; ${why}: if the token endpoint only accepts ${METHOD_LABEL[other]}, set ZUORA_OAUTH_CLIENT_AUTH=${other} (or auto)` +
         requestIdSuffix(refused.requestId))
     }
     options.logger?.info({ status: refused.upstreamStatus, code: refused.code }, 'zuora token endpoint refused client_secret_post: trying client_secret_basic once')

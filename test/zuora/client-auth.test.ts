@@ -97,6 +97,16 @@ t.test('auto: a refusal that is not about the client (400 unsupported_grant_type
   t.equal(tm.requests(), 1)
 })
 
+t.test('a settled method refused with 400 invalid_request: the hint is added once, the request id stays once', async t => {
+  const agent = mockAgent(t)
+  agent.get(BASE).intercept({ path: TOKEN_PATH, method: 'POST' }).reply(400, { error: 'invalid_request' }, { headers: JSON_HEADERS })
+  const { tm } = manager(agent, { clientAuth: 'basic' })
+  const err = await tm.getToken().catch((e: unknown) => e) as ZuoraError
+  t.match(err.message, /^OAuth token request failed: HTTP 400 \(invalid_request\)\. Hint: /)
+  t.match(err.message, /set ZUORA_OAUTH_CLIENT_AUTH=post \(or auto\) \[Zuora-Request-Id req-1\]$/)
+  t.equal(err.message.split('Zuora-Request-Id').length, 2, 'the request id once')
+})
+
 t.test('basic configured but the endpoint wants the form body: the hint names ZUORA_OAUTH_CLIENT_AUTH=post', async t => {
   const agent = mockAgent(t)
   agent.get(BASE).intercept({ path: TOKEN_PATH, method: 'POST' }).reply(400, { error: 'invalid_client' }, { headers: JSON_HEADERS })
