@@ -45,11 +45,20 @@ export function sliceSections (snapshot: Snapshot, offset: number, size: number)
 export function * ndjsonLines (snapshot: Snapshot, batch = 256): Generator<string> {
   yield JSON.stringify({ snapshot: syncHeader(snapshot) }) + '\n'
   let count = 0
+  let chunk = ''
+  let inChunk = 0
   for (const name of SECTIONS) {
     const seq = snapshot.section(name)
     const key = name.slice(0, -1) // each line is keyed by its section's name in the singular
-    for (let i = 0; i < seq.length; i += batch) yield seq.slice(i, i + batch).map((o) => `{"${key}":${JSON.stringify(o)}}\n`).join('')
-    count += seq.length
+    for (let i = 0; i < seq.length; i++) {
+      chunk += `{"${key}":${JSON.stringify(seq.at(i))}}\n`
+      count++
+      if (++inChunk === batch) {
+        yield chunk
+        chunk = ''
+        inChunk = 0
+      }
+    }
   }
-  yield JSON.stringify({ end: { syncId: snapshot.syncId, items: count } }) + '\n'
+  yield chunk + JSON.stringify({ end: { syncId: snapshot.syncId, items: count } }) + '\n'
 }
