@@ -82,6 +82,15 @@ t.test('a successful sync persists, then publishes, and records the job', async 
   t.same([...store.savedLines[0]?.entries() ?? []], READ.users.map(u => [u, JSON.stringify(u)]))
 })
 
+t.test('a large directory keeps no early-serialised lines (they would raise its peak memory)', async t => {
+  const users = Array.from({ length: 9000 }, (_, i) => ({ ...user(`u${String(i).padStart(5, '0')}`, ['USER']), displayName: 'x'.repeat(2000) }))
+  const { engine, store } = setup([{ users, groups: [], requests: 90 }])
+  engine.trigger('api')
+  await engine.whenIdle()
+  t.equal(store.saved.length, 1)
+  t.equal(store.savedLines[0]?.size, 0, 'dropped once they passed 16 M characters')
+})
+
 t.test('a second trigger joins the running sync (single-flight)', async t => {
   const { engine, zuora } = setup([READ])
   const a = engine.trigger('api')
