@@ -265,6 +265,7 @@ export function createScimClient (options: {
      * and so is its failure).
      */
     const early: Partial<Record<ScimResource, Promise<string[]>>> = {}
+    const sentProbes: Array<Promise<string[]>> = []
 
     /** The semantics this read uses for a resource: configured, already detected, or detected now by one probe. */
     const semanticsFor = async (resource: ScimResource, first: ScimPage<{ id: string }>): Promise<StartIndexSemantics> => {
@@ -344,6 +345,7 @@ export function createScimClient (options: {
         const p = probe(resource)
         p.catch(() => {})
         early[resource] = p
+        sentProbes.push(p)
       }
       const [firstUsers, firstGroups] = await Promise.all([
         fetchPage('users', 0, config.usersPageSize),
@@ -354,6 +356,8 @@ export function createScimClient (options: {
         finish<DirectoryUser>('users', firstUsers, config.usersPageSize),
         finish<DirectoryGroup>('groups', firstGroups, config.groupsPageSize)
       ])
+      // a probe nobody needed (a listing that fits one page) ends before the read does: nothing reports after it
+      await Promise.allSettled(sentProbes)
       phase = 'done'
       pagesTotal = pagesDone
       report()

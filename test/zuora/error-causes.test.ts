@@ -112,6 +112,21 @@ t.test('auto: the start-index probe goes out with the first page, not a round af
   t.same(agent.pendingInterceptors().map(i => i.path), [], 'the probe was asked for although the first page never became usable')
 })
 
+t.test('auto, a listing of one page: its unused probe is answered before the read ends (no progress after done)', async t => {
+  const agent = mockAgent(t)
+  commonMocks(agent)
+  serve(agent, '/scim/v2/Users?startIndex=1&count=4', listResponse(users(ids('u', 3)), 3))
+  agent.get(BASE).intercept({ path: '/scim/v2/Users?startIndex=2&count=2', method: 'GET' })
+    .reply(200, listResponse(users(ids('u', 3).slice(1, 3)), 3) as object, { headers: JSON_HEADERS }).delay(150)
+  const progress: ReadProgress[] = []
+  const read = await mockConnect(t, agent).readDirectory({ onProgress: p => { progress.push(p) } })
+  t.equal(read.users.length, 3)
+  const reported = progress.length
+  t.match(progress[reported - 1], { phase: 'done', pagesDone: 3, pagesTotal: 3 }, 'users page and probe, groups page')
+  await new Promise(resolve => setTimeout(resolve, 200))
+  t.equal(progress.length, reported, 'nothing reported after done')
+})
+
 t.test('a server that ignores startIndex is named as such (no setting can fix it)', async t => {
   const agent = mockAgent(t)
   commonMocks(agent)
