@@ -11,6 +11,7 @@ import type { DirectoryRead, ReadProgress } from '#src/zuora/types.ts'
 import type { SnapshotStore, SyncEngine, SyncJob, SyncJobError, SyncListener, SyncPhaseTimes, SyncProgress, SyncTrigger } from './types.ts'
 import { directorySteps } from './snapshot-build.ts'
 import { Snapshot } from './snapshot.ts'
+import { createEarlyLines } from './snapshot-file.ts'
 import type { SnapshotHolder } from './snapshot-holder.ts'
 import { newSyncId } from './sync-id.ts'
 import { describeSyncError } from './sync-errors.ts'
@@ -40,12 +41,6 @@ const EMPTY_READ: ReadProgress = {
   phase: 'token', pagesDone: 0, pagesTotal: null, usersRead: 0, groupsRead: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0
 }
 
-/**
- * Characters of users' and groups' snapshot lines serialised while the read waits for Zuora (the persist then
- * reuses them): 16 M covers a 25k-user directory. A larger directory drops them as soon as they pass this, so that
- * its peak memory stays what it was (at 100k users the lines would add ~45 MB to the peak RSS).
- */
-const EARLY_LINE_CHARS = 16_000_000
 /** Finished jobs kept for GET /sync/jobs (the leader engine shows as many). */
 export const HISTORY_SIZE = 50
 /** Minimum milliseconds between two progress log lines. */
@@ -116,21 +111,12 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
       advance(next)
       deps.logger.debug?.({ syncJob: run.job.id, phase: next }, 'sync phase')
     }
-    const lines = new Map<object, string>()
-    let lineChars = 0
+    const early = createEarlyLines()
     try {
       deps.logger.debug?.({ syncJob: run.job.id, phase: 'reading' }, 'sync phase')
       const result: DirectoryRead = await deps.zuora.readDirectory({
         signal: run.controller.signal,
-        onItems: (items) => {
-          for (const item of items) {
-            if (lineChars > EARLY_LINE_CHARS) return
-            const line = JSON.stringify(item)
-            lines.set(item, line)
-            lineChars += line.length
-            if (lineChars > EARLY_LINE_CHARS) lines.clear()
-          }
-        },
+        onItems: early.add,
         onProgress: (p) => {
           read = p
           advance(p.phase)
@@ -160,7 +146,7 @@ export function createSyncEngine (deps: SyncEngineDeps): SyncEngine {
       if (run.controller.signal.aborted) throw run.controller.signal.reason
       setPhase('persisting')
       // Persist before publishing: what is served survives a restart. The persist is never aborted half-way.
-      await deps.store.save(snapshot.toPersisted(), lines)
+      await deps.store.save(snapshot.toPersisted(), early.lines)
       deps.holder.publish(snapshot)
       finish(run, startedMs, read, { status: 'succeeded', syncId: snapshot.syncId, phases: enter('finished') })
       deps.logger.info({ syncJob: run.job.id, syncId: snapshot.syncId, durationMs: run.job.durationMs, stats: snapshot.stats }, 'sync succeeded; snapshot published')
